@@ -1,0 +1,55 @@
+"""Writers for people: language preference and API tokens."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from closeloop.accounts.models import ApiToken, User
+from closeloop.core import clock
+from closeloop.core.errors import NotFound, ValidationFailed
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationFailed(fields={"language": [_("Unsupported language.")]})
+    user.language = language
+    user.save(update_fields=["language"])
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+    """Create a token and return it with its clear value, which is never stored or shown again."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed(fields={"name": [_("Give the token a name.")]})
+    if len(name) > 100:
+        raise ValidationFailed(fields={"name": [_("The name is limited to 100 characters.")]})
+    raw = ApiToken.generate()
+    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:8], digest=ApiToken.hash(raw))
+    return token, raw
+
+
+def api_token_revoke(*, user: User, token_id: int) -> ApiToken:
+    token = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).first()
+    if token is None:
+        raise NotFound()
+    token.revoked_at = clock.now()
+    token.save(update_fields=["revoked_at"])
+    return token
+
+
+def api_token_authenticate(raw: str) -> User | None:
+    """The active user owning the unrevoked token ``raw``, or None."""
+    if not raw or len(raw) > 200:
+        return None
+    token = (ApiToken.objects.active().select_related("user")
+             .filter(digest=ApiToken.hash(raw)).first())
+    if token is None or not token.user.is_active:
+        return None
+    now = clock.now()
+    # Touch at most once a minute so a busy client does not write on every request.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,300 @@
+"""The Complaint aggregate: the complaint, its category tree, attachments, audit events, and the
+configuration that triage reads (priority weights, assignment rules, number sequences)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from closeloop.complaints.workflow import Status
+from closeloop.core.models import TimeStamped
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("Email")
+    ONLINE_FORM = "online_form", _("Online form")
+    PORTAL = "portal", _("Customer portal")
+    SOCIAL_MEDIA = "social_media", _("Social media")
+    SALES_VISIT = "sales_visit", _("Sales visit")
+    AFTER_SALES = "after_sales", _("After-sales")
+    API = "api", _("API")
+    IMPORT = "import", _("Import")
+
+
+class Severity(models.TextChoices):
+    MINOR = "minor", _("Minor")
+    GENERAL = "general", _("General")
+    SERIOUS = "serious", _("Serious")
+
+
+class Urgency(models.TextChoices):
+    URGENT = "urgent", _("Urgent")
+    NORMAL = "normal", _("Normal")
+
+
+class ImpactScope(models.TextChoices):
+    SINGLE = "single", _("One customer")
+    MULTIPLE = "multiple", _("Several customers")
+    SYSTEMIC = "systemic", _("Systemic")
+
+
+class WarrantyStatus(models.TextChoices):
+    IN = "in", _("In warranty")
+    OUT = "out", _("Out of warranty")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class Category(models.Model):
+    """A node of the editable category tree. Top-level codes are stable (quality, delivery, ...)."""
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100)
+    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="children")
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return self.name_en if (get_language() or "").startswith("en") else self.name
+
+    @property
+    def full_label(self) -> str:
+        return f"{self.parent.label} / {self.label}" if self.parent_id and self.parent else self.label
+
+
+class Complaint(TimeStamped):
+    number = models.CharField(_("complaint number"), max_length=40, unique=True, editable=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW,
+                              editable=False)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    received_at = models.DateTimeField(_("received at"), db_index=True)
+    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"),
+                                 on_delete=models.PROTECT, related_name="complaints")
+    contact = models.ForeignKey("customers.Contact", verbose_name=_("contact"), null=True, blank=True,
+                                on_delete=models.SET_NULL, related_name="complaints")
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"))
+    customer_requirement = models.TextField(_("customer requirement"), blank=True)
+    quantity_affected = models.PositiveIntegerField(_("quantity affected"), null=True, blank=True)
+    lot = models.CharField(_("lot"), max_length=60, blank=True)
+    product = models.ForeignKey("customers.Product", verbose_name=_("product"), null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="complaints")
+    order = models.ForeignKey("customers.SalesOrder", verbose_name=_("sales order"), null=True,
+                              blank=True, on_delete=models.PROTECT, related_name="complaints")
+    shipment = models.ForeignKey("customers.Shipment", verbose_name=_("shipment"), null=True,
+                                 blank=True, on_delete=models.PROTECT, related_name="complaints")
+    ship_date = models.DateField(_("ship date"), null=True, blank=True)
+    warranty_status = models.CharField(_("warranty"), max_length=10, choices=WarrantyStatus.choices,
+                                       default=WarrantyStatus.UNKNOWN)
+    # Triage
+    category = models.ForeignKey(Category, verbose_name=_("category"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="complaints")
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices,
+                                default=Severity.GENERAL)
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices,
+                               default=Urgency.NORMAL)
+    impact_scope = models.CharField(_("impact scope"), max_length=10, choices=ImpactScope.choices,
+                                    default=ImpactScope.SINGLE)
+    safety_risk = models.BooleanField(_("safety / regulatory risk"), default=False)
+    priority_score = models.PositiveSmallIntegerField(_("priority score"), default=0, editable=False)
+    priority_breakdown = models.JSONField(_("priority breakdown"), default=list, editable=False)
+    department = models.ForeignKey("accounts.Department", verbose_name=_("responsible department"),
+                                   null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="complaints")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True,
+                              blank=True, on_delete=models.SET_NULL, related_name="owned_complaints")
+    assignment_rule = models.ForeignKey("complaints.AssignmentRule", null=True, blank=True,
+                                        on_delete=models.SET_NULL, related_name="+", editable=False)
+    triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True, editable=False)
+    invalid_reason = models.TextField(_("reason for invalid"), blank=True, editable=False)
+    duplicate_of = models.ForeignKey("self", verbose_name=_("duplicate of"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="duplicates",
+                                     editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True,
+                                   on_delete=models.SET_NULL, related_name="created_complaints",
+                                   editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    # Whitespace-separated jieba tokens of the searchable text (see complaints.search).
+    search_text = models.TextField(blank=True, default="", editable=False)
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["-received_at", "-id"]
+        permissions = [
+            ("view_all_complaints", _("Can see every customer's complaints")),
+            ("triage_complaint", _("Can triage complaints")),
+            ("assign_complaint", _("Can assign complaints to any owner")),
+            ("import_complaints", _("Can import complaints")),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-received_at", "-id"], name="cmp_status_recv"),
+            models.Index(fields=["customer", "-received_at", "-id"], name="cmp_customer_recv"),
+            models.Index(fields=["owner", "-received_at", "-id"], name="cmp_owner_recv"),
+            models.Index(fields=["category", "-received_at", "-id"], name="cmp_category_recv"),
+            models.Index(fields=["severity", "-received_at", "-id"], name="cmp_severity_recv"),
+            models.Index(fields=["-received_at", "-id"], name="cmp_recv"),
+            models.Index(fields=["-priority_score", "-id"], name="cmp_priority"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class NumberSequence(models.Model):
+    """One counter per (scope, year). Incremented under a row lock, so numbers never repeat."""
+
+    scope = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "year"], name="uniq_number_seq")]
+
+
+def _attachment_path(instance: "Attachment", filename: str) -> str:
+    return f"attachments/{instance.sha256[:2]}/{instance.sha256}{instance.extension}"
+
+
+class Attachment(models.Model):
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(_("file"), upload_to=_attachment_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    extension = models.CharField(max_length=10)
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+class AppendOnlyQuerySet(models.QuerySet["ComplaintEvent"]):
+    """Audit rows are written once; bulk update and delete are refused at the ORM level."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise PermissionError("Complaint events are append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Complaint events are append-only.")
+
+
+class ComplaintEvent(models.Model):
+    """One row per action on a complaint: the timeline and the audit trail.
+
+    ``changes`` is a list of ``{"field", "old", "new"}`` with display values. Rows are append-only:
+    ``save()`` on an existing row and ``delete()`` raise, and the database refuses UPDATE (and
+    DELETE on PostgreSQL) with a trigger.
+    """
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
+    verb = models.CharField(max_length=40, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
+                              related_name="+")
+    created_at = models.DateTimeField(db_index=True)
+    changes = models.JSONField(default=list)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("complaint event")
+        verbose_name_plural = _("complaint events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["complaint", "created_at", "id"], name="cmpevt_timeline")]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise PermissionError("Complaint events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise PermissionError("Complaint events are append-only.")
+
+
+class PriorityWeights(models.Model):
+    """The points each factor adds to a complaint's priority score. One row (pk=1), editable in admin."""
+
+    severity_minor = models.PositiveSmallIntegerField(_("severity: minor"), default=10)
+    severity_general = models.PositiveSmallIntegerField(_("severity: general"), default=25)
+    severity_serious = models.PositiveSmallIntegerField(_("severity: serious"), default=45)
+    urgency_urgent = models.PositiveSmallIntegerField(_("urgency: urgent"), default=10)
+    tier_strategic = models.PositiveSmallIntegerField(_("customer tier: strategic"), default=15)
+    tier_key = models.PositiveSmallIntegerField(_("customer tier: key"), default=8)
+    tier_normal = models.PositiveSmallIntegerField(_("customer tier: normal"), default=0)
+    value_points_per_million = models.PositiveSmallIntegerField(
+        _("points per million CNY of annual value"), default=1)
+    value_points_max = models.PositiveSmallIntegerField(_("annual value: maximum points"), default=10)
+    safety_risk = models.PositiveSmallIntegerField(_("safety / regulatory risk"), default=20)
+    scope_single = models.PositiveSmallIntegerField(_("scope: one customer"), default=0)
+    scope_multiple = models.PositiveSmallIntegerField(_("scope: several customers"), default=8)
+    scope_systemic = models.PositiveSmallIntegerField(_("scope: systemic"), default=15,
+                                                      validators=[MaxValueValidator(100)])
+
+    class Meta:
+        verbose_name = _("priority weights")
+        verbose_name_plural = _("priority weights")
+
+    def __str__(self) -> str:
+        return str(_("Priority weights"))
+
+    @classmethod
+    def current(cls) -> "PriorityWeights":
+        obj, _created = cls.objects.get_or_create(pk=1)
+        return obj
+
+
+class AssignmentRule(models.Model):
+    """Category / product family / customer -> department and owner. Lowest ``order`` that matches wins;
+    an empty condition matches anything. A category condition also matches its subcategories."""
+
+    order = models.PositiveSmallIntegerField(_("order"), default=100,
+                                             validators=[MinValueValidator(0)])
+    name = models.CharField(_("name"), max_length=100)
+    is_active = models.BooleanField(_("active"), default=True)
+    category = models.ForeignKey(Category, verbose_name=_("category"), null=True, blank=True,
+                                 on_delete=models.CASCADE)
+    product_family = models.CharField(_("product family"), max_length=100, blank=True)
+    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), null=True,
+                                 blank=True, on_delete=models.CASCADE)
+    department = models.ForeignKey("accounts.Department", verbose_name=_("department"),
+                                   on_delete=models.CASCADE)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
+                              on_delete=models.SET_NULL)
+
+    class Meta:
+        verbose_name = _("assignment rule")
+        verbose_name_plural = _("assignment rules")
+        ordering = ["order", "id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,45 @@
+"""The complaint lifecycle as a literal transition table. Pure: no ORM writes.
+
+Only ``complaints.services`` assigns ``Complaint.status``, and only after :func:`check_transition`.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from closeloop.core.errors import TransitionNotAllowed
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    TRIAGED = "triaged", _("Triaged")
+    REJECTED = "rejected", _("Invalid")
+    MERGED = "merged", _("Duplicate")
+
+
+OPEN_STATUSES = frozenset({Status.NEW, Status.TRIAGED})
+
+# (from, to) -> the action that performs it.
+TRANSITIONS: dict[tuple[str, str], str] = {
+    (Status.NEW, Status.TRIAGED): "triage",
+    (Status.TRIAGED, Status.TRIAGED): "triage",
+    (Status.NEW, Status.REJECTED): "mark_invalid",
+    (Status.TRIAGED, Status.REJECTED): "mark_invalid",
+    (Status.NEW, Status.MERGED): "mark_duplicate",
+    (Status.TRIAGED, Status.MERGED): "mark_duplicate",
+}
+
+
+def can_transition(current: str, target: str) -> bool:
+    return (current, target) in TRANSITIONS
+
+
+def check_transition(current: str, target: str) -> None:
+    """Raise TransitionNotAllowed naming both states when ``current -> target`` is not in the table."""
+    if not can_transition(current, target):
+        raise TransitionNotAllowed(
+            _("A complaint that is “%(current)s” cannot become “%(target)s”.")
+            % {"current": Status(current).label, "target": Status(target).label},
+            extra={"from": str(current), "to": str(target)},
+        )

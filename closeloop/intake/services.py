@@ -1,0 +1,299 @@
+"""The one entry point for every intake channel: web form, create-from-order, API, import.
+
+``complaint_intake`` validates a :class:`ComplaintDraft` completely (every error names its field),
+resolves codes and the sales order, and creates the complaint with its attachments in one
+transaction, so a rejected draft leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from closeloop.accounts.models import User
+from closeloop.complaints.attachments import attachment_add, attachment_validate
+from closeloop.complaints.models import (
+    Category,
+    Channel,
+    Complaint,
+    ImpactScope,
+    Severity,
+    Urgency,
+    WarrantyStatus,
+)
+from closeloop.complaints.services import ComplaintData, complaint_create
+from closeloop.core import clock
+from closeloop.core.errors import FieldErrors, PermissionDenied, ValidationFailed
+from closeloop.customers.models import (
+    Contact,
+    Customer,
+    Product,
+    SalesOrder,
+    SalesOrderLine,
+    Shipment,
+    warranty_end,
+)
+from closeloop.intake.drafts import ComplaintDraft, ContactInput
+
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
+@dataclass
+class OrderFacts:
+    """What a sales order (or shipment) number implies for a new complaint."""
+
+    order: SalesOrder
+    shipment: Shipment | None
+    customer: Customer
+    contact: Contact | None
+    lines: list[SalesOrderLine]
+    line: SalesOrderLine | None
+    ship_date: dt.date | None
+    warranty_status: str
+    warranty_until: dt.date | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-friendly description, used by the form's auto-fill and the API."""
+        return {
+            "order_number": self.order.number,
+            "shipment_number": self.shipment.number if self.shipment else "",
+            "customer": self.customer.code,
+            "customer_name": self.customer.name,
+            "contact": self.contact.pk if self.contact else None,
+            "contact_name": self.contact.name if self.contact else "",
+            "lines": [{"line": ln.line_no, "product": ln.product.code, "product_name": ln.product.name,
+                       "quantity": ln.quantity, "lot": ln.lot} for ln in self.lines],
+            "product": self.line.product.code if self.line else "",
+            "product_name": self.line.product.name if self.line else "",
+            "lot": self.line.lot if self.line else "",
+            "order_line": self.line.line_no if self.line else None,
+            "ship_date": self.ship_date.isoformat() if self.ship_date else None,
+            "carrier": self.shipment.carrier if self.shipment else "",
+            "warranty_status": self.warranty_status,
+            "warranty_until": self.warranty_until.isoformat() if self.warranty_until else None,
+        }
+
+
+def warranty_status_for(*, ship_date: dt.date | None, product: Product | None,
+                        received: dt.date) -> tuple[str, dt.date | None]:
+    """In warranty when the received date is on or before the warranty's last day."""
+    if ship_date is None or product is None:
+        return WarrantyStatus.UNKNOWN, None
+    until = warranty_end(ship_date, product.warranty_months)
+    return (WarrantyStatus.IN if received <= until else WarrantyStatus.OUT), until
+
+
+def order_facts(*, number: str, received_at: dt.datetime | None = None, product_code: str = "",
+                line_no: int | None = None) -> OrderFacts | None:
+    """Resolve a sales order number or a shipment number; None when neither exists.
+
+    The line is chosen by ``line_no``, else by ``product_code``, else the only line. The ship date
+    is the given shipment's, else the order's latest shipment.
+    """
+    number = (number or "").strip()
+    if not number:
+        return None
+    shipment = Shipment.objects.select_related("order").filter(number=number).first()
+    order = shipment.order if shipment else SalesOrder.objects.filter(number=number).first()
+    if order is None:
+        return None
+    order = SalesOrder.objects.select_related("customer", "contact").get(pk=order.pk)
+    lines = list(order.lines.select_related("product").order_by("line_no"))
+    line = None
+    if line_no is not None:
+        line = next((ln for ln in lines if ln.line_no == line_no), None)
+    elif product_code:
+        line = next((ln for ln in lines if ln.product.code == product_code), None)
+    elif len(lines) == 1:
+        line = lines[0]
+    if shipment is None:
+        shipment = order.shipments.order_by("-ship_date", "-id").first()
+    ship_date = shipment.ship_date if shipment else None
+    received = timezone.localtime(received_at or clock.now()).date()
+    status, until = warranty_status_for(ship_date=ship_date, product=line.product if line else None,
+                                        received=received)
+    return OrderFacts(order=order, shipment=shipment, customer=order.customer, contact=order.contact,
+                      lines=lines, line=line, ship_date=ship_date, warranty_status=status,
+                      warranty_until=until)
+
+
+def _choice(errors: FieldErrors, name: str, value: str, choices: type, default: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        return default
+    if value not in choices.values:  # type: ignore[attr-defined]
+        errors.add(name, _("“%(value)s” is not one of: %(choices)s.")
+                   % {"value": value, "choices": ", ".join(choices.values)})  # type: ignore[attr-defined]
+        return default
+    return value
+
+
+def _resolve_contact(errors: FieldErrors, customer: Customer | None,
+                     contact: ContactInput | None) -> Contact | ContactInput | None:
+    if contact is None or customer is None:
+        return None
+    if contact.id is not None:
+        found = Contact.objects.filter(pk=contact.id, customer=customer).first()
+        if found is None:
+            errors.add("contact", _("Contact %(id)s does not belong to customer %(customer)s.")
+                       % {"id": contact.id, "customer": customer.code})
+        return found
+    if not (contact.name or contact.phone or contact.email):
+        return None
+    if not contact.name.strip():
+        errors.add("contact", _("Give the contact's name."))
+    if contact.email:
+        try:
+            validate_email(contact.email)
+        except DjangoValidationError:
+            errors.add("contact", _("“%(email)s” is not a valid email address.") % {"email": contact.email})
+    if len(contact.phone) > 30:
+        errors.add("contact", _("The phone number is too long."))
+    existing = Contact.objects.filter(customer=customer, name=contact.name.strip())
+    if contact.phone:
+        existing = existing.filter(phone=contact.phone.strip())
+    return existing.first() or contact
+
+
+def draft_resolve(draft: ComplaintDraft, *, actor: User | None) -> tuple[ComplaintData, Any]:
+    """Validate ``draft`` and resolve it into ComplaintData. Raises one ValidationFailed listing
+    every bad field. Reads only; writes nothing."""
+    errors = FieldErrors()
+    channel = _choice(errors, "channel", draft.channel, Channel, "")
+    if not draft.channel:
+        errors.add("channel", _("Choose a channel."))
+    title = (draft.title or "").strip()
+    description = (draft.description or "").strip()
+    if not title:
+        errors.add("title", _("Give the complaint a title."))
+    elif len(title) > 200:
+        errors.add("title", _("The title is limited to 200 characters."))
+    if not description:
+        errors.add("description", _("Describe the problem."))
+    received_at = draft.received_at or clock.now()
+    if timezone.is_naive(received_at):
+        received_at = timezone.make_aware(received_at)
+    if received_at > clock.now() + CLOCK_SKEW:
+        errors.add("received_at", _("The received time cannot be in the future."))
+
+    facts: OrderFacts | None = None
+    order_ref = (draft.order_number or draft.shipment_number or "").strip()
+    if order_ref:
+        facts = order_facts(number=order_ref, received_at=received_at,
+                            product_code=(draft.product or "").strip(), line_no=draft.order_line)
+        if facts is None:
+            field_name = "order_number" if draft.order_number else "shipment_number"
+            errors.add(field_name, _("No sales order or shipment has the number “%(number)s”.")
+                       % {"number": order_ref})
+        elif draft.order_line is not None and facts.line is None:
+            errors.add("order_line", _("Order %(order)s has no line %(line)s.")
+                       % {"order": facts.order.number, "line": draft.order_line})
+
+    customer: Customer | None = None
+    code = (draft.customer or "").strip()
+    if code:
+        customer = Customer.objects.filter(code=code).first()
+        if customer is None:
+            errors.add("customer", _("No customer has the code “%(code)s”.") % {"code": code})
+        elif not customer.is_active:
+            errors.add("customer", _("Customer %(code)s is inactive.") % {"code": code})
+        elif facts is not None and facts.customer.pk != customer.pk:
+            errors.add("order_number", _("Order %(order)s belongs to customer %(customer)s, not %(code)s.")
+                       % {"order": facts.order.number, "customer": facts.customer.code, "code": code})
+    elif facts is not None:
+        customer = facts.customer
+    else:
+        errors.add("customer", _("Choose the customer, or give a sales order number."))
+
+    product: Product | None = None
+    pcode = (draft.product or "").strip()
+    if pcode:
+        product = Product.objects.filter(code=pcode).first()
+        if product is None:
+            errors.add("product", _("No product has the code “%(code)s”.") % {"code": pcode})
+        elif facts is not None and facts.lines and product.pk not in {ln.product_id for ln in facts.lines}:
+            errors.add("product", _("Product %(product)s is not on order %(order)s.")
+                       % {"product": pcode, "order": facts.order.number})
+    elif facts is not None and facts.line is not None:
+        product = facts.line.product
+
+    category: Category | None = None
+    ccode = (draft.category or "").strip()
+    if ccode:
+        category = Category.objects.filter(code=ccode, is_active=True).first()
+        if category is None:
+            errors.add("category", _("No category has the code “%(code)s”.") % {"code": ccode})
+
+    qty = draft.quantity_affected
+    if qty is not None and (not isinstance(qty, int) or isinstance(qty, bool) or qty < 0):
+        errors.add("quantity_affected", _("The quantity must be a whole number, zero or more."))
+        qty = None
+    lot = (draft.lot or "").strip() or (facts.line.lot if facts and facts.line else "")
+    if len(lot) > 60:
+        errors.add("lot", _("The lot is limited to 60 characters."))
+
+    owner: User | None = None
+    if draft.owner:
+        owner = User.objects.filter(username=draft.owner, is_active=True).first()
+        if owner is None:
+            errors.add("owner", _("No active user is called “%(name)s”.") % {"name": draft.owner})
+        elif actor is None or (owner.pk != actor.pk and not actor.has_perm("complaints.assign_complaint")):
+            raise PermissionDenied(_("You may not choose the owner."),
+                                   fields={"owner": [_("You may not choose the owner.")]})
+
+    for att in draft.attachments:
+        try:
+            attachment_validate(name=att.name, data=att.data)
+        except ValidationFailed as exc:
+            for msgs in exc.fields.values():
+                for m in msgs:
+                    errors.add("attachments", m)
+
+    contact = _resolve_contact(errors, customer, draft.contact)
+    if contact is None and draft.contact is None and facts is not None:
+        contact = facts.contact
+    severity = _choice(errors, "severity", draft.severity, Severity, Severity.GENERAL)
+    urgency = _choice(errors, "urgency", draft.urgency, Urgency, Urgency.NORMAL)
+    scope = _choice(errors, "impact_scope", draft.impact_scope, ImpactScope, ImpactScope.SINGLE)
+    errors.raise_if_any()
+    assert customer is not None
+
+    ship_date = facts.ship_date if facts else None
+    received_date = timezone.localtime(received_at).date()
+    warranty, _until = warranty_status_for(ship_date=ship_date, product=product, received=received_date)
+    data = ComplaintData(
+        channel=channel, received_at=received_at, customer=customer, title=title,
+        description=description, customer_requirement=(draft.customer_requirement or "").strip(),
+        quantity_affected=qty, lot=lot, product=product, order=facts.order if facts else None,
+        shipment=facts.shipment if facts else None, ship_date=ship_date, warranty_status=warranty,
+        category=category, severity=severity, urgency=urgency, impact_scope=scope,
+        safety_risk=bool(draft.safety_risk), owner=owner, department=None,
+        extra_event_data={"channel": channel, **draft.source_ref},
+    )
+    return data, contact
+
+
+@transaction.atomic
+def complaint_intake(*, draft: ComplaintDraft, actor: User | None) -> Complaint:
+    """Validate, resolve and create. All or nothing: on any error nothing is written.
+
+    Raises ValidationFailed (every bad field named) or PermissionDenied.
+    """
+    if actor is not None and not actor.has_perm("complaints.add_complaint"):
+        raise PermissionDenied()
+    data, contact = draft_resolve(draft, actor=actor)
+    if isinstance(contact, ContactInput):
+        contact = Contact.objects.create(customer=data.customer, name=contact.name.strip(),
+                                         phone=contact.phone.strip(), email=contact.email.strip())
+    data.contact = contact
+    complaint = complaint_create(data=data, actor=actor)
+    for att in draft.attachments:
+        attachment_add(complaint=complaint, actor=actor, name=att.name, data=att.data)
+    return complaint

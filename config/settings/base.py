@@ -1,0 +1,195 @@
+"""Settings shared by every environment. Values that vary come from ``config.env``."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from config import env as E
+
+BASE_DIR = E.BASE_DIR
+VAR_DIR = E.VAR_DIR
+SECRET_KEY = E.SECRET_KEY
+DEBUG = E.DEBUG
+ALLOWED_HOSTS = E.ALLOWED_HOSTS
+CSRF_TRUSTED_ORIGINS = E.CSRF_TRUSTED_ORIGINS
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "ninja",
+    "closeloop.core",
+    "closeloop.accounts",
+    "closeloop.customers",
+    "closeloop.complaints",
+    "closeloop.intake",
+    "closeloop.api",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "closeloop.accounts.middleware.UserPreferencesMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "complaints:list"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "closeloop" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "closeloop.core.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+
+def _databases(url: str) -> dict:
+    """Build DATABASES from one URL, with the connection settings that decide throughput.
+
+    SQLite gets WAL, synchronous=NORMAL and IMMEDIATE transactions (no lock-upgrade deadlocks);
+    PostgreSQL keeps connections open (CONN_MAX_AGE) with health checks.
+    """
+    db = E.env.db_url_config(url)
+    if db["ENGINE"].endswith("sqlite3"):
+        db["OPTIONS"] = {
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;"
+                " PRAGMA foreign_keys=ON;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+        }
+        db["CONN_MAX_AGE"] = 600
+    else:
+        db["CONN_MAX_AGE"] = 600
+        db["CONN_HEALTH_CHECKS"] = True
+    db["ATOMIC_REQUESTS"] = False
+    return {"default": db}
+
+
+DATABASES = _databases(E.DATABASE_URL)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = E.LANGUAGE_CODE
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = E.TIME_ZONE
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = E.STATIC_ROOT
+_NODE = BASE_DIR / "node_modules"
+# Front-end packages come from npm (package-lock.json) and are served from here, never a CDN.
+STATICFILES_DIRS = [
+    BASE_DIR / "closeloop" / "static",
+    ("vendor/tabler", _NODE / "@tabler" / "core" / "dist"),
+    ("vendor/tabler-icons", _NODE / "@tabler" / "icons-webfont" / "dist"),
+    ("vendor/htmx", _NODE / "htmx.org" / "dist"),
+    ("vendor/echarts", _NODE / "echarts" / "dist"),
+    ("vendor/noto-sans-sc", _NODE / "@fontsource" / "noto-sans-sc"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+MEDIA_URL = "/media/"
+MEDIA_ROOT = E.MEDIA_ROOT
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+EMAIL_CONFIG = E.env.email_url_config(E.EMAIL_URL)
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = E.DEFAULT_FROM_EMAIL
+
+CELERY_BROKER_URL = E.CELERY_BROKER_URL
+CELERY_RESULT_BACKEND = E.CELERY_RESULT_BACKEND
+CELERY_TASK_ALWAYS_EAGER = E.CELERY_ALWAYS_EAGER
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = E.TIME_ZONE
+_FS_BROKER = VAR_DIR / "celery"
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {
+        "data_folder_in": str(_FS_BROKER / "queue"),
+        "data_folder_out": str(_FS_BROKER / "queue"),
+        "processed_folder": str(_FS_BROKER / "processed"),
+        "store_processed": False,
+    }
+    if E.CELERY_BROKER_URL.startswith("filesystem")
+    else {}
+)
+
+CLOSELOOP = {
+    "COMPLAINT_NUMBER_FORMAT": E.COMPLAINT_NUMBER_FORMAT,
+    "ATTACHMENT_MAX_BYTES": E.ATTACHMENT_MAX_BYTES,
+    # Content types sniffed from the bytes, never trusted from the file name.
+    "ATTACHMENT_TYPES": {
+        "image/jpeg": ".jpg",
+        "image/png": ".png",
+        "image/gif": ".gif",
+        "image/webp": ".webp",
+        "image/heic": ".heic",
+        "application/pdf": ".pdf",
+        "video/mp4": ".mp4",
+        "application/zip": ".zip",
+        "text/plain": ".txt",
+        "text/csv": ".csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    },
+}
+
+NINJA_PAGINATION_PER_PAGE = 20
+API_TOKEN_RATE = E.API_TOKEN_RATE
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": E.LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}, "jieba": {"level": "WARNING"}},
+}
+
+MESSAGE_TAGS_HELP = _("Messages")

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from django.views.static import serve
+
+from closeloop.api.v1 import api as api_v1
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="complaints:list", permanent=False)),
+    path("accounts/", include("closeloop.accounts.urls")),
+    path("complaints/", include("closeloop.complaints.urls")),
+    path("intake/", include("closeloop.intake.urls")),
+    path("crm/", include("closeloop.customers.urls")),
+    path("api/v1/", api_v1.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "closeloop.core.views.permission_denied"
+handler404 = "closeloop.core.views.page_not_found"
+
+if settings.DEBUG:  # production serves media through the proxy (X-Accel) or object storage
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
