@@ -39,8 +39,12 @@ def quality_dept(db):  # type: ignore[no-untyped-def]
 def agent(db):  # type: ignore[no-untyped-def]
     from closeloop.accounts.tests.factories import department_make, user_make
 
-    return user_make("agent", roles.AGENT, display_name="客服小李",
-                     department=department_make("service", "客服部", "Customer service"))
+    return user_make(
+        "agent",
+        roles.AGENT,
+        display_name="客服小李",
+        department=department_make("service", "客服部", "Customer service"),
+    )
 
 
 @pytest.fixture
@@ -61,8 +65,12 @@ def qe(db, quality_dept):  # type: ignore[no-untyped-def]
 def sales(db):  # type: ignore[no-untyped-def]
     from closeloop.accounts.tests.factories import department_make, user_make
 
-    return user_make("sales", roles.SALESPERSON, display_name="销售刘",
-                     department=department_make("sales", "销售部", "Sales"))
+    return user_make(
+        "sales",
+        roles.SALESPERSON,
+        display_name="销售刘",
+        department=department_make("sales", "销售部", "Sales"),
+    )
 
 
 @pytest.fixture
@@ -85,8 +93,9 @@ def order(db, customer, product):  # type: ignore[no-untyped-def]
     from closeloop.customers.tests.factories import contact_make, order_make
 
     contact = contact_make(customer)
-    return order_make("SO-2026-0001", customer, [(product, 500, "L2605")], contact=contact,
-                      shipment_number="SH-0001")
+    return order_make(
+        "SO-2026-0001", customer, [(product, 500, "L2605")], contact=contact, shipment_number="SH-0001"
+    )
 
 
 @pytest.fixture
@@ -95,8 +104,16 @@ def complaint(db, agent, order, frozen_now):  # type: ignore[no-untyped-def]
     from closeloop.intake.drafts import ComplaintDraft
     from closeloop.intake.services import complaint_intake
 
-    return complaint_intake(draft=ComplaintDraft(
-        channel="phone", order_number="SO-2026-0001", title="螺丝刀杆生锈",
-        description="客户收货后发现螺丝刀杆表面生锈，约50支。", category="quality-corrosion",
-        severity="serious", quantity_affected=50, customer_requirement="更换并提供8D报告"),
-        actor=agent)
+    return complaint_intake(
+        draft=ComplaintDraft(
+            channel="phone",
+            order_number="SO-2026-0001",
+            title="螺丝刀杆生锈",
+            description="客户收货后发现螺丝刀杆表面生锈，约50支。",
+            category="quality-corrosion",
+            severity="serious",
+            quantity_affected=50,
+            customer_requirement="更换并提供8D报告",
+        ),
+        actor=agent,
+    )

@@ -9,9 +9,10 @@ from closeloop.accounts.models import ApiToken, Department, User
 class UserAdmin(BaseUserAdmin):
     list_display = ["username", "display_name", "email", "department", "language", "is_active"]
     list_filter = ["is_active", "is_staff", "groups", "department"]
-    fieldsets = (*BaseUserAdmin.fieldsets,  # type: ignore[misc]
-                 (_("Closeloop"), {"fields": ("display_name", "phone", "department", "language",
-                                               "time_zone")}))
+    fieldsets = (
+        *BaseUserAdmin.fieldsets,  # type: ignore[misc]
+        (_("Closeloop"), {"fields": ("display_name", "phone", "department", "language", "time_zone")}),
+    )
 
 
 @admin.register(Department)

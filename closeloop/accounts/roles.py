@@ -32,20 +32,32 @@ ROLE_LABELS: dict[str, Any] = {
 }
 
 _VIEW_MASTER = [
-    "customers.view_customer", "customers.view_contact", "customers.view_product",
-    "customers.view_salesorder", "customers.view_shipment",
+    "customers.view_customer",
+    "customers.view_contact",
+    "customers.view_product",
+    "customers.view_salesorder",
+    "customers.view_shipment",
 ]
 _READ_ALL = ["complaints.view_complaint", "complaints.view_all_complaints", *_VIEW_MASTER]
 _INTAKE = ["complaints.add_complaint", "complaints.import_complaints", "complaints.add_attachment"]
 _TRIAGE = [
-    "complaints.triage_complaint", "complaints.assign_complaint", "complaints.change_complaint",
+    "complaints.triage_complaint",
+    "complaints.assign_complaint",
+    "complaints.change_complaint",
 ]
 _PII = ["customers.view_contact_pii"]
 _MASTER_EDIT = [
-    "customers.add_customer", "customers.change_customer", "customers.add_contact",
-    "customers.change_contact", "customers.add_product", "customers.change_product",
-    "customers.add_salesorder", "customers.change_salesorder", "customers.add_shipment",
-    "customers.change_shipment", "customers.import_masterdata",
+    "customers.add_customer",
+    "customers.change_customer",
+    "customers.add_contact",
+    "customers.change_contact",
+    "customers.add_product",
+    "customers.change_product",
+    "customers.add_salesorder",
+    "customers.change_salesorder",
+    "customers.add_shipment",
+    "customers.change_shipment",
+    "customers.import_masterdata",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -54,17 +66,34 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     SALESPERSON: ["complaints.view_complaint", *_VIEW_MASTER, *_INTAKE, *_PII],
     SALES_MANAGER: [*_READ_ALL, *_INTAKE, *_PII],
     QUALITY_ENGINEER: [*_READ_ALL, *_INTAKE, "complaints.triage_complaint", "complaints.change_complaint"],
-    QUALITY_MANAGER: [*_READ_ALL, *_INTAKE, *_TRIAGE, "complaints.change_assignmentrule",
-                      "complaints.change_category", "complaints.change_priorityweights"],
+    QUALITY_MANAGER: [
+        *_READ_ALL,
+        *_INTAKE,
+        *_TRIAGE,
+        "complaints.change_assignmentrule",
+        "complaints.change_category",
+        "complaints.change_priorityweights",
+    ],
     PURCHASING_MANAGER: [*_READ_ALL],
     FINANCE: [*_READ_ALL],
     GENERAL_MANAGER: [*_READ_ALL, *_PII],
-    ADMINISTRATOR: [*_READ_ALL, *_INTAKE, *_TRIAGE, *_PII, *_MASTER_EDIT,
-                    "complaints.change_assignmentrule", "complaints.add_assignmentrule",
-                    "complaints.change_category", "complaints.add_category",
-                    "complaints.change_priorityweights",
-                    "accounts.add_user", "accounts.change_user", "accounts.view_user",
-                    "accounts.add_department", "accounts.change_department"],
+    ADMINISTRATOR: [
+        *_READ_ALL,
+        *_INTAKE,
+        *_TRIAGE,
+        *_PII,
+        *_MASTER_EDIT,
+        "complaints.change_assignmentrule",
+        "complaints.add_assignmentrule",
+        "complaints.change_category",
+        "complaints.add_category",
+        "complaints.change_priorityweights",
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.view_user",
+        "accounts.add_department",
+        "accounts.change_department",
+    ],
 }
 
 

@@ -44,8 +44,7 @@ def api_token_authenticate(raw: str) -> User | None:
     """The active user owning the unrevoked token ``raw``, or None."""
     if not raw or len(raw) > 200:
         return None
-    token = (ApiToken.objects.active().select_related("user")
-             .filter(digest=ApiToken.hash(raw)).first())
+    token = ApiToken.objects.active().select_related("user").filter(digest=ApiToken.hash(raw)).first()
     if token is None or not token.user.is_active:
         return None
     now = clock.now()

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import cast
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -14,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from closeloop.accounts import services
+from closeloop.accounts.models import ApiToken, User
 from closeloop.accounts.roles import role_label
 from closeloop.core.errors import ApplicationError
 
@@ -44,14 +48,15 @@ def language_set(request: HttpRequest) -> HttpResponse:
     """Switch the interface language; remembered on the user (when signed in) and in a cookie."""
     lang = request.POST.get("language", "")
     nxt = request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()},
-                                           require_https=request.is_secure()):
+    if not url_has_allowed_host_and_scheme(
+        nxt, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         nxt = "/"
     response = HttpResponseRedirect(nxt)
     try:
         if request.user.is_authenticated:
             services.user_set_language(user=request.user, language=lang)  # type: ignore[arg-type]
-        elif lang not in dict(translation.trans_real.get_languages()):
+        elif lang not in dict(settings.LANGUAGES):
             return response
     except ApplicationError:
         return response
@@ -62,29 +67,37 @@ def language_set(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = cast(User, request.user)
     new_token = request.session.pop("new_token", None)
-    return render(request, "accounts/profile.html", {
-        "roles": [role_label(g.name) for g in user.groups.all()],  # type: ignore[union-attr]
-        "tokens": user.api_tokens.all(),  # type: ignore[union-attr]
-        "new_token": new_token,
-    })
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "roles": [role_label(g.name) for g in user.groups.all()],
+            "tokens": ApiToken.objects.filter(user=user),
+            "new_token": new_token,
+        },
+    )
 
 
 @login_required
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
     try:
-        token, raw = services.api_token_create(user=request.user,  # type: ignore[arg-type]
-                                               name=request.POST.get("name", ""))
+        token, raw = services.api_token_create(
+            user=request.user,  # type: ignore[arg-type]
+            name=request.POST.get("name", ""),
+        )
     except ApplicationError as exc:
         for msgs in exc.fields.values():
             for m in msgs:
                 messages.error(request, m)
         return redirect("accounts:profile")
     request.session["new_token"] = raw
-    messages.success(request, _("Token “%(name)s” created. Copy it now: it will not be shown again.")
-                     % {"name": token.name})
+    messages.success(
+        request,
+        _("Token “%(name)s” created. Copy it now: it will not be shown again.") % {"name": token.name},
+    )
     return redirect("accounts:profile")
 
 

@@ -2,5 +2,6 @@
 
 from ninja import NinjaAPI
 
-api = NinjaAPI(title="Closeloop API", version="1", urls_namespace="api-v1",
-               docs_url="/docs", openapi_url="/openapi.json")
+api = NinjaAPI(
+    title="Closeloop API", version="1", urls_namespace="api-v1", docs_url="/docs", openapi_url="/openapi.json"
+)

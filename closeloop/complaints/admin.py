@@ -22,8 +22,16 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(AssignmentRule)
 class AssignmentRuleAdmin(admin.ModelAdmin):
-    list_display = ["order", "name", "category", "product_family", "customer", "department", "owner",
-                    "is_active"]
+    list_display = [
+        "order",
+        "name",
+        "category",
+        "product_family",
+        "customer",
+        "department",
+        "owner",
+        "is_active",
+    ]
     list_editable = ["is_active"]
     list_display_links = ["name"]
     autocomplete_fields = ["customer"]
@@ -51,8 +59,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Complaint)
 class ComplaintAdmin(ReadOnlyAdmin):
-    list_display = ["number", "title", "customer", "status", "severity", "priority_score", "owner",
-                    "received_at"]
+    list_display = [
+        "number",
+        "title",
+        "customer",
+        "status",
+        "severity",
+        "priority_score",
+        "owner",
+        "received_at",
+    ]
     list_filter = ["status", "severity", "channel"]
     search_fields = ["number", "title"]
     list_select_related = ["customer", "owner"]

@@ -35,11 +35,22 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def event_record(*, complaint: Complaint, verb: str, actor: Any = None,
-                 changes: list[dict[str, Any]] | None = None, note: str = "",
-                 data: dict[str, Any] | None = None) -> ComplaintEvent:
+def event_record(
+    *,
+    complaint: Complaint,
+    verb: str,
+    actor: Any = None,
+    changes: list[dict[str, Any]] | None = None,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+) -> ComplaintEvent:
     """Append one event. The caller holds the transaction that made the change."""
     return ComplaintEvent.objects.create(
-        complaint=complaint, verb=verb, actor=actor if getattr(actor, "pk", None) else None,
-        created_at=clock.now(), changes=changes or [], note=note, data=data or {},
+        complaint=complaint,
+        verb=verb,
+        actor=actor if getattr(actor, "pk", None) else None,
+        created_at=clock.now(),
+        changes=changes or [],
+        note=note,
+        data=data or {},
     )

@@ -56,8 +56,14 @@ class Category(models.Model):
     code = models.SlugField(_("code"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=100)
     name_en = models.CharField(_("English name"), max_length=100)
-    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -80,55 +86,117 @@ class Category(models.Model):
 
 class Complaint(TimeStamped):
     number = models.CharField(_("complaint number"), max_length=40, unique=True, editable=False)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NEW,
-                              editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW, editable=False
+    )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     received_at = models.DateTimeField(_("received at"), db_index=True)
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"),
-                                 on_delete=models.PROTECT, related_name="complaints")
-    contact = models.ForeignKey("customers.Contact", verbose_name=_("contact"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="complaints")
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="complaints"
+    )
+    contact = models.ForeignKey(
+        "customers.Contact",
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints",
+    )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"))
     customer_requirement = models.TextField(_("customer requirement"), blank=True)
     quantity_affected = models.PositiveIntegerField(_("quantity affected"), null=True, blank=True)
     lot = models.CharField(_("lot"), max_length=60, blank=True)
-    product = models.ForeignKey("customers.Product", verbose_name=_("product"), null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="complaints")
-    order = models.ForeignKey("customers.SalesOrder", verbose_name=_("sales order"), null=True,
-                              blank=True, on_delete=models.PROTECT, related_name="complaints")
-    shipment = models.ForeignKey("customers.Shipment", verbose_name=_("shipment"), null=True,
-                                 blank=True, on_delete=models.PROTECT, related_name="complaints")
+    product = models.ForeignKey(
+        "customers.Product",
+        verbose_name=_("product"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+    )
+    order = models.ForeignKey(
+        "customers.SalesOrder",
+        verbose_name=_("sales order"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+    )
+    shipment = models.ForeignKey(
+        "customers.Shipment",
+        verbose_name=_("shipment"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+    )
     ship_date = models.DateField(_("ship date"), null=True, blank=True)
-    warranty_status = models.CharField(_("warranty"), max_length=10, choices=WarrantyStatus.choices,
-                                       default=WarrantyStatus.UNKNOWN)
+    warranty_status = models.CharField(
+        _("warranty"), max_length=10, choices=WarrantyStatus.choices, default=WarrantyStatus.UNKNOWN
+    )
     # Triage
-    category = models.ForeignKey(Category, verbose_name=_("category"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="complaints")
-    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices,
-                                default=Severity.GENERAL)
-    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices,
-                               default=Urgency.NORMAL)
-    impact_scope = models.CharField(_("impact scope"), max_length=10, choices=ImpactScope.choices,
-                                    default=ImpactScope.SINGLE)
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+    )
+    severity = models.CharField(
+        _("severity"), max_length=10, choices=Severity.choices, default=Severity.GENERAL
+    )
+    urgency = models.CharField(_("urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    impact_scope = models.CharField(
+        _("impact scope"), max_length=10, choices=ImpactScope.choices, default=ImpactScope.SINGLE
+    )
     safety_risk = models.BooleanField(_("safety / regulatory risk"), default=False)
     priority_score = models.PositiveSmallIntegerField(_("priority score"), default=0, editable=False)
     priority_breakdown = models.JSONField(_("priority breakdown"), default=list, editable=False)
-    department = models.ForeignKey("accounts.Department", verbose_name=_("responsible department"),
-                                   null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="complaints")
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True,
-                              blank=True, on_delete=models.SET_NULL, related_name="owned_complaints")
-    assignment_rule = models.ForeignKey("complaints.AssignmentRule", null=True, blank=True,
-                                        on_delete=models.SET_NULL, related_name="+", editable=False)
+    department = models.ForeignKey(
+        "accounts.Department",
+        verbose_name=_("responsible department"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="complaints",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_complaints",
+    )
+    assignment_rule = models.ForeignKey(
+        "complaints.AssignmentRule",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
     triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True, editable=False)
     invalid_reason = models.TextField(_("reason for invalid"), blank=True, editable=False)
-    duplicate_of = models.ForeignKey("self", verbose_name=_("duplicate of"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="duplicates",
-                                     editable=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True,
-                                   on_delete=models.SET_NULL, related_name="created_complaints",
-                                   editable=False)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+        editable=False,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="created_complaints",
+        editable=False,
+    )
     version = models.PositiveIntegerField(default=1, editable=False)
     # Whitespace-separated jieba tokens of the searchable text (see complaints.search).
     search_text = models.TextField(blank=True, default="", editable=False)
@@ -167,8 +235,11 @@ class NumberSequence(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["scope", "year"], name="uniq_number_seq")]
 
+    def __str__(self) -> str:
+        return f"{self.scope}/{self.year}: {self.last_value}"
 
-def _attachment_path(instance: "Attachment", filename: str) -> str:
+
+def _attachment_path(instance: Attachment, filename: str) -> str:
     return f"attachments/{instance.sha256[:2]}/{instance.sha256}{instance.extension}"
 
 
@@ -180,8 +251,9 @@ class Attachment(models.Model):
     extension = models.CharField(max_length=10)
     size = models.PositiveBigIntegerField(_("size"))
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
@@ -217,8 +289,7 @@ class ComplaintEvent(models.Model):
 
     complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="events")
     verb = models.CharField(max_length=40, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT,
-                              related_name="+")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(db_index=True)
     changes = models.JSONField(default=list)
     note = models.TextField(blank=True)
@@ -231,6 +302,9 @@ class ComplaintEvent(models.Model):
         verbose_name_plural = _("complaint events")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["complaint", "created_at", "id"], name="cmpevt_timeline")]
+
+    def __str__(self) -> str:
+        return f"{self.verb} @ {self.created_at:%Y-%m-%d %H:%M}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):
@@ -252,13 +326,15 @@ class PriorityWeights(models.Model):
     tier_key = models.PositiveSmallIntegerField(_("customer tier: key"), default=8)
     tier_normal = models.PositiveSmallIntegerField(_("customer tier: normal"), default=0)
     value_points_per_million = models.PositiveSmallIntegerField(
-        _("points per million CNY of annual value"), default=1)
+        _("points per million CNY of annual value"), default=1
+    )
     value_points_max = models.PositiveSmallIntegerField(_("annual value: maximum points"), default=10)
     safety_risk = models.PositiveSmallIntegerField(_("safety / regulatory risk"), default=20)
     scope_single = models.PositiveSmallIntegerField(_("scope: one customer"), default=0)
     scope_multiple = models.PositiveSmallIntegerField(_("scope: several customers"), default=8)
-    scope_systemic = models.PositiveSmallIntegerField(_("scope: systemic"), default=15,
-                                                      validators=[MaxValueValidator(100)])
+    scope_systemic = models.PositiveSmallIntegerField(
+        _("scope: systemic"), default=15, validators=[MaxValueValidator(100)]
+    )
 
     class Meta:
         verbose_name = _("priority weights")
@@ -268,7 +344,7 @@ class PriorityWeights(models.Model):
         return str(_("Priority weights"))
 
     @classmethod
-    def current(cls) -> "PriorityWeights":
+    def current(cls) -> PriorityWeights:
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
 
@@ -277,19 +353,22 @@ class AssignmentRule(models.Model):
     """Category / product family / customer -> department and owner. Lowest ``order`` that matches wins;
     an empty condition matches anything. A category condition also matches its subcategories."""
 
-    order = models.PositiveSmallIntegerField(_("order"), default=100,
-                                             validators=[MinValueValidator(0)])
+    order = models.PositiveSmallIntegerField(_("order"), default=100, validators=[MinValueValidator(0)])
     name = models.CharField(_("name"), max_length=100)
     is_active = models.BooleanField(_("active"), default=True)
-    category = models.ForeignKey(Category, verbose_name=_("category"), null=True, blank=True,
-                                 on_delete=models.CASCADE)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), null=True, blank=True, on_delete=models.CASCADE
+    )
     product_family = models.CharField(_("product family"), max_length=100, blank=True)
-    customer = models.ForeignKey("customers.Customer", verbose_name=_("customer"), null=True,
-                                 blank=True, on_delete=models.CASCADE)
-    department = models.ForeignKey("accounts.Department", verbose_name=_("department"),
-                                   on_delete=models.CASCADE)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True,
-                              on_delete=models.SET_NULL)
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    department = models.ForeignKey(
+        "accounts.Department", verbose_name=_("department"), on_delete=models.CASCADE
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL
+    )
 
     class Meta:
         verbose_name = _("assignment rule")

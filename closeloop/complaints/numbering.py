@@ -18,7 +18,7 @@ from closeloop.complaints.models import NumberSequence
 
 
 def number_format(year: int, seq: int) -> str:
-    fmt: str = settings.CLOSELOOP["COMPLAINT_NUMBER_FORMAT"]
+    fmt = str(settings.CLOSELOOP["COMPLAINT_NUMBER_FORMAT"])
     return fmt.format(year=year, seq=seq)
 
 

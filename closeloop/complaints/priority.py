@@ -58,17 +58,35 @@ def priority_compute(facts: PriorityInput, weights: Weights) -> tuple[int, list[
     """
     millions = int(Decimal(facts.customer_annual_value or 0) // Decimal(1_000_000))
     rows: list[dict[str, Any]] = [
-        {"factor": "severity", "value": facts.severity,
-         "points": getattr(weights, f"severity_{facts.severity}")},
-        {"factor": "urgency", "value": facts.urgency,
-         "points": weights.urgency_urgent if facts.urgency == "urgent" else 0},
-        {"factor": "customer_tier", "value": facts.customer_tier,
-         "points": getattr(weights, f"tier_{facts.customer_tier}")},
-        {"factor": "customer_value", "value": str(facts.customer_annual_value),
-         "points": min(millions * weights.value_points_per_million, weights.value_points_max)},
-        {"factor": "safety_risk", "value": facts.safety_risk,
-         "points": weights.safety_risk if facts.safety_risk else 0},
-        {"factor": "impact_scope", "value": facts.impact_scope,
-         "points": getattr(weights, f"scope_{facts.impact_scope}")},
+        {
+            "factor": "severity",
+            "value": facts.severity,
+            "points": getattr(weights, f"severity_{facts.severity}"),
+        },
+        {
+            "factor": "urgency",
+            "value": facts.urgency,
+            "points": weights.urgency_urgent if facts.urgency == "urgent" else 0,
+        },
+        {
+            "factor": "customer_tier",
+            "value": facts.customer_tier,
+            "points": getattr(weights, f"tier_{facts.customer_tier}"),
+        },
+        {
+            "factor": "customer_value",
+            "value": str(facts.customer_annual_value),
+            "points": min(millions * weights.value_points_per_million, weights.value_points_max),
+        },
+        {
+            "factor": "safety_risk",
+            "value": facts.safety_risk,
+            "points": weights.safety_risk if facts.safety_risk else 0,
+        },
+        {
+            "factor": "impact_scope",
+            "value": facts.impact_scope,
+            "points": getattr(weights, f"scope_{facts.impact_scope}"),
+        },
     ]
     return sum(int(r["points"]) for r in rows), rows

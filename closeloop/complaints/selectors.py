@@ -27,10 +27,24 @@ def complaint_visible_qs(*, user: User) -> QuerySet[Complaint]:
 
 def complaint_get_for_user(*, user: User, number: str) -> Complaint:
     """The complaint with ``number`` if ``user`` may see it; NotFound otherwise (no existence leak)."""
-    c = (complaint_visible_qs(user=user)
-         .select_related("customer", "contact", "product", "order", "shipment", "category",
-                         "category__parent", "owner", "department", "created_by", "duplicate_of")
-         .filter(number=number).first())
+    c = (
+        complaint_visible_qs(user=user)
+        .select_related(
+            "customer",
+            "contact",
+            "product",
+            "order",
+            "shipment",
+            "category",
+            "category__parent",
+            "owner",
+            "department",
+            "created_by",
+            "duplicate_of",
+        )
+        .filter(number=number)
+        .first()
+    )
     if c is None:
         raise NotFound()
     return c

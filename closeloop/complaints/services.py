@@ -32,10 +32,29 @@ from closeloop.core.errors import Conflict, FieldErrors, PermissionDenied, Valid
 from closeloop.customers.models import Contact, Customer, Product, SalesOrder, Shipment
 
 AUDITED_FIELDS = [
-    "channel", "received_at", "customer", "contact", "title", "description", "customer_requirement",
-    "quantity_affected", "lot", "product", "order", "shipment", "ship_date", "warranty_status",
-    "category", "severity", "urgency", "impact_scope", "safety_risk", "priority_score", "department",
-    "owner", "status",
+    "channel",
+    "received_at",
+    "customer",
+    "contact",
+    "title",
+    "description",
+    "customer_requirement",
+    "quantity_affected",
+    "lot",
+    "product",
+    "order",
+    "shipment",
+    "ship_date",
+    "warranty_status",
+    "category",
+    "severity",
+    "urgency",
+    "impact_scope",
+    "safety_risk",
+    "priority_score",
+    "department",
+    "owner",
+    "status",
 ]
 TRIAGE_FIELDS = ["category", "severity", "urgency", "impact_scope", "safety_risk"]
 
@@ -77,24 +96,32 @@ def _category_ancestors(category: Category | None) -> list[int]:
     return ids
 
 
-def assignment_rule_match(*, category: Category | None, product: Product | None,
-                          customer: Customer) -> AssignmentRule | None:
+def assignment_rule_match(
+    *, category: Category | None, product: Product | None, customer: Customer
+) -> AssignmentRule | None:
     """The first active rule (by ``order``) whose every non-empty condition matches."""
     cats = _category_ancestors(category)
     family = product.family if product else ""
-    rules = AssignmentRule.objects.filter(is_active=True).filter(
-        Q(category__isnull=True) | Q(category_id__in=cats),
-        Q(product_family="") | Q(product_family=family),
-        Q(customer__isnull=True) | Q(customer=customer),
-    ).select_related("department", "owner")
+    rules = (
+        AssignmentRule.objects.filter(is_active=True)
+        .filter(
+            Q(category__isnull=True) | Q(category_id__in=cats),
+            Q(product_family="") | Q(product_family=family),
+            Q(customer__isnull=True) | Q(customer=customer),
+        )
+        .select_related("department", "owner")
+    )
     return rules.order_by("order", "id").first()
 
 
 def _apply_priority(complaint: Complaint) -> None:
     facts = PriorityInput(
-        severity=complaint.severity, urgency=complaint.urgency,
-        customer_tier=complaint.customer.tier, customer_annual_value=complaint.customer.annual_value,
-        safety_risk=complaint.safety_risk, impact_scope=complaint.impact_scope,
+        severity=complaint.severity,
+        urgency=complaint.urgency,
+        customer_tier=complaint.customer.tier,
+        customer_annual_value=complaint.customer.annual_value,
+        safety_risk=complaint.safety_risk,
+        impact_scope=complaint.impact_scope,
     )
     complaint.priority_score, complaint.priority_breakdown = priority_compute(
         facts, PriorityWeights.current()
@@ -102,13 +129,20 @@ def _apply_priority(complaint: Complaint) -> None:
 
 
 def _refresh_search(complaint: Complaint) -> None:
-    complaint.search_text = search_document([
-        complaint.number, complaint.title, complaint.description, complaint.customer_requirement,
-        complaint.lot, complaint.customer.name, complaint.customer.code,
-        complaint.product.name if complaint.product else "",
-        complaint.product.code if complaint.product else "",
-        complaint.order.number if complaint.order else "",
-    ])
+    complaint.search_text = search_document(
+        [
+            complaint.number,
+            complaint.title,
+            complaint.description,
+            complaint.customer_requirement,
+            complaint.lot,
+            complaint.customer.name,
+            complaint.customer.code,
+            complaint.product.name if complaint.product else "",
+            complaint.product.code if complaint.product else "",
+            complaint.order.number if complaint.order else "",
+        ]
+    )
 
 
 @transaction.atomic
@@ -119,18 +153,31 @@ def complaint_create(*, data: ComplaintData, actor: User | None) -> Complaint:
     assignment rule applies. Locks the year's number-sequence row until commit.
     """
     complaint = Complaint(
-        channel=data.channel, received_at=data.received_at, customer=data.customer,
-        contact=data.contact, title=data.title, description=data.description,
-        customer_requirement=data.customer_requirement, quantity_affected=data.quantity_affected,
-        lot=data.lot, product=data.product, order=data.order, shipment=data.shipment,
-        ship_date=data.ship_date, warranty_status=data.warranty_status, category=data.category,
-        severity=data.severity, urgency=data.urgency, impact_scope=data.impact_scope,
-        safety_risk=data.safety_risk, owner=data.owner, department=data.department,
+        channel=data.channel,
+        received_at=data.received_at,
+        customer=data.customer,
+        contact=data.contact,
+        title=data.title,
+        description=data.description,
+        customer_requirement=data.customer_requirement,
+        quantity_affected=data.quantity_affected,
+        lot=data.lot,
+        product=data.product,
+        order=data.order,
+        shipment=data.shipment,
+        ship_date=data.ship_date,
+        warranty_status=data.warranty_status,
+        category=data.category,
+        severity=data.severity,
+        urgency=data.urgency,
+        impact_scope=data.impact_scope,
+        safety_risk=data.safety_risk,
+        owner=data.owner,
+        department=data.department,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     if data.owner is None and data.department is None:
-        rule = assignment_rule_match(category=data.category, product=data.product,
-                                     customer=data.customer)
+        rule = assignment_rule_match(category=data.category, product=data.product, customer=data.customer)
         if rule is not None:
             complaint.assignment_rule = rule
             complaint.department = rule.department
@@ -143,34 +190,52 @@ def complaint_create(*, data: ComplaintData, actor: User | None) -> Complaint:
     complaint.save()
     after = events.snapshot(complaint, AUDITED_FIELDS)
     events.event_record(
-        complaint=complaint, verb="created", actor=actor,
+        complaint=complaint,
+        verb="created",
+        actor=actor,
         changes=[{"field": f, "old": None, "new": v} for f, v in after.items() if v not in (None, "")],
-        data={"rule": complaint.assignment_rule.name if complaint.assignment_rule else None,
-              **data.extra_event_data},
+        data={
+            "rule": complaint.assignment_rule.name if complaint.assignment_rule else None,
+            **data.extra_event_data,
+        },
     )
     return complaint
 
 
 def _locked(complaint: Complaint, expected_version: int | None) -> Complaint:
     """Re-read the complaint under a row lock; refuse when the caller edited an older version."""
-    locked = (Complaint.objects.select_for_update()
-              .select_related("customer", "product", "order", "category")
-              .get(pk=complaint.pk))
+    locked = (
+        Complaint.objects.select_for_update()
+        .select_related("customer", "product", "order", "category")
+        .get(pk=complaint.pk)
+    )
     if expected_version is not None and locked.version != expected_version:
         raise Conflict(extra={"current_version": locked.version})
     return locked
 
 
 def complaint_can_change(*, user: User, complaint: Complaint) -> bool:
-    return bool(user.has_perm("complaints.triage_complaint") or
-                (user.has_perm("complaints.change_complaint") and complaint.owner_id == user.pk))
+    return bool(
+        user.has_perm("complaints.triage_complaint")
+        or (user.has_perm("complaints.change_complaint") and complaint.owner_id == user.pk)
+    )
 
 
 @transaction.atomic
-def complaint_triage(*, complaint: Complaint, actor: User, expected_version: int | None = None,
-                     category: Category | None, severity: str, urgency: str, impact_scope: str,
-                     safety_risk: bool, owner: User | None = None,
-                     department: Department | None = None, reassign: bool = False) -> Complaint:
+def complaint_triage(
+    *,
+    complaint: Complaint,
+    actor: User,
+    expected_version: int | None = None,
+    category: Category | None,
+    severity: str,
+    urgency: str,
+    impact_scope: str,
+    safety_risk: bool,
+    owner: User | None = None,
+    department: Department | None = None,
+    reassign: bool = False,
+) -> Complaint:
     """Set the triage facts, recompute the priority, and (if ``reassign``) set owner/department.
 
     Moves ``new`` to ``triaged``; a triaged complaint can be triaged again. Locks the complaint row.
@@ -195,16 +260,21 @@ def complaint_triage(*, complaint: Complaint, actor: User, expected_version: int
         c.triaged_at = clock.now()
     c.version += 1
     c.save()
-    events.event_record(complaint=c, verb="triaged", actor=actor,
-                        changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)))
+    events.event_record(
+        complaint=c,
+        verb="triaged",
+        actor=actor,
+        changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)),
+    )
     return c
 
 
-def _set_assignment(c: Complaint, *, actor: User, owner: User | None,
-                    department: Department | None) -> None:
+def _set_assignment(c: Complaint, *, actor: User, owner: User | None, department: Department | None) -> None:
     if owner is not None and owner.pk != actor.pk and not actor.has_perm("complaints.assign_complaint"):
-        raise PermissionDenied(_("You may only assign complaints to yourself."),
-                               fields={"owner": [_("You may only assign complaints to yourself.")]})
+        raise PermissionDenied(
+            _("You may only assign complaints to yourself."),
+            fields={"owner": [_("You may only assign complaints to yourself.")]},
+        )
     if owner is not None and not owner.is_active:
         raise ValidationFailed(fields={"owner": [_("This user is not active.")]})
     c.owner = owner
@@ -212,9 +282,14 @@ def _set_assignment(c: Complaint, *, actor: User, owner: User | None,
 
 
 @transaction.atomic
-def complaint_assign(*, complaint: Complaint, actor: User, owner: User | None,
-                     department: Department | None = None,
-                     expected_version: int | None = None) -> Complaint:
+def complaint_assign(
+    *,
+    complaint: Complaint,
+    actor: User,
+    owner: User | None,
+    department: Department | None = None,
+    expected_version: int | None = None,
+) -> Complaint:
     """Override the owner/department chosen on intake. Locks the complaint row."""
     if not (actor.has_perm("complaints.assign_complaint") or actor.has_perm("complaints.triage_complaint")):
         raise PermissionDenied()
@@ -225,14 +300,19 @@ def complaint_assign(*, complaint: Complaint, actor: User, owner: User | None,
     _set_assignment(c, actor=actor, owner=owner, department=department)
     c.version += 1
     c.save()
-    events.event_record(complaint=c, verb="assigned", actor=actor,
-                        changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)))
+    events.event_record(
+        complaint=c,
+        verb="assigned",
+        actor=actor,
+        changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)),
+    )
     return c
 
 
 @transaction.atomic
-def complaint_mark_invalid(*, complaint: Complaint, actor: User, reason: str,
-                           expected_version: int | None = None) -> Complaint:
+def complaint_mark_invalid(
+    *, complaint: Complaint, actor: User, reason: str, expected_version: int | None = None
+) -> Complaint:
     """Reject a complaint as invalid; the reason is kept and will be told to the customer."""
     if not actor.has_perm("complaints.triage_complaint"):
         raise PermissionDenied()
@@ -246,14 +326,20 @@ def complaint_mark_invalid(*, complaint: Complaint, actor: User, reason: str,
     c.invalid_reason = reason
     c.version += 1
     c.save()
-    events.event_record(complaint=c, verb="marked_invalid", actor=actor, note=reason,
-                        changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)))
+    events.event_record(
+        complaint=c,
+        verb="marked_invalid",
+        actor=actor,
+        note=reason,
+        changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)),
+    )
     return c
 
 
 @transaction.atomic
-def complaint_mark_duplicate(*, complaint: Complaint, actor: User, original: Complaint,
-                             expected_version: int | None = None) -> Complaint:
+def complaint_mark_duplicate(
+    *, complaint: Complaint, actor: User, original: Complaint, expected_version: int | None = None
+) -> Complaint:
     """Link ``complaint`` to ``original`` as its duplicate (nothing is deleted). Both get an event.
 
     Refuses self-links and chains: a complaint already merged cannot be the original.
@@ -263,9 +349,14 @@ def complaint_mark_duplicate(*, complaint: Complaint, actor: User, original: Com
     if original.pk == complaint.pk:
         raise ValidationFailed(fields={"duplicate_of": [_("A complaint cannot duplicate itself.")]})
     if original.status == Status.MERGED:
-        raise ValidationFailed(fields={"duplicate_of": [
-            _("%(number)s is itself a duplicate; link to its original instead.") % {
-                "number": original.number}]})
+        raise ValidationFailed(
+            fields={
+                "duplicate_of": [
+                    _("%(number)s is itself a duplicate; link to its original instead.")
+                    % {"number": original.number}
+                ]
+            }
+        )
     c = _locked(complaint, expected_version)
     check_transition(c.status, Status.MERGED)
     before = events.snapshot(c, AUDITED_FIELDS)
@@ -273,11 +364,16 @@ def complaint_mark_duplicate(*, complaint: Complaint, actor: User, original: Com
     c.duplicate_of = original
     c.version += 1
     c.save()
-    events.event_record(complaint=c, verb="marked_duplicate", actor=actor,
-                        changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)),
-                        data={"original": original.number})
-    events.event_record(complaint=original, verb="duplicate_linked", actor=actor,
-                        data={"duplicate": c.number})
+    events.event_record(
+        complaint=c,
+        verb="marked_duplicate",
+        actor=actor,
+        changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)),
+        data={"original": original.number},
+    )
+    events.event_record(
+        complaint=original, verb="duplicate_linked", actor=actor, data={"duplicate": c.number}
+    )
     return c
 
 
@@ -285,8 +381,9 @@ EDITABLE_FIELDS = ["title", "description", "customer_requirement", "quantity_aff
 
 
 @transaction.atomic
-def complaint_update(*, complaint: Complaint, actor: User, expected_version: int | None,
-                     values: dict[str, Any]) -> Complaint:
+def complaint_update(
+    *, complaint: Complaint, actor: User, expected_version: int | None, values: dict[str, Any]
+) -> Complaint:
     """Edit the descriptive fields (``EDITABLE_FIELDS``) of an open complaint, under a row lock."""
     if not complaint_can_change(user=actor, complaint=complaint):
         raise PermissionDenied()

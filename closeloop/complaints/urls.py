@@ -1,9 +1,9 @@
 from django.urls import path
 
-from closeloop.complaints import views
+from closeloop.complaints import views, views_list
 
 app_name = "complaints"
 urlpatterns = [
-    path("", views.ComplaintListView.as_view(), name="list"),
+    path("", views_list.ComplaintListView.as_view(), name="list"),
     path("<str:number>/", views.ComplaintDetailView.as_view(), name="detail"),
 ]

@@ -18,8 +18,14 @@ class ApplicationError(Exception):
     http_status = 400
     default_message: Any = _("The request could not be completed.")
 
-    def __init__(self, message: Any = None, *, fields: dict[str, list[Any]] | None = None,
-                 code: str | None = None, extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        message: Any = None,
+        *,
+        fields: dict[str, list[Any]] | None = None,
+        code: str | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         self.message = message if message is not None else self.default_message
         self.fields = fields or {}
         if code:

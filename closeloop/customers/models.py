@@ -21,15 +21,21 @@ class CustomerTier(models.TextChoices):
 class Customer(TimeStamped):
     code = models.CharField(_("customer code"), max_length=40, unique=True)
     name = models.CharField(_("customer name"), max_length=200, db_index=True)
-    tier = models.CharField(_("customer tier"), max_length=20, choices=CustomerTier.choices,
-                            default=CustomerTier.NORMAL)
-    annual_value = models.DecimalField(_("annual value (CNY)"), max_digits=16, decimal_places=2,
-                                       default=0, validators=[MinValueValidator(0)])
+    tier = models.CharField(
+        _("customer tier"), max_length=20, choices=CustomerTier.choices, default=CustomerTier.NORMAL
+    )
+    annual_value = models.DecimalField(
+        _("annual value (CNY)"), max_digits=16, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
     industry = models.CharField(_("industry"), max_length=100, blank=True)
     region = models.CharField(_("region"), max_length=100, blank=True)
     sales_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("sales owner"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="owned_customers",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("sales owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_customers",
     )
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -44,8 +50,9 @@ class Customer(TimeStamped):
 
 
 class Contact(TimeStamped):
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.CASCADE,
-                                 related_name="contacts")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.CASCADE, related_name="contacts"
+    )
     name = models.CharField(_("contact name"), max_length=100)
     title = models.CharField(_("position"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
@@ -79,10 +86,17 @@ class Product(TimeStamped):
 
 class SalesOrder(TimeStamped):
     number = models.CharField(_("sales order number"), max_length=40, unique=True)
-    customer = models.ForeignKey(Customer, verbose_name=_("customer"), on_delete=models.PROTECT,
-                                 related_name="orders")
-    contact = models.ForeignKey(Contact, verbose_name=_("contact"), null=True, blank=True,
-                                on_delete=models.SET_NULL, related_name="orders")
+    customer = models.ForeignKey(
+        Customer, verbose_name=_("customer"), on_delete=models.PROTECT, related_name="orders"
+    )
+    contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="orders",
+    )
     order_date = models.DateField(_("order date"))
 
     class Meta:
@@ -95,11 +109,13 @@ class SalesOrder(TimeStamped):
 
 
 class SalesOrderLine(models.Model):
-    order = models.ForeignKey(SalesOrder, verbose_name=_("sales order"), on_delete=models.CASCADE,
-                              related_name="lines")
+    order = models.ForeignKey(
+        SalesOrder, verbose_name=_("sales order"), on_delete=models.CASCADE, related_name="lines"
+    )
     line_no = models.PositiveSmallIntegerField(_("line"), default=1)
-    product = models.ForeignKey(Product, verbose_name=_("product"), on_delete=models.PROTECT,
-                                related_name="order_lines")
+    product = models.ForeignKey(
+        Product, verbose_name=_("product"), on_delete=models.PROTECT, related_name="order_lines"
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
     lot = models.CharField(_("lot"), max_length=60, blank=True)
 
@@ -115,8 +131,9 @@ class SalesOrderLine(models.Model):
 
 class Shipment(TimeStamped):
     number = models.CharField(_("shipment number"), max_length=40, unique=True)
-    order = models.ForeignKey(SalesOrder, verbose_name=_("sales order"), on_delete=models.CASCADE,
-                              related_name="shipments")
+    order = models.ForeignKey(
+        SalesOrder, verbose_name=_("sales order"), on_delete=models.CASCADE, related_name="shipments"
+    )
     ship_date = models.DateField(_("ship date"))
     carrier = models.CharField(_("carrier"), max_length=100, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=60, blank=True)

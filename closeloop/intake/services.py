@@ -68,8 +68,16 @@ class OrderFacts:
             "customer_name": self.customer.name,
             "contact": self.contact.pk if self.contact else None,
             "contact_name": self.contact.name if self.contact else "",
-            "lines": [{"line": ln.line_no, "product": ln.product.code, "product_name": ln.product.name,
-                       "quantity": ln.quantity, "lot": ln.lot} for ln in self.lines],
+            "lines": [
+                {
+                    "line": ln.line_no,
+                    "product": ln.product.code,
+                    "product_name": ln.product.name,
+                    "quantity": ln.quantity,
+                    "lot": ln.lot,
+                }
+                for ln in self.lines
+            ],
             "product": self.line.product.code if self.line else "",
             "product_name": self.line.product.name if self.line else "",
             "lot": self.line.lot if self.line else "",
@@ -81,8 +89,9 @@ class OrderFacts:
         }
 
 
-def warranty_status_for(*, ship_date: dt.date | None, product: Product | None,
-                        received: dt.date) -> tuple[str, dt.date | None]:
+def warranty_status_for(
+    *, ship_date: dt.date | None, product: Product | None, received: dt.date
+) -> tuple[str, dt.date | None]:
     """In warranty when the received date is on or before the warranty's last day."""
     if ship_date is None or product is None:
         return WarrantyStatus.UNKNOWN, None
@@ -90,8 +99,9 @@ def warranty_status_for(*, ship_date: dt.date | None, product: Product | None,
     return (WarrantyStatus.IN if received <= until else WarrantyStatus.OUT), until
 
 
-def order_facts(*, number: str, received_at: dt.datetime | None = None, product_code: str = "",
-                line_no: int | None = None) -> OrderFacts | None:
+def order_facts(
+    *, number: str, received_at: dt.datetime | None = None, product_code: str = "", line_no: int | None = None
+) -> OrderFacts | None:
     """Resolve a sales order number or a shipment number; None when neither exists.
 
     The line is chosen by ``line_no``, else by ``product_code``, else the only line. The ship date
@@ -117,33 +127,49 @@ def order_facts(*, number: str, received_at: dt.datetime | None = None, product_
         shipment = order.shipments.order_by("-ship_date", "-id").first()
     ship_date = shipment.ship_date if shipment else None
     received = timezone.localtime(received_at or clock.now()).date()
-    status, until = warranty_status_for(ship_date=ship_date, product=line.product if line else None,
-                                        received=received)
-    return OrderFacts(order=order, shipment=shipment, customer=order.customer, contact=order.contact,
-                      lines=lines, line=line, ship_date=ship_date, warranty_status=status,
-                      warranty_until=until)
+    status, until = warranty_status_for(
+        ship_date=ship_date, product=line.product if line else None, received=received
+    )
+    return OrderFacts(
+        order=order,
+        shipment=shipment,
+        customer=order.customer,
+        contact=order.contact,
+        lines=lines,
+        line=line,
+        ship_date=ship_date,
+        warranty_status=status,
+        warranty_until=until,
+    )
 
 
-def _choice(errors: FieldErrors, name: str, value: str, choices: type, default: str) -> str:
+def _choice(errors: FieldErrors, name: str, value: str, choices: Any, default: str) -> str:
     value = (value or "").strip()
     if not value:
         return default
     if value not in choices.values:  # type: ignore[attr-defined]
-        errors.add(name, _("“%(value)s” is not one of: %(choices)s.")
-                   % {"value": value, "choices": ", ".join(choices.values)})  # type: ignore[attr-defined]
+        errors.add(
+            name,
+            _("“%(value)s” is not one of: %(choices)s.")
+            % {"value": value, "choices": ", ".join(choices.values)},
+        )  # type: ignore[attr-defined]
         return default
     return value
 
 
-def _resolve_contact(errors: FieldErrors, customer: Customer | None,
-                     contact: ContactInput | None) -> Contact | ContactInput | None:
+def _resolve_contact(
+    errors: FieldErrors, customer: Customer | None, contact: ContactInput | None
+) -> Contact | ContactInput | None:
     if contact is None or customer is None:
         return None
     if contact.id is not None:
         found = Contact.objects.filter(pk=contact.id, customer=customer).first()
         if found is None:
-            errors.add("contact", _("Contact %(id)s does not belong to customer %(customer)s.")
-                       % {"id": contact.id, "customer": customer.code})
+            errors.add(
+                "contact",
+                _("Contact %(id)s does not belong to customer %(customer)s.")
+                % {"id": contact.id, "customer": customer.code},
+            )
         return found
     if not (contact.name or contact.phone or contact.email):
         return None
@@ -186,15 +212,24 @@ def draft_resolve(draft: ComplaintDraft, *, actor: User | None) -> tuple[Complai
     facts: OrderFacts | None = None
     order_ref = (draft.order_number or draft.shipment_number or "").strip()
     if order_ref:
-        facts = order_facts(number=order_ref, received_at=received_at,
-                            product_code=(draft.product or "").strip(), line_no=draft.order_line)
+        facts = order_facts(
+            number=order_ref,
+            received_at=received_at,
+            product_code=(draft.product or "").strip(),
+            line_no=draft.order_line,
+        )
         if facts is None:
             field_name = "order_number" if draft.order_number else "shipment_number"
-            errors.add(field_name, _("No sales order or shipment has the number “%(number)s”.")
-                       % {"number": order_ref})
+            errors.add(
+                field_name,
+                _("No sales order or shipment has the number “%(number)s”.") % {"number": order_ref},
+            )
         elif draft.order_line is not None and facts.line is None:
-            errors.add("order_line", _("Order %(order)s has no line %(line)s.")
-                       % {"order": facts.order.number, "line": draft.order_line})
+            errors.add(
+                "order_line",
+                _("Order %(order)s has no line %(line)s.")
+                % {"order": facts.order.number, "line": draft.order_line},
+            )
 
     customer: Customer | None = None
     code = (draft.customer or "").strip()
@@ -205,8 +240,11 @@ def draft_resolve(draft: ComplaintDraft, *, actor: User | None) -> tuple[Complai
         elif not customer.is_active:
             errors.add("customer", _("Customer %(code)s is inactive.") % {"code": code})
         elif facts is not None and facts.customer.pk != customer.pk:
-            errors.add("order_number", _("Order %(order)s belongs to customer %(customer)s, not %(code)s.")
-                       % {"order": facts.order.number, "customer": facts.customer.code, "code": code})
+            errors.add(
+                "order_number",
+                _("Order %(order)s belongs to customer %(customer)s, not %(code)s.")
+                % {"order": facts.order.number, "customer": facts.customer.code, "code": code},
+            )
     elif facts is not None:
         customer = facts.customer
     else:
@@ -219,8 +257,11 @@ def draft_resolve(draft: ComplaintDraft, *, actor: User | None) -> tuple[Complai
         if product is None:
             errors.add("product", _("No product has the code “%(code)s”.") % {"code": pcode})
         elif facts is not None and facts.lines and product.pk not in {ln.product_id for ln in facts.lines}:
-            errors.add("product", _("Product %(product)s is not on order %(order)s.")
-                       % {"product": pcode, "order": facts.order.number})
+            errors.add(
+                "product",
+                _("Product %(product)s is not on order %(order)s.")
+                % {"product": pcode, "order": facts.order.number},
+            )
     elif facts is not None and facts.line is not None:
         product = facts.line.product
 
@@ -245,8 +286,9 @@ def draft_resolve(draft: ComplaintDraft, *, actor: User | None) -> tuple[Complai
         if owner is None:
             errors.add("owner", _("No active user is called “%(name)s”.") % {"name": draft.owner})
         elif actor is None or (owner.pk != actor.pk and not actor.has_perm("complaints.assign_complaint")):
-            raise PermissionDenied(_("You may not choose the owner."),
-                                   fields={"owner": [_("You may not choose the owner.")]})
+            raise PermissionDenied(
+                _("You may not choose the owner."), fields={"owner": [_("You may not choose the owner.")]}
+            )
 
     for att in draft.attachments:
         try:
@@ -269,12 +311,26 @@ def draft_resolve(draft: ComplaintDraft, *, actor: User | None) -> tuple[Complai
     received_date = timezone.localtime(received_at).date()
     warranty, _until = warranty_status_for(ship_date=ship_date, product=product, received=received_date)
     data = ComplaintData(
-        channel=channel, received_at=received_at, customer=customer, title=title,
-        description=description, customer_requirement=(draft.customer_requirement or "").strip(),
-        quantity_affected=qty, lot=lot, product=product, order=facts.order if facts else None,
-        shipment=facts.shipment if facts else None, ship_date=ship_date, warranty_status=warranty,
-        category=category, severity=severity, urgency=urgency, impact_scope=scope,
-        safety_risk=bool(draft.safety_risk), owner=owner, department=None,
+        channel=channel,
+        received_at=received_at,
+        customer=customer,
+        title=title,
+        description=description,
+        customer_requirement=(draft.customer_requirement or "").strip(),
+        quantity_affected=qty,
+        lot=lot,
+        product=product,
+        order=facts.order if facts else None,
+        shipment=facts.shipment if facts else None,
+        ship_date=ship_date,
+        warranty_status=warranty,
+        category=category,
+        severity=severity,
+        urgency=urgency,
+        impact_scope=scope,
+        safety_risk=bool(draft.safety_risk),
+        owner=owner,
+        department=None,
         extra_event_data={"channel": channel, **draft.source_ref},
     )
     return data, contact
@@ -290,8 +346,12 @@ def complaint_intake(*, draft: ComplaintDraft, actor: User | None) -> Complaint:
         raise PermissionDenied()
     data, contact = draft_resolve(draft, actor=actor)
     if isinstance(contact, ContactInput):
-        contact = Contact.objects.create(customer=data.customer, name=contact.name.strip(),
-                                         phone=contact.phone.strip(), email=contact.email.strip())
+        contact = Contact.objects.create(
+            customer=data.customer,
+            name=contact.name.strip(),
+            phone=contact.phone.strip(),
+            email=contact.email.strip(),
+        )
     data.contact = contact
     complaint = complaint_create(data=data, actor=actor)
     for att in draft.attachments:

@@ -1,9 +1,9 @@
-from django.urls import path
+from django.urls import include, path
 
 from closeloop.intake import views
 
 app_name = "intake"
 urlpatterns = [
     path("new/", views.ComplaintCreateView.as_view(), name="new"),
-    path("import/", views.ComplaintImportView.as_view(), name="import"),
+    path("import/", include("closeloop.intake.urls_import")),
 ]

@@ -13,10 +13,3 @@ class ComplaintCreateView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return render(request, "intake/new.html", {})
-
-
-class ComplaintImportView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    permission_required = "complaints.import_complaints"
-
-    def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "intake/import.html", {})

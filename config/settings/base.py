@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from config import env as E
@@ -150,7 +152,7 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = E.TIME_ZONE
 _FS_BROKER = VAR_DIR / "celery"
-CELERY_BROKER_TRANSPORT_OPTIONS = (
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = (
     {
         "data_folder_in": str(_FS_BROKER / "queue"),
         "data_folder_out": str(_FS_BROKER / "queue"),
@@ -161,7 +163,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
     else {}
 )
 
-CLOSELOOP = {
+CLOSELOOP: dict[str, Any] = {
     "COMPLAINT_NUMBER_FORMAT": E.COMPLAINT_NUMBER_FORMAT,
     "ATTACHMENT_MAX_BYTES": E.ATTACHMENT_MAX_BYTES,
     # Content types sniffed from the bytes, never trusted from the file name.

@@ -40,8 +40,10 @@ def test_out_of_warranty_when_received_after_warranty_end(db, agent, customer, p
     order_make("SO-OLD", customer, [(product, 10, "L1")], ship_date=dt.date(2024, 1, 31))
     clock.freeze(dt.datetime(2025, 2, 1, 9, 0, tzinfo=dt.UTC))
     try:
-        c = complaint_intake(draft=ComplaintDraft(channel="email", order_number="SO-OLD", title="t",
-                                                  description="d"), actor=agent)
+        c = complaint_intake(
+            draft=ComplaintDraft(channel="email", order_number="SO-OLD", title="t", description="d"),
+            actor=agent,
+        )
     finally:
         clock.freeze(None)
     assert c.warranty_status == "out"
@@ -49,21 +51,44 @@ def test_out_of_warranty_when_received_after_warranty_end(db, agent, customer, p
 
 def test_every_bad_field_is_named_and_nothing_is_written(agent, customer, frozen_now):
     with pytest.raises(ValidationFailed) as exc:
-        complaint_intake(draft=ComplaintDraft(
-            channel="fax", title="", description="", customer="NOPE", product="NOPE",
-            category="nope", severity="huge", urgency="now", quantity_affected=-1,
-            received_at=frozen_now + dt.timedelta(days=1),
-            attachments=[AttachmentInput("x.jpg", b"MZ\x90\x00" + b"\x00" * 100)]), actor=agent)
-    assert set(exc.value.fields) == {"channel", "title", "description", "customer", "product", "category",
-                                     "severity", "urgency", "quantity_affected", "received_at",
-                                     "attachments"}
+        complaint_intake(
+            draft=ComplaintDraft(
+                channel="fax",
+                title="",
+                description="",
+                customer="NOPE",
+                product="NOPE",
+                category="nope",
+                severity="huge",
+                urgency="now",
+                quantity_affected=-1,
+                received_at=frozen_now + dt.timedelta(days=1),
+                attachments=[AttachmentInput("x.jpg", b"MZ\x90\x00" + b"\x00" * 100)],
+            ),
+            actor=agent,
+        )
+    assert set(exc.value.fields) == {
+        "channel",
+        "title",
+        "description",
+        "customer",
+        "product",
+        "category",
+        "severity",
+        "urgency",
+        "quantity_affected",
+        "received_at",
+        "attachments",
+    }
     assert Complaint.objects.count() == 0
 
 
 def test_unknown_order_number_is_refused_on_its_field(agent, frozen_now):
     with pytest.raises(ValidationFailed) as exc:
-        complaint_intake(draft=ComplaintDraft(channel="phone", order_number="SO-404", title="t",
-                                              description="d"), actor=agent)
+        complaint_intake(
+            draft=ComplaintDraft(channel="phone", order_number="SO-404", title="t", description="d"),
+            actor=agent,
+        )
     assert "order_number" in exc.value.fields
     assert "SO-404" in str(exc.value.fields["order_number"][0])
 
@@ -73,15 +98,26 @@ def test_customer_must_match_the_order(agent, order, frozen_now):
 
     customer_make("C999", "别的公司")
     with pytest.raises(ValidationFailed) as exc:
-        complaint_intake(draft=ComplaintDraft(channel="phone", order_number="SO-2026-0001", customer="C999",
-                                              title="t", description="d"), actor=agent)
+        complaint_intake(
+            draft=ComplaintDraft(
+                channel="phone", order_number="SO-2026-0001", customer="C999", title="t", description="d"
+            ),
+            actor=agent,
+        )
     assert "order_number" in exc.value.fields
 
 
 def test_new_contact_is_created_with_the_complaint(agent, customer, frozen_now):
-    c = complaint_intake(draft=ComplaintDraft(
-        channel="phone", customer="C001", title="t", description="d",
-        contact=ContactInput(name="赵工", phone="13900001111", email="zhao@example.com")), actor=agent)
+    c = complaint_intake(
+        draft=ComplaintDraft(
+            channel="phone",
+            customer="C001",
+            title="t",
+            description="d",
+            contact=ContactInput(name="赵工", phone="13900001111", email="zhao@example.com"),
+        ),
+        actor=agent,
+    )
     assert c.contact is not None and c.contact.name == "赵工" and c.contact.customer_id == customer.pk
 
 
@@ -93,8 +129,16 @@ def test_created_event_lists_the_initial_values(complaint, agent):
 
 
 def test_attachments_are_stored_with_the_complaint(agent, customer, frozen_now):
-    c = complaint_intake(draft=ComplaintDraft(channel="phone", customer="C001", title="t", description="d",
-                                              attachments=[AttachmentInput("photo.png", PNG)]), actor=agent)
+    c = complaint_intake(
+        draft=ComplaintDraft(
+            channel="phone",
+            customer="C001",
+            title="t",
+            description="d",
+            attachments=[AttachmentInput("photo.png", PNG)],
+        ),
+        actor=agent,
+    )
     att = c.attachments.get()
     assert att.content_type == "image/png" and att.size == len(PNG)
 
@@ -104,14 +148,19 @@ def test_user_without_intake_permission_is_refused(db, customer, frozen_now):
 
     nobody = user_make("nobody")
     with pytest.raises(PermissionDenied):
-        complaint_intake(draft=ComplaintDraft(channel="phone", customer="C001", title="t", description="d"),
-                         actor=nobody)
+        complaint_intake(
+            draft=ComplaintDraft(channel="phone", customer="C001", title="t", description="d"), actor=nobody
+        )
 
 
 def test_only_assigners_may_choose_another_owner(agent, qm, customer, frozen_now):
     with pytest.raises(PermissionDenied):
-        complaint_intake(draft=ComplaintDraft(channel="phone", customer="C001", title="t", description="d",
-                                              owner="qm"), actor=agent)
-    c = complaint_intake(draft=ComplaintDraft(channel="phone", customer="C001", title="t", description="d",
-                                              owner="agent"), actor=qm)
+        complaint_intake(
+            draft=ComplaintDraft(channel="phone", customer="C001", title="t", description="d", owner="qm"),
+            actor=agent,
+        )
+    c = complaint_intake(
+        draft=ComplaintDraft(channel="phone", customer="C001", title="t", description="d", owner="agent"),
+        actor=qm,
+    )
     assert c.owner is not None and c.owner.username == "agent"
