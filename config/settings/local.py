@@ -7,3 +7,5 @@ DEBUG = True if DEBUG is False else DEBUG
 # A fixed development key is acceptable only here; production refuses to start without one.
 SECRET_KEY = SECRET_KEY or "closeloop-local-development-only-key-not-for-production"
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
