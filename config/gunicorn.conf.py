@@ -1,0 +1,21 @@
+"""gunicorn settings for production (behind a TLS-terminating reverse proxy).
+
+Scale out by running more of these processes (on more machines) behind the proxy: the web tier keeps
+no state of its own (sessions and data in PostgreSQL, uploads on shared storage).
+"""
+
+import multiprocessing
+
+from config import env as E
+
+bind = E.env.str("CLOSELOOP_BIND", default="127.0.0.1:8000")
+workers = E.env.int("CLOSELOOP_WEB_WORKERS", default=multiprocessing.cpu_count() * 2 + 1)
+worker_class = "sync"
+timeout = 60
+graceful_timeout = 30
+max_requests = 2000
+max_requests_jitter = 200
+# The proxy sets X-Forwarded-Proto; only trust it from the proxy's address.
+forwarded_allow_ips = E.env.str("CLOSELOOP_FORWARDED_ALLOW_IPS", default="127.0.0.1")
+accesslog = "-"
+errorlog = "-"
