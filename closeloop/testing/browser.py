@@ -84,7 +84,9 @@ def page(_playwright_browser: Any, live_server: Any, settings: Any) -> Iterator[
     """A fresh browser context (zh-CN, Asia/Shanghai) whose base URL is the live server."""
     settings.DEBUG = False
     context = _playwright_browser.new_context(
-        base_url=live_server.url, locale="zh-CN", timezone_id="Asia/Shanghai",
+        base_url=live_server.url,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
         viewport={"width": 1366, "height": 900},
     )
     context.set_default_timeout(15000)

@@ -16,7 +16,9 @@ def test_login_sets_the_users_language_cookie(client, agent):
 
 
 def test_wrong_password_shows_an_error_in_chinese(client, agent):
-    resp = client.post("/accounts/login/", {"username": "agent", "password": "nope"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    resp = client.post(
+        "/accounts/login/", {"username": "agent", "password": "nope"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
     assert resp.status_code == 200
     assert "请输入一个正确的" in resp.content.decode()
 
@@ -63,8 +65,14 @@ def test_empty_token_name_is_refused(client, agent):
 
 def test_password_change(client, agent):
     client.force_login(agent)
-    resp = client.post("/accounts/password/", {"old_password": "pass12345!", "new_password1": "Zx9!long-enough",
-                                                "new_password2": "Zx9!long-enough"})
+    resp = client.post(
+        "/accounts/password/",
+        {
+            "old_password": "pass12345!",
+            "new_password1": "Zx9!long-enough",
+            "new_password2": "Zx9!long-enough",
+        },
+    )
     assert resp.status_code == 302
     agent.refresh_from_db()
     assert agent.check_password("Zx9!long-enough")
