@@ -1,0 +1,350 @@
+"""The living demo that ``make run`` loads: Chinese master data, one user per role and 150 complaints
+spread over the last twelve months, created through the real intake and triage services so the
+timeline and audit trail look exactly as they would in use. Deterministic (seeded)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from closeloop.accounts import roles
+from closeloop.accounts.models import Department, User
+from closeloop.complaints import services as complaint_services
+from closeloop.complaints.models import AssignmentRule, Category, Complaint
+from closeloop.core import clock
+from closeloop.customers.models import Contact, Customer, Product, SalesOrder, SalesOrderLine, Shipment
+from closeloop.intake.drafts import ComplaintDraft, ContactInput
+from closeloop.intake.services import complaint_intake
+
+DEMO_PASSWORD = "closeloop-demo"  # noqa: S105 — documented demo credential, local demo only
+
+DEPARTMENTS = [
+    ("service", "客服部", "Customer service"),
+    ("sales", "销售部", "Sales"),
+    ("quality", "质量部", "Quality"),
+    ("purchasing", "采购部", "Purchasing"),
+    ("finance", "财务部", "Finance"),
+    ("management", "总经理办公室", "General management"),
+    ("it", "信息部", "IT"),
+]
+USERS = [
+    ("agent", "客服李娜", roles.AGENT, "service"),
+    ("sales", "销售王强", roles.SALESPERSON, "sales"),
+    ("salesmgr", "销售经理赵敏", roles.SALES_MANAGER, "sales"),
+    ("qe", "质量工程师陈涛", roles.QUALITY_ENGINEER, "quality"),
+    ("qm", "质量部经理张伟", roles.QUALITY_MANAGER, "quality"),
+    ("purchasing", "采购经理刘洋", roles.PURCHASING_MANAGER, "purchasing"),
+    ("finance", "财务周婷", roles.FINANCE, "finance"),
+    ("gm", "总经理孙建国", roles.GENERAL_MANAGER, "management"),
+    ("admin", "系统管理员", roles.ADMINISTRATOR, "it"),
+]
+CUSTOMERS = [
+    ("C001", "上海华东机电有限公司", "strategic", 28_000_000, "汽车零部件", "华东", True),
+    ("C002", "广州南方汽配集团", "key", 12_500_000, "汽车零部件", "华南", True),
+    ("C003", "北京京北工具贸易有限公司", "normal", 1_800_000, "五金贸易", "华北", False),
+    ("C004", "成都西部建材有限公司", "key", 6_400_000, "建筑材料", "西南", False),
+    ("C005", "苏州精工电子科技有限公司", "strategic", 35_000_000, "电子制造", "华东", True),
+    ("C006", "武汉中部家电配件厂", "normal", 900_000, "家电", "华中", False),
+]
+CONTACTS = ["王经理", "李工", "张主管", "陈采购", "刘质量"]
+PRODUCTS = [
+    ("P001", "十字螺丝刀 PH2×150", "手动工具", 12),
+    ("P002", "一字螺丝刀 SL6×150", "手动工具", 12),
+    ("P003", "内六角扳手套装", "手动工具", 24),
+    ("P004", '棘轮扳手 3/8"', "手动工具", 24),
+    ("P005", "液压千斤顶 5T", "液压设备", 18),
+    ("P006", "液压油缸 HSG-80", "液压设备", 18),
+    ("P007", "齿轮泵 CBN-E310", "液压设备", 12),
+    ("P008", "变速箱总成 5MT", "传动部件", 24),
+    ("P009", "离合器片 Φ240", "传动部件", 12),
+    ("P010", "万向节 SWC-180", "传动部件", 12),
+    ("P011", "不锈钢法兰 DN50", "管件", 36),
+    ("P012", "镀锌弯头 DN25", "管件", 36),
+    ("P013", "电源适配器 12V/2A", "电子元件", 12),
+    ("P014", "温控开关 KSD301", "电子元件", 12),
+    ("P015", "接线端子排 TB-1512", "电子元件", 6),
+    ("P016", "塑料外壳 ABS-220", "注塑件", 6),
+    ("P017", "橡胶密封圈 O-50", "密封件", 6),
+    ("P018", "骨架油封 TC-45", "密封件", 12),
+    ("P019", "包装纸箱 K=K 五层", "包装材料", 3),
+    ("P020", "木托盘 1200×1000", "包装材料", 3),
+]
+CARRIERS = ["顺丰速运", "德邦物流", "中通快运", "自提"]
+# (category, severity, title, description, requirement)
+ISSUES: list[tuple[str, str, str, str, str]] = [
+    (
+        "quality-corrosion",
+        "serious",
+        "螺丝刀杆生锈",
+        "客户收货后发现螺丝刀杆表面大面积生锈，疑似运输途中受潮。",
+        "全部换货，并提供8D报告",
+    ),
+    (
+        "quality-leakage",
+        "serious",
+        "液压油缸漏油",
+        "油缸在保压测试中出现漏油，密封处渗油明显。",
+        "派工程师现场处理并分析原因",
+    ),
+    ("quality-appearance", "minor", "外壳表面划伤", "塑料外壳表面有明显划伤，影响外观。", "挑选并补发良品"),
+    (
+        "quality-dimension",
+        "general",
+        "法兰尺寸超差",
+        "法兰螺栓孔距实测超出公差0.3mm，无法装配。",
+        "退货并说明原因",
+    ),
+    (
+        "quality-function",
+        "serious",
+        "温控开关失效",
+        "温控开关在85℃未断开，存在安全隐患。",
+        "立即停用该批次，提供原因分析",
+    ),
+    (
+        "quality-material",
+        "general",
+        "密封圈硬度不合格",
+        "来料检验发现密封圈硬度偏低，与图纸要求不符。",
+        "提供材质报告",
+    ),
+    ("logistics-damage", "general", "包装破损", "到货时纸箱破损，部分产品外露受损。", "补发受损产品"),
+    ("logistics-packaging", "minor", "托盘捆扎不牢", "托盘缠绕膜松脱，货物倾斜。", "改进包装方式"),
+    (
+        "delivery-late",
+        "general",
+        "延期交货",
+        "订单约定交期已过一周仍未到货，影响客户产线。",
+        "尽快发货并说明原因",
+    ),
+    ("delivery-quantity", "minor", "少发货", "实收数量比装箱单少20件。", "补发差额"),
+    ("delivery-wrong-item", "general", "错发型号", "订购PH2规格，实际收到PH1规格。", "换货"),
+    ("service-response", "minor", "售后响应慢", "客户反映售后热线多次无人接听。", "指定专人对接"),
+    ("price-invoice", "minor", "发票信息错误", "发票抬头与税号不一致，无法入账。", "重开发票"),
+    ("documentation-certificate", "minor", "缺少质检报告", "随货未附出厂检验报告。", "补寄质检报告"),
+    ("quality-leakage", "serious", "齿轮泵漏油严重", "齿轮泵运行两小时后轴封漏油严重。", "更换并提供8D报告"),
+]
+
+
+def _aware(d: dt.datetime) -> dt.datetime:
+    return timezone.make_aware(d) if timezone.is_naive(d) else d
+
+
+@transaction.atomic
+def demo_master_data() -> dict[str, Any]:
+    """Departments, users, customers, contacts, products, orders, assignment rules. Idempotent."""
+    depts = {}
+    for code, name, name_en in DEPARTMENTS:
+        depts[code], _ = Department.objects.get_or_create(
+            code=code, defaults={"name": name, "name_en": name_en}
+        )
+    users: dict[str, User] = {}
+    for username, display, role, dept in USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User.objects.create_user(
+                username=username,
+                password=DEMO_PASSWORD,
+                display_name=display,
+                department=depts[dept],
+                email=f"{username}@closeloop.example",
+            )
+            user.groups.add(Group.objects.get(name=role))
+        if username == "admin" and not user.is_superuser:
+            user.is_staff = user.is_superuser = True
+            user.save(update_fields=["is_staff", "is_superuser"])
+        users[username] = user
+    for code, mgr in [("quality", "qm"), ("sales", "salesmgr"), ("management", "gm")]:
+        Department.objects.filter(code=code).update(manager=users[mgr])
+    customers = []
+    for code, name, tier, value, industry, region, owned in CUSTOMERS:
+        c, created = Customer.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "tier": tier,
+                "annual_value": Decimal(value),
+                "industry": industry,
+                "region": region,
+                "sales_owner": users["sales"] if owned else None,
+            },
+        )
+        if created:
+            for i, cname in enumerate(CONTACTS[:3]):
+                Contact.objects.create(
+                    customer=c,
+                    name=cname,
+                    title=["采购经理", "质量工程师", "仓库主管"][i],
+                    phone=f"1{38 + i}{int(code[1:]):04d}{5678 + i:04d}",
+                    email=f"contact{i + 1}@{code.lower()}.example.cn",
+                )
+        customers.append(c)
+    products = []
+    for code, name, family, months in PRODUCTS:
+        p, _ = Product.objects.get_or_create(
+            code=code, defaults={"name": name, "family": family, "warranty_months": months}
+        )
+        products.append(p)
+    rules = [
+        (10, "质量类 → 质量部", "quality", "quality", "qe"),
+        (20, "交付类 → 销售部", "delivery", "sales", "sales"),
+        (30, "物流类 → 销售部", "logistics", "sales", "salesmgr"),
+        (40, "服务类 → 客服部", "service", "service", "agent"),
+        (50, "价格类 → 客服部", "price", "service", "agent"),
+        (60, "资料类 → 质量部", "documentation", "quality", "qe"),
+    ]
+    for order, name, cat, dept, owner in rules:
+        AssignmentRule.objects.get_or_create(
+            name=name,
+            defaults={
+                "order": order,
+                "category": Category.objects.get(code=cat),
+                "department": depts[dept],
+                "owner": users[owner],
+            },
+        )
+    return {"users": users, "customers": customers, "products": products}
+
+
+def demo_orders(
+    rng: random.Random, customers: list[Customer], products: list[Product], today: dt.date, count: int = 50
+) -> list[SalesOrder]:
+    orders = []
+    for i in range(count):
+        number = f"SO{today.year - 1}{i + 1:05d}"
+        existing = SalesOrder.objects.filter(number=number).first()
+        if existing:
+            orders.append(existing)
+            continue
+        customer = customers[i % len(customers)]
+        order_date = today - dt.timedelta(days=365 - i * 7)
+        order = SalesOrder.objects.create(
+            number=number,
+            customer=customer,
+            order_date=order_date,
+            contact=customer.contacts.order_by("id").first(),
+        )
+        for ln in range(1, rng.choice([1, 1, 2, 3]) + 1):
+            SalesOrderLine.objects.create(
+                order=order,
+                line_no=ln,
+                product=rng.choice(products),
+                quantity=rng.choice([50, 100, 200, 500, 1000]),
+                lot=f"L{order_date:%y%m}{rng.randint(1, 99):02d}",
+            )
+        Shipment.objects.create(
+            number=f"SH{today.year - 1}{i + 1:05d}",
+            order=order,
+            ship_date=order_date + dt.timedelta(days=rng.randint(2, 10)),
+            carrier=rng.choice(CARRIERS),
+            tracking_number=f"SF{rng.randint(10**9, 10**10)}",
+        )
+        orders.append(order)
+    return orders
+
+
+def demo_load(*, complaints: int = 150, seed: int = 20261122) -> int:
+    """Load the demo. Returns the number of complaints created."""
+    rng = random.Random(seed)  # noqa: S311 — reproducible demo data, not security
+    base = demo_master_data()
+    users, customers, products = base["users"], base["customers"], base["products"]
+    now = clock.now()
+    today = timezone.localtime(now).date()
+    with transaction.atomic():
+        orders = demo_orders(rng, customers, products, today)
+    channels = [
+        "phone",
+        "phone",
+        "email",
+        "online_form",
+        "sales_visit",
+        "after_sales",
+        "social_media",
+        "portal",
+    ]
+    intake_users = [users["agent"], users["agent"], users["sales"], users["salesmgr"], users["qe"]]
+    created: list[Complaint] = []
+    try:
+        for i in range(complaints):
+            category, severity, title, description, requirement = ISSUES[i % len(ISSUES)]
+            days_ago = int((complaints - i) * 360 / complaints) + rng.randint(0, 2)
+            received = _aware(
+                dt.datetime.combine(
+                    today - dt.timedelta(days=days_ago),
+                    dt.time(rng.randint(8, 17), rng.choice([0, 15, 30, 45])),
+                )
+            )
+            if received > now:
+                received = now - dt.timedelta(hours=1)
+            clock.freeze(received + dt.timedelta(minutes=rng.randint(5, 90)))
+            eligible = [o for o in orders if o.order_date < received.date() - dt.timedelta(days=12)]
+            order = rng.choice(eligible) if eligible and rng.random() < 0.7 else None
+            draft = ComplaintDraft(
+                channel=channels[i % len(channels)],
+                title=title,
+                description=description,
+                customer_requirement=requirement,
+                category=category,
+                severity=severity,
+                urgency="urgent" if severity == "serious" and rng.random() < 0.6 else "normal",
+                impact_scope="multiple" if rng.random() < 0.1 else "single",
+                safety_risk=category == "quality-function",
+                received_at=received,
+                quantity_affected=rng.choice([None, 5, 20, 50, 120, 300]),
+            )
+            if order is not None:
+                draft.order_number = order.number
+                draft.order_line = 1
+            else:
+                customer = rng.choice(customers)
+                draft.customer = customer.code
+                draft.product = rng.choice(products).code
+                if rng.random() < 0.3:
+                    draft.contact = ContactInput(
+                        name="客户来电人", phone=f"139{rng.randint(10**7, 10**8 - 1)}"
+                    )
+            created.append(complaint_intake(draft=draft, actor=intake_users[i % len(intake_users)]))
+        _demo_triage(rng, created, users)
+    finally:
+        clock.freeze(None)
+    return len(created)
+
+
+def _demo_triage(rng: random.Random, created: list[Complaint], users: dict[str, User]) -> None:
+    """Move the demo complaints into every state that exists: most triaged, some invalid or
+    duplicate, the newest few left new."""
+    qm = users["qm"]
+    categories = {c.code: c for c in Category.objects.all()}
+    recent = len(created) - 12
+    for i, complaint in enumerate(created):
+        clock.freeze(complaint.received_at + dt.timedelta(hours=rng.randint(2, 30)))
+        if i >= recent and i % 2 == 0:
+            continue  # still new: waiting for triage
+        if i % 17 == 5:
+            complaint_services.complaint_mark_invalid(
+                complaint=complaint,
+                actor=qm,
+                reason="经核实为客户使用不当（超负荷使用），不属于质量问题，已向客户说明。",
+            )
+            continue
+        if i % 23 == 7 and i > 0:
+            original = created[i - 1]
+            if original.status != "merged":
+                complaint_services.complaint_mark_duplicate(complaint=complaint, actor=qm, original=original)
+                continue
+        c = Complaint.objects.select_related("category").get(pk=complaint.pk)
+        complaint_services.complaint_triage(
+            complaint=c,
+            actor=qm,
+            category=c.category or categories["quality"],
+            severity=c.severity,
+            urgency=c.urgency,
+            impact_scope=c.impact_scope,
+            safety_risk=c.safety_risk,
+        )

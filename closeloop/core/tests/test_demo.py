@@ -1,0 +1,39 @@
+"""The demo that `make run` loads, and standard Django management."""
+
+import pytest
+from django.core.management import call_command
+
+from closeloop.accounts.models import User
+from closeloop.complaints.models import Complaint, ComplaintEvent
+from closeloop.customers.models import Customer, Product, SalesOrder
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_load_builds_every_state_through_the_services():
+    call_command("demo_load", "--if-empty")
+    assert (
+        Customer.objects.count() >= 5 and Product.objects.count() >= 20 and SalesOrder.objects.count() >= 50
+    )
+    assert Complaint.objects.count() == 150
+    assert set(Complaint.objects.values_list("status", flat=True)) == {"new", "triaged", "rejected", "merged"}
+    # every complaint has its `created` event, and the triaged ones a `triaged` event
+    assert ComplaintEvent.objects.filter(verb="created").count() == 150
+    assert (
+        ComplaintEvent.objects.filter(verb="triaged").count()
+        == Complaint.objects.filter(status="triaged").count()
+    )
+    assert Complaint.objects.filter(order__isnull=False).count() > 50
+    span = Complaint.objects.order_by("received_at")
+    assert (span.last().received_at - span.first().received_at).days > 300
+    for role_user in ["agent", "sales", "salesmgr", "qe", "qm", "purchasing", "finance", "gm", "admin"]:
+        assert User.objects.get(username=role_user).check_password("closeloop-demo")
+    call_command("demo_load", "--if-empty")  # idempotent
+    assert Complaint.objects.count() == 150
+
+
+def test_createsuperuser_works_non_interactively(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "S3cure-pass-123")
+    call_command("createsuperuser", "--noinput", "--username", "root", "--email", "root@example.com")
+    root = User.objects.get(username="root")
+    assert root.is_superuser and root.check_password("S3cure-pass-123")
