@@ -205,7 +205,7 @@ def complaint_create(*, data: ComplaintData, actor: User | None) -> Complaint:
 def _locked(complaint: Complaint, expected_version: int | None) -> Complaint:
     """Re-read the complaint under a row lock; refuse when the caller edited an older version."""
     locked = (
-        Complaint.objects.select_for_update()
+        Complaint.objects.select_for_update(of=("self",))
         .select_related("customer", "product", "order", "category")
         .get(pk=complaint.pk)
     )
