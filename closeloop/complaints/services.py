@@ -401,3 +401,22 @@ def complaint_update(
     if changes:
         events.event_record(complaint=c, verb="updated", actor=actor, changes=changes)
     return c
+
+
+@transaction.atomic
+def attachments_add(*, complaint: Complaint, actor: User, files: list[tuple[str, bytes]]) -> list[Any]:
+    """Add several attachments at once: all are validated first, so one bad file stores none."""
+    from closeloop.complaints.attachments import attachment_add, attachment_validate
+
+    if not actor.has_perm("complaints.add_attachment"):
+        raise PermissionDenied()
+    errors = FieldErrors()
+    for name, data in files:
+        try:
+            attachment_validate(name=name, data=data)
+        except ValidationFailed as exc:
+            for msgs in exc.fields.values():
+                for m in msgs:
+                    errors.add("attachments", m)
+    errors.raise_if_any()
+    return [attachment_add(complaint=complaint, actor=actor, name=n, data=d) for n, d in files]

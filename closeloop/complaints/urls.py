@@ -6,4 +6,13 @@ app_name = "complaints"
 urlpatterns = [
     path("", views_list.ComplaintListView.as_view(), name="list"),
     path("<str:number>/", views.ComplaintDetailView.as_view(), name="detail"),
+    path("<str:number>/triage/", views.ComplaintTriageView.as_view(), name="triage"),
+    path("<str:number>/invalid/", views.ComplaintInvalidView.as_view(), name="invalid"),
+    path("<str:number>/duplicate/", views.ComplaintDuplicateView.as_view(), name="duplicate"),
+    path("<str:number>/attachments/", views.AttachmentAddView.as_view(), name="attachment_add"),
+    path(
+        "<str:number>/attachments/<int:attachment_id>/",
+        views.AttachmentDownloadView.as_view(),
+        name="attachment",
+    ),
 ]

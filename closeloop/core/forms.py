@@ -13,7 +13,8 @@ class StyledFormMixin:
     fields: dict[str, forms.Field]
 
     def style_widgets(self) -> None:
-        errors: Any = getattr(self, "errors", {}) if getattr(self, "is_bound", False) else {}
+        # _errors, not errors: reading .errors would run validation before the form is fully built.
+        errors: Any = getattr(self, "_errors", None) or {}
         for name, field in self.fields.items():
             w = field.widget
             if isinstance(w, forms.CheckboxInput):

@@ -1,0 +1,62 @@
+"""Forms of the complaint page. They parse input; the services decide what is allowed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from closeloop.accounts.models import Department, User
+from closeloop.complaints.models import ImpactScope, Severity, Urgency
+from closeloop.core.forms import StyledFormMixin
+from closeloop.intake.forms import category_choices
+
+
+class _Styled(StyledFormMixin, forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.style_widgets()
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        self.style_widgets()
+
+    def add_error(self, field: str | None, error: Any) -> None:
+        super().add_error(field, error)
+        self.style_widgets()
+
+
+class TriageForm(_Styled):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    category = forms.ChoiceField(label=_("Category"))
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
+    impact_scope = forms.ChoiceField(label=_("Impact scope"), choices=ImpactScope.choices)
+    safety_risk = forms.BooleanField(label=_("Safety / regulatory risk"), required=False)
+    owner = forms.ModelChoiceField(
+        label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("— unassigned —")
+    )
+    department = forms.ModelChoiceField(
+        label=_("Responsible department"), queryset=Department.objects.all(), required=False, empty_label="—"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("username")  # type: ignore[attr-defined]
+
+
+class InvalidForm(_Styled):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Why is it invalid?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("The customer will be told this reason."),
+    )
+
+
+class DuplicateForm(_Styled):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    duplicate_of = forms.CharField(label=_("Original complaint number"), max_length=40, required=False)

@@ -1,0 +1,94 @@
+"""How complaint facts read to a person: verb and field labels, choice values, the priority breakdown.
+Shared by the detail page, the API and (later) reports, so a word is translated in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from closeloop.complaints.models import Channel, Complaint, ImpactScope, Severity, Urgency, WarrantyStatus
+from closeloop.complaints.priority import FACTOR_LABELS
+from closeloop.complaints.workflow import Status
+from closeloop.customers.models import CustomerTier
+
+VERB_LABELS = {
+    "created": gettext_lazy("recorded the complaint"),
+    "triaged": gettext_lazy("triaged"),
+    "assigned": gettext_lazy("reassigned"),
+    "updated": gettext_lazy("edited"),
+    "marked_invalid": gettext_lazy("marked it invalid"),
+    "marked_duplicate": gettext_lazy("marked it as a duplicate"),
+    "duplicate_linked": gettext_lazy("linked a duplicate"),
+    "attachment_added": gettext_lazy("added an attachment"),
+}
+
+CHOICES_BY_FIELD: dict[str, Any] = {
+    "status": Status,
+    "channel": Channel,
+    "severity": Severity,
+    "urgency": Urgency,
+    "impact_scope": ImpactScope,
+    "warranty_status": WarrantyStatus,
+    "customer_tier": CustomerTier,
+}
+
+
+def verb_label(verb: str) -> str:
+    return str(VERB_LABELS.get(verb, verb))
+
+
+def field_label(field: str) -> str:
+    try:
+        return str(getattr(Complaint._meta.get_field(field), "verbose_name", field))
+    except Exception:  # noqa: BLE001 — an unknown field name is shown as it is
+        return field
+
+
+def value_label(field: str, value: Any) -> str:
+    """A stored event value as a person reads it: choice codes become their translated label."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    choices = CHOICES_BY_FIELD.get(field)
+    if choices is not None and value in choices.values:
+        return str(choices(value).label)
+    return str(value)
+
+
+def changes_display(changes: list[dict[str, Any]]) -> list[dict[str, str]]:
+    return [
+        {
+            "field": field_label(ch["field"]),
+            "old": value_label(ch["field"], ch.get("old")),
+            "new": value_label(ch["field"], ch.get("new")),
+        }
+        for ch in changes
+    ]
+
+
+def breakdown_display(breakdown: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The stored priority breakdown with translated factor and value labels, and bar widths."""
+    top = max([int(r["points"]) for r in breakdown] + [1])
+    rows = []
+    for r in breakdown:
+        factor = r["factor"]
+        value: Any = r["value"]
+        if factor == "customer_value":
+            shown = _("%(amount)s CNY a year") % {"amount": f"{float(value):,.0f}"}
+        elif factor == "customer_tier":
+            shown = value_label("customer_tier", value)
+        else:
+            shown = value_label(factor, value)
+        rows.append(
+            {
+                "factor": factor,
+                "label": _(FACTOR_LABELS.get(factor, factor)),
+                "value": shown,
+                "points": int(r["points"]),
+                "width": round(100 * int(r["points"]) / top),
+            }
+        )
+    return rows

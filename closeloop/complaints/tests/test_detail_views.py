@@ -1,0 +1,152 @@
+"""The complaint page and its in-place actions."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from closeloop.complaints.models import Complaint, ComplaintEvent
+
+pytestmark = pytest.mark.django_db
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _triage(client, c, **overrides):
+    data = {
+        "version": c.version,
+        "category": "quality-corrosion",
+        "severity": "serious",
+        "urgency": "urgent",
+        "impact_scope": "multiple",
+        "safety_risk": "",
+        "owner": "",
+        "department": "",
+    }
+    data.update(overrides)
+    return client.post(f"/complaints/{c.number}/triage/", data)
+
+
+def test_detail_shows_breakdown_and_timeline_in_chinese(
+    client, agent, complaint, django_assert_max_num_queries
+):
+    client.force_login(agent)
+    with django_assert_max_num_queries(14):
+        body = client.get(f"/complaints/{complaint.number}/").content.decode()
+    assert "为什么是这个优先级" in body
+    assert 'data-factor="severity"' in body and "严重程度" in body
+    assert "客户年销售额" in body and "5,000,000" in body
+    assert "登记了客诉" in body  # timeline verb
+
+
+def test_triage_updates_and_records_old_and_new(client, qm, complaint):
+    client.force_login(qm)
+    resp = _triage(client, complaint)
+    assert resp.status_code == 302
+    c = Complaint.objects.get(pk=complaint.pk)
+    assert (c.status, c.urgency, c.impact_scope) == ("triaged", "urgent", "multiple")
+    ev = ComplaintEvent.objects.filter(complaint=c, verb="triaged").get()
+    changes = {ch["field"]: (ch["old"], ch["new"]) for ch in ev.changes}
+    assert changes["urgency"] == ("normal", "urgent") and changes["status"] == ("new", "triaged")
+    body = client.get(f"/complaints/{c.number}/").content.decode()
+    assert "<del>一般</del> → <ins>紧急</ins>" in body
+
+
+def test_htmx_triage_swaps_the_body_in_place(client, qm, complaint):
+    client.force_login(qm)
+    data = {
+        "version": complaint.version,
+        "category": "quality-corrosion",
+        "severity": "minor",
+        "urgency": "normal",
+        "impact_scope": "single",
+        "owner": "",
+        "department": "",
+    }
+    resp = client.post(f"/complaints/{complaint.number}/triage/", data, HTTP_HX_REQUEST="true")
+    body = resp.content.decode()
+    assert resp.status_code == 200 and "<html" not in body and 'id="priority-score"' in body
+
+
+def test_stale_version_shows_a_conflict_and_saves_nothing(client, qm, complaint):
+    client.force_login(qm)
+    assert _triage(client, complaint, severity="minor").status_code == 302
+    resp = _triage(client, complaint, severity="general")  # still the old version
+    body = resp.content.decode()
+    assert resp.status_code == 422 and 'id="conflict"' in body
+    assert Complaint.objects.get(pk=complaint.pk).severity == "minor"
+    assert ComplaintEvent.objects.filter(complaint=complaint, verb="triaged").count() == 1
+
+
+def test_users_without_triage_permission_get_403(client, agent, complaint):
+    client.force_login(agent)
+    assert _triage(client, complaint).status_code == 403
+    assert "triage-form" not in client.get(f"/complaints/{complaint.number}/").content.decode()
+
+
+def test_invalid_needs_a_reason(client, qm, complaint):
+    client.force_login(qm)
+    resp = client.post(
+        f"/complaints/{complaint.number}/invalid/", {"version": complaint.version, "reason": " "}
+    )
+    assert resp.status_code == 422 and "请说明客诉无效的原因" in resp.content.decode()
+    resp = client.post(
+        f"/complaints/{complaint.number}/invalid/", {"version": complaint.version, "reason": "客户使用不当"}
+    )
+    c = Complaint.objects.get(pk=complaint.pk)
+    assert c.status == "rejected" and c.invalid_reason == "客户使用不当"
+
+
+def test_duplicate_links_both_and_unknown_number_is_a_field_error(client, qm, agent, complaint, customer):
+    from closeloop.intake.drafts import ComplaintDraft
+    from closeloop.intake.services import complaint_intake
+
+    other = complaint_intake(
+        draft=ComplaintDraft(channel="email", customer="C001", title="同一问题", description="d"), actor=agent
+    )
+    client.force_login(qm)
+    resp = client.post(
+        f"/complaints/{other.number}/duplicate/", {"version": other.version, "duplicate_of": "KS-404"}
+    )
+    assert resp.status_code == 422 and "KS-404" in resp.content.decode()
+    client.post(
+        f"/complaints/{other.number}/duplicate/", {"version": other.version, "duplicate_of": complaint.number}
+    )
+    other.refresh_from_db()
+    assert other.status == "merged" and other.duplicate_of_id == complaint.pk
+    assert ComplaintEvent.objects.filter(complaint=complaint, verb="duplicate_linked").exists()
+    assert other.number in client.get(f"/complaints/{complaint.number}/").content.decode()
+
+
+def test_disguised_upload_is_refused_and_good_one_added(client, agent, complaint):
+    client.force_login(agent)
+    evil = SimpleUploadedFile("invoice.jpg", b"MZ\x90\x00\x03" + b"\x00" * 200)
+    resp = client.post(f"/complaints/{complaint.number}/attachments/", {"attachments": [evil]})
+    assert resp.status_code == 422 and "invoice.jpg" in resp.content.decode()
+    assert complaint.attachments.count() == 0
+    good = SimpleUploadedFile("现场.png", PNG)
+    assert (
+        client.post(f"/complaints/{complaint.number}/attachments/", {"attachments": [good]}).status_code
+        == 302
+    )
+    att = complaint.attachments.get()
+    resp = client.get(f"/complaints/{complaint.number}/attachments/{att.pk}/")
+    assert resp.status_code == 200 and resp["Content-Type"] == "image/png"
+    assert resp["X-Content-Type-Options"] == "nosniff"
+
+
+def test_invisible_complaint_and_its_attachments_are_404(client, sales, agent, complaint):
+    from closeloop.complaints.services import attachments_add
+
+    att = attachments_add(complaint=complaint, actor=agent, files=[("a.png", PNG)])[0]
+    client.force_login(sales)
+    assert client.get(f"/complaints/{complaint.number}/").status_code == 404
+    assert client.get(f"/complaints/{complaint.number}/attachments/{att.pk}/").status_code == 404
+
+
+def test_contact_phone_is_masked_without_pii_permission(client, agent, qe, complaint):
+    client.force_login(agent)  # agents handle calls: full number
+    assert "13812345678" in client.get(f"/complaints/{complaint.number}/").content.decode()
+    client.force_login(qe)
+    body = client.get(f"/complaints/{complaint.number}/").content.decode()
+    assert "13812345678" not in body and "138****5678" in body
