@@ -1,0 +1,312 @@
+"""/api/v1/complaints: thin endpoints over the intake service, the triage services and the list selector."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+import json
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Router
+
+from closeloop.accounts.models import Department, User
+from closeloop.api.models import IdempotencyRecord
+from closeloop.api.schemas import ComplaintIn, ComplaintOut, ComplaintPageOut, ComplaintPatch, ErrorOut
+from closeloop.complaints import listing, presentation, selectors, services
+from closeloop.complaints.models import Category, Complaint
+from closeloop.core import clock
+from closeloop.core.errors import ApplicationError, PermissionDenied, ValidationFailed
+from closeloop.customers.pii import email_for, phone_for
+from closeloop.intake.drafts import AttachmentInput, ComplaintDraft, ContactInput
+from closeloop.intake.services import complaint_intake
+
+router = Router(tags=["complaints"])
+IDEMPOTENCY_TTL = dt.timedelta(hours=24)
+ERRORS: dict[int, Any] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
+
+def _user(request: HttpRequest) -> User:
+    return request.user  # type: ignore[return-value]
+
+
+def _person(u: User | None) -> dict[str, str] | None:
+    return {"username": u.username, "name": str(u)} if u else None
+
+
+def complaint_out(c: Complaint, user: User) -> dict[str, Any]:
+    """The API representation; contact data masked for roles without the PII permission."""
+    return {
+        "number": c.number,
+        "status": c.status,
+        "channel": c.channel,
+        "received_at": c.received_at,
+        "customer": {"code": c.customer.code, "name": c.customer.name},
+        "contact": {
+            "id": c.contact.pk,
+            "name": c.contact.name,
+            "phone": phone_for(user, c.contact.phone),
+            "email": email_for(user, c.contact.email),
+        }
+        if c.contact
+        else None,
+        "title": c.title,
+        "description": c.description,
+        "customer_requirement": c.customer_requirement,
+        "product": c.product.code if c.product else None,
+        "order_number": c.order.number if c.order else None,
+        "shipment_number": c.shipment.number if c.shipment else None,
+        "lot": c.lot,
+        "ship_date": c.ship_date,
+        "warranty_status": c.warranty_status,
+        "quantity_affected": c.quantity_affected,
+        "category": {"code": c.category.code, "name": c.category.label} if c.category else None,
+        "severity": c.severity,
+        "urgency": c.urgency,
+        "impact_scope": c.impact_scope,
+        "safety_risk": c.safety_risk,
+        "priority_score": c.priority_score,
+        "priority_breakdown": [
+            {"factor": r["factor"], "label": r["label"], "value": r["value"], "points": r["points"]}
+            for r in presentation.breakdown_display(c.priority_breakdown)
+        ],
+        "owner": _person(c.owner),
+        "department": {"code": c.department.code, "name": str(c.department)} if c.department else None,
+        "duplicate_of": c.duplicate_of.number if c.duplicate_of else None,
+        "invalid_reason": c.invalid_reason,
+        "attachments": [
+            {
+                "id": a.pk,
+                "name": a.original_name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "url": reverse("complaints:attachment", args=[c.number, a.pk]),
+            }
+            for a in c.attachments.all()
+        ],
+        "version": c.version,
+        "created_at": c.created_at,
+        "created_by": _person(c.created_by),
+    }
+
+
+def _draft(payload: ComplaintIn) -> ComplaintDraft:
+    attachments = []
+    for i, a in enumerate(payload.attachments):
+        try:
+            data = base64.b64decode(a.content_base64, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValidationFailed(
+                fields={
+                    "attachments": [
+                        _("Attachment %(n)s (“%(name)s”) is not valid base64.") % {"n": i + 1, "name": a.name}
+                    ]
+                }
+            ) from exc
+        attachments.append(AttachmentInput(name=a.name, data=data))
+    contact = None
+    if isinstance(payload.contact, int):
+        contact = ContactInput(id=payload.contact)
+    elif payload.contact is not None:
+        contact = ContactInput(
+            name=payload.contact.name, phone=payload.contact.phone, email=payload.contact.email
+        )
+    return ComplaintDraft(
+        channel=payload.channel,
+        title=payload.title,
+        description=payload.description,
+        customer=payload.customer,
+        contact=contact,
+        customer_requirement=payload.customer_requirement,
+        product=payload.product,
+        order_number=payload.order_number,
+        shipment_number=payload.shipment_number,
+        order_line=payload.order_line,
+        lot=payload.lot,
+        quantity_affected=payload.quantity_affected,
+        category=payload.category,
+        severity=payload.severity or "",
+        urgency=payload.urgency or "",
+        impact_scope=payload.impact_scope or "",
+        safety_risk=payload.safety_risk,
+        received_at=payload.received_at,
+        owner=payload.owner or "",
+        attachments=attachments,
+    )
+
+
+def _complaint_response(
+    request: HttpRequest, c: Complaint, status: int, replayed: bool = False
+) -> HttpResponse:
+    from closeloop.api.v1 import api
+
+    c = selectors.complaint_get_for_user(user=_user(request), number=c.number)
+    response = api.create_response(
+        request, ComplaintOut(**complaint_out(c, _user(request))).model_dump(mode="json"), status=status
+    )
+    if replayed:
+        response["Idempotent-Replayed"] = "true"
+    response["Location"] = f"/api/v1/complaints/{c.number}"
+    return response
+
+
+@router.post("/complaints", response={201: ComplaintOut, **ERRORS}, summary="Record a complaint")
+def complaint_create(request: HttpRequest, payload: ComplaintIn) -> HttpResponse:
+    """Create a complaint (channel defaults to ``api``). Send ``Idempotency-Key`` to make retries safe:
+    the same key with the same body returns the first complaint (header ``Idempotent-Replayed: true``);
+    the same key with another body is refused with 422 ``idempotency_key_reused``. Keys live 24 hours."""
+    user = _user(request)
+    key = (request.headers.get("Idempotency-Key") or "").strip()
+    if len(key) > 200:
+        raise ValidationFailed(fields={"Idempotency-Key": [_("The key is limited to 200 characters.")]})
+    body_hash = hashlib.sha256(
+        json.dumps(payload.model_dump(mode="json"), sort_keys=True).encode()
+    ).hexdigest()
+    if key:
+        replay = _replay(request, user, key, body_hash)
+        if replay is not None:
+            return replay
+    draft = _draft(payload)
+    try:
+        with transaction.atomic():
+            complaint = complaint_intake(draft=draft, actor=user)
+            if key:
+                IdempotencyRecord.objects.filter(user=user, key=key).delete()  # an expired record
+                IdempotencyRecord.objects.create(
+                    user=user, key=key, request_hash=body_hash, complaint=complaint, created_at=clock.now()
+                )
+    except IntegrityError:
+        # A concurrent request with the same key won; our complaint was rolled back with the record.
+        replay = _replay(request, user, key, body_hash)
+        if replay is None:
+            raise
+        return replay
+    return _complaint_response(request, complaint, 201)
+
+
+def _replay(request: HttpRequest, user: User, key: str, body_hash: str) -> HttpResponse | None:
+    rec = (
+        IdempotencyRecord.objects.select_related("complaint")
+        .filter(user=user, key=key, created_at__gte=clock.now() - IDEMPOTENCY_TTL)
+        .first()
+    )
+    if rec is None:
+        return None
+    if rec.request_hash != body_hash:
+        raise ValidationFailed(
+            _("This Idempotency-Key was already used with a different request."),
+            fields={"Idempotency-Key": [_("Use a new key for a different request.")]},
+            code="idempotency_key_reused",
+        )
+    return _complaint_response(request, rec.complaint, 201, replayed=True)
+
+
+@router.get("/complaints", response={200: ComplaintPageOut, **ERRORS}, summary="List and search complaints")
+def complaint_list(request: HttpRequest) -> dict[str, Any]:
+    """Filters: ``status``, ``severity`` (repeatable), ``customer`` (code), ``category`` (code, includes
+    subcategories), ``owner`` (username or ``none``), ``received_from``/``received_to`` (YYYY-MM-DD),
+    ``q`` (full-text, Chinese words included), ``view`` (mine, unassigned, overdue), ``sort``
+    (-received_at, received_at, -priority, priority, number, -number), ``limit`` (1–100) and ``cursor``
+    (from ``next_cursor``). ``count`` stops at 1000 (``count_capped``)."""
+    f = listing.filters_parse(request.GET)
+    if f.errors:
+        raise ValidationFailed(fields={k: [v] for k, v in f.errors.items()})
+    try:
+        limit = max(1, min(100, int(request.GET.get("limit") or 20)))
+    except ValueError as exc:
+        raise ValidationFailed(fields={"limit": [_("Give a whole number from 1 to 100.")]}) from exc
+    page = listing.complaint_list(user=_user(request), f=f, page_size=limit)
+    ids = [c.pk for c in page.rows]
+    full = {
+        c.pk: c
+        for c in Complaint.objects.filter(pk__in=ids)
+        .select_related(
+            "customer",
+            "contact",
+            "product",
+            "order",
+            "shipment",
+            "category",
+            "owner",
+            "department",
+            "created_by",
+            "duplicate_of",
+        )
+        .prefetch_related("attachments")
+    }
+    return {
+        "items": [complaint_out(full[i], _user(request)) for i in ids],
+        "next_cursor": page.next_cursor,
+        "count": page.count,
+        "count_capped": page.count_capped,
+    }
+
+
+@router.get("/complaints/{number}", response={200: ComplaintOut, **ERRORS}, summary="Read one complaint")
+def complaint_detail(request: HttpRequest, number: str) -> dict[str, Any]:
+    return complaint_out(selectors.complaint_get_for_user(user=_user(request), number=number), _user(request))
+
+
+@router.patch("/complaints/{number}", response={200: ComplaintOut, **ERRORS}, summary="Triage a complaint")
+def complaint_patch(request: HttpRequest, number: str, payload: ComplaintPatch) -> dict[str, Any]:
+    """Set triage fields; omitted fields keep their value. ``owner`` (username, or null to unassign) and
+    ``department`` (code) reassign. A stale ``version`` gives 409 with ``current_version``."""
+    user = _user(request)
+    c = selectors.complaint_get_for_user(user=user, number=number)
+    sent = payload.model_dump(exclude_unset=True)
+    category = c.category
+    if "category" in sent:
+        category = Category.objects.filter(code=sent["category"] or "", is_active=True).first()
+        if category is None:
+            raise ValidationFailed(
+                fields={"category": [_("No category has the code “%(code)s”.") % {"code": sent["category"]}]}
+            )
+    reassign = "owner" in sent or "department" in sent
+    owner, department = c.owner, c.department
+    if "owner" in sent:
+        owner = None
+        if sent["owner"]:
+            owner = User.objects.filter(username=sent["owner"], is_active=True).first()
+            if owner is None:
+                raise ValidationFailed(
+                    fields={"owner": [_("No active user is called “%(name)s”.") % {"name": sent["owner"]}]}
+                )
+    if "department" in sent:
+        department = None
+        if sent["department"]:
+            department = Department.objects.filter(code=sent["department"]).first()
+            if department is None:
+                raise ValidationFailed(fields={"department": [_("No such department.")]})
+    elif "owner" in sent:
+        department = None  # follows the new owner's department
+    try:
+        c = services.complaint_triage(
+            complaint=c,
+            actor=user,
+            expected_version=sent.get("version"),
+            category=category,
+            severity=sent.get("severity") or c.severity,
+            urgency=sent.get("urgency") or c.urgency,
+            impact_scope=sent.get("impact_scope") or c.impact_scope,
+            safety_risk=c.safety_risk if sent.get("safety_risk") is None else sent["safety_risk"],
+            owner=owner,
+            department=department,
+            reassign=reassign,
+        )
+    except PermissionDenied:
+        raise
+    except ApplicationError:
+        raise
+    return complaint_out(selectors.complaint_get_for_user(user=user, number=number), user)

@@ -1,0 +1,197 @@
+"""Request and response shapes of API v1 (they also document the OpenAPI schema)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Schema
+from pydantic import ConfigDict, Field
+
+Severity = Literal["minor", "general", "serious"]
+UrgencyT = Literal["urgent", "normal"]
+Scope = Literal["single", "multiple", "systemic"]
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ContactIn(Strict):
+    name: str = Field("", max_length=100)
+    phone: str = Field("", max_length=30)
+    email: str = Field("", max_length=254)
+
+
+class AttachmentIn(Strict):
+    name: str = Field(..., max_length=200)
+    content_base64: str
+
+
+class ComplaintIn(Strict):
+    """A new complaint. With ``order_number`` the customer, product, lot and ship date it implies may be
+    left out. Fields the server owns (number, status, created_by, priority) are refused."""
+
+    customer: str = ""
+    contact: int | ContactIn | None = None
+    channel: str = "api"
+    title: str = ""
+    description: str = ""
+    customer_requirement: str = ""
+    product: str = ""
+    order_number: str = ""
+    shipment_number: str = ""
+    order_line: int | None = None
+    lot: str = ""
+    quantity_affected: int | None = None
+    category: str = ""
+    severity: Severity | None = None
+    urgency: UrgencyT | None = None
+    impact_scope: Scope | None = None
+    safety_risk: bool = False
+    received_at: dt.datetime | None = None
+    owner: str | None = None
+    attachments: list[AttachmentIn] = []
+
+
+class ComplaintPatch(Strict):
+    """Triage fields. ``version`` (from the last read) makes a stale write a 409 instead of an overwrite."""
+
+    version: int | None = None
+    category: str | None = None
+    severity: Severity | None = None
+    urgency: UrgencyT | None = None
+    impact_scope: Scope | None = None
+    safety_risk: bool | None = None
+    owner: str | None = None
+    department: str | None = None
+
+
+class TokenIn(Strict):
+    username: str = Field(..., max_length=150)
+    password: str = Field(..., max_length=200)
+
+
+class TokenOut(Schema):
+    token: str
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    fields: dict[str, list[str]]
+
+
+class Ref(Schema):
+    code: str
+    name: str
+
+
+class PersonOut(Schema):
+    username: str
+    name: str
+
+
+class ContactOut(Schema):
+    id: int
+    name: str
+    phone: str
+    email: str
+
+
+class BreakdownRow(Schema):
+    factor: str
+    label: str
+    value: str
+    points: int
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    url: str
+
+
+class ComplaintOut(Schema):
+    number: str
+    status: str
+    channel: str
+    received_at: dt.datetime
+    customer: Ref
+    contact: ContactOut | None
+    title: str
+    description: str
+    customer_requirement: str
+    product: str | None
+    order_number: str | None
+    shipment_number: str | None
+    lot: str
+    ship_date: dt.date | None
+    warranty_status: str
+    quantity_affected: int | None
+    category: Ref | None
+    severity: str
+    urgency: str
+    impact_scope: str
+    safety_risk: bool
+    priority_score: int
+    priority_breakdown: list[BreakdownRow]
+    owner: PersonOut | None
+    department: Ref | None
+    duplicate_of: str | None
+    invalid_reason: str
+    attachments: list[AttachmentOut]
+    version: int
+    created_at: dt.datetime
+    created_by: PersonOut | None
+
+
+class ComplaintPageOut(Schema):
+    items: list[ComplaintOut]
+    next_cursor: str | None
+    count: int
+    count_capped: bool
+
+
+class ProductOut(Schema):
+    code: str
+    name: str
+    family: str
+    warranty_months: int
+
+
+class CustomerOut(Schema):
+    code: str
+    name: str
+    tier: str
+    annual_value: str
+    industry: str
+    region: str
+    contacts: list[ContactOut]
+
+
+class OrderLineOut(Schema):
+    line: int
+    product: str
+    quantity: int
+    lot: str
+
+
+class ShipmentOut(Schema):
+    number: str
+    ship_date: dt.date
+    carrier: str
+
+
+class OrderOut(Schema):
+    number: str
+    customer: str
+    order_date: dt.date
+    lines: list[OrderLineOut]
+    shipments: list[ShipmentOut]
+
+
+class PageOut(Schema):
+    next_after: str | None
