@@ -1,15 +1,100 @@
-"""Bulk import pages: upload, progress, per-row report, template download."""
+"""Bulk import pages: upload, progress (htmx polling), per-row report, templates."""
 
 from __future__ import annotations
 
-from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views import View
 
+from closeloop.core.errors import PermissionDenied, ValidationFailed
+from closeloop.core.views import request_user
+from closeloop.intake.importing import service
+from closeloop.intake.models import ImportJob, ImportKind
 
-class ComplaintImportView(LoginRequiredMixin, PermissionRequiredMixin, View):
-    permission_required = "complaints.import_complaints"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _kinds(request: HttpRequest) -> list[tuple[str, str]]:
+    user = request_user(request)
+    return [(k, str(label)) for k, label in ImportKind.choices if user.has_perm(service.import_permission(k))]
+
+
+class ComplaintImportView(LoginRequiredMixin, View):
+    def _render(
+        self,
+        request: HttpRequest,
+        errors: dict[str, list[str]] | None = None,
+        kind: str = "complaints",
+        status: int = 200,
+    ) -> HttpResponse:
+        kinds = _kinds(request)
+        if not kinds:
+            raise DjangoPermissionDenied
+        jobs = ImportJob.objects.filter(created_by=request_user(request))[:10]
+        return render(
+            request,
+            "intake/import.html",
+            {"kinds": kinds, "jobs": jobs, "errors": errors or {}, "kind": kind},
+            status=status,
+        )
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        return render(request, "intake/import.html", {})
+        return self._render(request, kind=request.GET.get("kind", "complaints"))
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        kind = request.POST.get("kind", "")
+        upload = request.FILES.get("file")
+        try:
+            job = service.import_job_create(
+                user=request_user(request),
+                kind=kind,
+                name=(upload.name or "") if upload else "",
+                data=upload.read(service.MAX_IMPORT_BYTES + 1) if upload else b"",
+            )
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied from exc
+        except ValidationFailed as exc:
+            return self._render(
+                request, {k: [str(m) for m in v] for k, v in exc.fields.items()}, kind, status=422
+            )
+        return redirect("intake:import_job", job_id=job.pk)
+
+
+def _job(request: HttpRequest, job_id: int) -> ImportJob:
+    job = ImportJob.objects.filter(pk=job_id, created_by=request_user(request)).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+class ImportJobView(LoginRequiredMixin, View):
+    """The job page; htmx polls the progress partial every second until the job has finished."""
+
+    def get(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        job = _job(request, job_id)
+        template = (
+            "intake/_import_progress.html" if request.headers.get("HX-Request") else "intake/import_job.html"
+        )
+        return render(request, template, {"job": job})
+
+
+class ImportReportView(LoginRequiredMixin, View):
+    def get(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        job = _job(request, job_id)
+        response = HttpResponse(service.report_xlsx(job), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.xlsx"'
+        return response
+
+
+class ImportTemplateView(LoginRequiredMixin, View):
+    def get(self, request: HttpRequest, kind: str, fmt: str) -> HttpResponse:
+        if kind not in dict(_kinds(request)) or fmt not in ("xlsx", "csv"):
+            raise Http404
+        if fmt == "xlsx":
+            response = HttpResponse(service.template_xlsx(kind), content_type=XLSX)
+        else:
+            response = HttpResponse(service.template_csv(kind), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="closeloop-{kind}-template.{fmt}"'
+        return response
