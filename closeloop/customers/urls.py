@@ -5,4 +5,6 @@ from closeloop.customers import views
 app_name = "customers"
 urlpatterns = [
     path("customers/", views.CustomerListView.as_view(), name="list"),
+    path("customers/<str:code>/", views.CustomerDetailView.as_view(), name="detail"),
+    path("products/", views.ProductListView.as_view(), name="products"),
 ]
