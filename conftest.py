@@ -1,3 +1,3 @@
 """Root pytest configuration: loads the shared plugins (browser tests)."""
 
-pytest_plugins = ["closeloop.testing.browser"]
+pytest_plugins = ["closeloop.testing.plugin"]

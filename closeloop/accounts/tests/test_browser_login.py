@@ -2,7 +2,7 @@
 
 import pytest
 
-from closeloop.testing.browser import login
+from closeloop.testing.plugin import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,4 +1,7 @@
-"""Browser tests: Playwright driving Debian's Chromium, headless.
+"""Test-suite plugin: PostgreSQL-only tests and browser tests (Playwright driving Debian's Chromium).
+
+Tests marked ``postgres`` run only on PostgreSQL; with CLOSELOOP_REQUIRE_POSTGRES=1 (CI) they fail
+instead of skipping when the suite runs on another database.
 
 Tests marked ``browser`` run when a Chromium is found at ``config.env.CHROMIUM_PATH``. Without one,
 ``make test`` skips them and says so plainly; with CLOSELOOP_REQUIRE_BROWSER=1 (CI) a missing
@@ -33,7 +36,23 @@ def chromium_available() -> bool:
     return Path(E.CHROMIUM_PATH).is_file() and os.access(E.CHROMIUM_PATH, os.X_OK)
 
 
+def _postgres_in_use() -> bool:
+    from django.conf import settings
+
+    return "postgresql" in settings.DATABASES["default"]["ENGINE"]
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    pg_items = [i for i in items if i.get_closest_marker("postgres")]
+    if pg_items and not _postgres_in_use():
+        if E.REQUIRE_POSTGRES:
+            for item in pg_items:
+                item.add_marker(pytest.mark.usefixtures("_postgres_required"))
+        else:
+            for item in pg_items:
+                item.add_marker(
+                    pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); runs in .ci/run")
+                )
     browser_items = [i for i in items if i.get_closest_marker("browser")]
     if not browser_items or chromium_available():
         return
@@ -59,6 +78,11 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(
             f"NOTE: browser tests were skipped: no Chromium at {E.CHROMIUM_PATH}.", yellow=True
         )
+
+
+@pytest.fixture
+def _postgres_required() -> None:
+    pytest.fail("PostgreSQL is required (CLOSELOOP_REQUIRE_POSTGRES) but DATABASE_URL is not PostgreSQL.")
 
 
 @pytest.fixture
