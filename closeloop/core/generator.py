@@ -172,7 +172,7 @@ def complaints_generate(
                                 complaint_id=c.pk,
                                 verb="triaged",
                                 actor=actor,
-                                created_at=c.triaged_at,
+                                created_at=c.triaged_at or c.received_at,
                                 changes=[{"field": "status", "old": "new", "new": "triaged"}],
                             )
                         )

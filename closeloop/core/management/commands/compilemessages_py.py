@@ -1,6 +1,7 @@
 """Compile every locale/*/LC_MESSAGES/*.po to .mo with polib, so no system gettext is needed."""
 
 from pathlib import Path
+from typing import Any
 
 import polib
 from django.conf import settings
@@ -10,7 +11,7 @@ from django.core.management.base import BaseCommand
 class Command(BaseCommand):
     help = "Compile translation catalogues (.po -> .mo) without GNU gettext."
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         count = 0
         for base in settings.LOCALE_PATHS:
             for po_path in Path(base).glob("*/LC_MESSAGES/*.po"):

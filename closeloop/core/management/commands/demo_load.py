@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandParser
 
 from closeloop.complaints.models import Complaint
@@ -11,9 +13,9 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when complaints exist.")
         parser.add_argument("--complaints", type=int, default=150)
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         if options["if_empty"] and Complaint.objects.exists():
             self.stdout.write("demo data already present")
             return
-        n = demo_load(complaints=int(options["complaints"]))  # type: ignore[call-overload]
+        n = demo_load(complaints=int(options["complaints"]))
         self.stdout.write(self.style.SUCCESS(f"demo loaded: {n} complaints"))

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand
 from django.utils import translation
 
@@ -8,7 +10,7 @@ from closeloop.core.demo import DEMO_PASSWORD, USERS
 class Command(BaseCommand):
     help = "Print the demo logins (one user per role)."
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         with translation.override("zh-hans"):
             self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
             for username, display, role, _dept in USERS:

@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -17,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("file")
         parser.add_argument("--user", default="admin", help="Username the rows are recorded as.")
 
-    def handle(self, *args: object, **opts: object) -> None:
+    def handle(self, *args: object, **opts: Any) -> None:
         user = User.objects.filter(username=str(opts["user"])).first()
         if user is None:
             raise CommandError(f"No user {opts['user']}")
