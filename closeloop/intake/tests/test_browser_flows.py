@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
@@ -42,8 +41,13 @@ def test_agent_creates_a_complaint_from_an_order_and_sees_why_its_priority(page,
 
 def test_agent_imports_a_workbook_with_bad_rows_and_reads_the_report(page, agent, customer, tmp_path):
     wb = Workbook()
-    for row in [["客户编码", "标题", "问题描述", "严重程度"], ["C001", "漏油", "油缸漏油", "严重"],
-                ["NOPE", "未知客户", "描述", "一般"], ["C001", "", "缺标题", "一般"], ["C001", "划伤", "外壳划伤", "轻微"]]:
+    for row in [
+        ["客户编码", "标题", "问题描述", "严重程度"],
+        ["C001", "漏油", "油缸漏油", "严重"],
+        ["NOPE", "未知客户", "描述", "一般"],
+        ["C001", "", "缺标题", "一般"],
+        ["C001", "划伤", "外壳划伤", "轻微"],
+    ]:
         wb.active.append(row)
     path = tmp_path / "客诉导入.xlsx"
     wb.save(path)
@@ -63,10 +67,17 @@ def test_list_filters_and_searches_in_chinese(page, agent, customer):
     from closeloop.intake.drafts import ComplaintDraft
     from closeloop.intake.services import complaint_intake
 
-    for title, desc, sev in [("变速箱漏油", "变速箱漏油严重", "serious"), ("螺丝刀生锈", "杆部生锈", "general"),
-                             ("包装破损", "纸箱破损", "minor")]:
-        complaint_intake(draft=ComplaintDraft(channel="phone", customer="C001", title=title, description=desc,
-                                              severity=sev), actor=agent)
+    for title, desc, sev in [
+        ("变速箱漏油", "变速箱漏油严重", "serious"),
+        ("螺丝刀生锈", "杆部生锈", "general"),
+        ("包装破损", "纸箱破损", "minor"),
+    ]:
+        complaint_intake(
+            draft=ComplaintDraft(
+                channel="phone", customer="C001", title=title, description=desc, severity=sev
+            ),
+            actor=agent,
+        )
     login(page, "agent")
     page.goto("/complaints/")
     assert page.locator("#result-count").get_attribute("data-count") == "3"
