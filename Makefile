@@ -49,8 +49,11 @@ test: $(VENV)/.dev-installed assets
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/mypy
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest $(PYTEST_ARGS)
 
+# Benchmark on SIZE complaints (default 100000) on the configured database (DATABASE_URL).
 bench: $(VENV)/.dev-installed assets
+	$(BIN)/python manage.py compilemessages_py
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py demo_load --if-empty
 	$(BIN)/python manage.py bench --size $(SIZE)
 
 messages: $(VENV)/.dev-installed
