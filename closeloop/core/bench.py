@@ -8,6 +8,7 @@ numbers are server-side time without network.
 from __future__ import annotations
 
 import json
+import math
 import platform
 import statistics
 import time
@@ -35,7 +36,7 @@ def _timed(fn: Callable[[], Any], runs: int) -> dict[str, float]:
     samples.sort()
     return {
         "p50_ms": round(statistics.median(samples), 2),
-        "p95_ms": round(samples[max(0, int(len(samples) * 0.95) - 1)], 2),
+        "p95_ms": round(samples[max(0, math.ceil(len(samples) * 0.95) - 1)], 2),
         "runs": runs,
     }
 
