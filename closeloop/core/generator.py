@@ -180,7 +180,21 @@ def complaints_generate(
             made += len(created)
             if progress:
                 progress(made, made / max(time.monotonic() - start_time, 1e-6))
+    _analyze()
     return made
+
+
+def _analyze() -> None:
+    """Refresh planner statistics after a bulk load; stale ones make PostgreSQL pick hash joins
+    over the whole table for a 25-row page (measured: 180 ms instead of ~1 ms)."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("ANALYZE complaints_complaint")
+            cur.execute("ANALYZE complaints_complaintevent")
+        elif connection.vendor == "sqlite":
+            cur.execute("ANALYZE")
 
 
 def _created_changes(c: Complaint) -> list[dict[str, Any]]:
