@@ -342,12 +342,22 @@ def complaint_mark_duplicate(
 ) -> Complaint:
     """Link ``complaint`` to ``original`` as its duplicate (nothing is deleted). Both get an event.
 
-    Refuses self-links and chains: a complaint already merged cannot be the original.
+    Refuses self-links and chains: a complaint already merged cannot be the original. Locks both
+    complaint rows (in primary-key order).
     """
     if not actor.has_perm("complaints.triage_complaint"):
         raise PermissionDenied()
     if original.pk == complaint.pk:
         raise ValidationFailed(fields={"duplicate_of": [_("A complaint cannot duplicate itself.")]})
+    # Lock both rows in primary-key order (two opposite merges cannot deadlock), then read the
+    # original's current state: the caller's instance may be stale.
+    list(
+        Complaint.objects.select_for_update(of=("self",))
+        .filter(pk__in=[complaint.pk, original.pk])
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    original = Complaint.objects.get(pk=original.pk)
     if original.status == Status.MERGED:
         raise ValidationFailed(
             fields={
