@@ -25,26 +25,29 @@ def complaint_visible_qs(*, user: User) -> QuerySet[Complaint]:
     return qs.none()
 
 
+DETAIL_RELATED = (
+    "customer",
+    "contact",
+    "product",
+    "order",
+    "shipment",
+    "category",
+    "category__parent",
+    "owner",
+    "department",
+    "created_by",
+    "duplicate_of",
+)
+
+
+def complaint_detail_qs(*, user: User) -> QuerySet[Complaint]:
+    """Visible complaints with everything a full representation reads, in one query (+attachments)."""
+    return complaint_visible_qs(user=user).select_related(*DETAIL_RELATED).prefetch_related("attachments")
+
+
 def complaint_get_for_user(*, user: User, number: str) -> Complaint:
     """The complaint with ``number`` if ``user`` may see it; NotFound otherwise (no existence leak)."""
-    c = (
-        complaint_visible_qs(user=user)
-        .select_related(
-            "customer",
-            "contact",
-            "product",
-            "order",
-            "shipment",
-            "category",
-            "category__parent",
-            "owner",
-            "department",
-            "created_by",
-            "duplicate_of",
-        )
-        .filter(number=number)
-        .first()
-    )
+    c = complaint_detail_qs(user=user).filter(number=number).first()
     if c is None:
         raise NotFound()
     return c

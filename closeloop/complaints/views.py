@@ -21,7 +21,7 @@ from closeloop.complaints import presentation, selectors, services
 from closeloop.complaints.attachments import attachment_read
 from closeloop.complaints.forms import DuplicateForm, InvalidForm, TriageForm
 from closeloop.complaints.models import Attachment, Category, Complaint
-from closeloop.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from closeloop.core.errors import ApplicationError, Conflict, NotFound
 from closeloop.core.views import request_user
 from closeloop.customers.pii import email_for, phone_for
 
@@ -148,10 +148,7 @@ class ComplaintTriageView(_ActionView):
                     )
                 },
             )
-        except PermissionDenied as exc:
-            _form_errors(form, exc)
-            return _respond(request, c, ok=False, triage_form=form)
-        except ApplicationError as exc:
+        except ApplicationError as exc:  # permission (assigning to others), validation, transitions
             _form_errors(form, exc)
             return _respond(request, c, ok=False, triage_form=form)
         messages.success(request, _("Triage saved."))
