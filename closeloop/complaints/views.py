@@ -64,7 +64,7 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
             for e in reversed(events)
         ],
         "attachments": list(c.attachments.all()),
-        "duplicates": list(c.duplicates.only("number", "title")),
+        "duplicates": list(c.duplicates.only("number", "title").order_by("pk")),  # small set: no index sort
         "can_triage": can_triage,
         "can_attach": user.has_perm("complaints.add_attachment") and c.status in ("new", "triaged"),
         "triage_form": forms.get("triage_form") or TriageForm(initial=_triage_initial(c)),

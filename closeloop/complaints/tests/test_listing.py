@@ -175,3 +175,17 @@ def test_empty_state_tells_what_to_do(client, agent, db):
     client.force_login(agent)
     body = client.get("/complaints/").content.decode()
     assert "/intake/new/" in body and "/intake/import/" in body
+
+
+def test_keyset_pages_handle_equal_sort_values(agent, customer):
+    same = [_make(agent, 9, f"同一时刻{i}", "描述") for i in range(5)]  # identical received_at
+    for sort in ("-received_at", "received_at", "-priority"):
+        f = listing.filters_parse(QueryDict(f"sort={sort}"))
+        seen = []
+        while True:
+            page = listing.complaint_list(user=agent, f=f, page_size=2)
+            seen += [c.pk for c in page.rows]
+            if not page.next_cursor:
+                break
+            f.cursor = page.next_cursor
+        assert sorted(seen) == sorted(c.pk for c in same) and len(seen) == 5, sort
