@@ -34,6 +34,9 @@ EMAIL_URL: str = env.str("CLOSELOOP_EMAIL_URL", default="consolemail://")
 DEFAULT_FROM_EMAIL: str = env.str("CLOSELOOP_FROM_EMAIL", default="closeloop@localhost")
 SECURE_SSL_REDIRECT: bool = env.bool("CLOSELOOP_SECURE_SSL_REDIRECT", default=True)
 LOG_LEVEL: str = env.str("CLOSELOOP_LOG_LEVEL", default="INFO")
+# locmem (one process) by default; production: redis://host:6379/1 so throttles count across processes.
+CACHE_URL: str = env.str("CLOSELOOP_CACHE_URL", default="locmemcache://")
+LOGIN_FAILURE_LIMIT: int = env.int("CLOSELOOP_LOGIN_FAILURE_LIMIT", default=5)
 API_TOKEN_RATE: str = env.str("CLOSELOOP_API_TOKEN_RATE", default="10/min")
 
 # Test-suite switches (CI sets them so that a missing browser or server fails instead of skipping).

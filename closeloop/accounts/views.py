@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from closeloop.accounts import services
+from closeloop.accounts import services, throttle
 from closeloop.accounts.models import ApiToken, User
 from closeloop.accounts.roles import role_label
 from closeloop.core.errors import ApplicationError
@@ -26,7 +26,26 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def _who(self) -> tuple[str, str]:
+        return self.request.POST.get("username", ""), self.request.META.get("REMOTE_ADDR", "")
+
+    def post(self, request, *args, **kwargs):  # type: ignore[no-untyped-def]
+        username, address = self._who()
+        if throttle.login_blocked(username=username, address=address):
+            form = self.get_form()
+            form.errors.clear()
+            form.add_error(None, _("Too many failed sign-ins. Wait 15 minutes and try again."))
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):  # type: ignore[no-untyped-def]
+        username, address = self._who()
+        throttle.login_failed(username=username, address=address)
+        return super().form_invalid(form)
+
     def form_valid(self, form):  # type: ignore[no-untyped-def]
+        username, address = self._who()
+        throttle.login_succeeded(username=username, address=address)
         response = super().form_valid(form)
         lang = form.get_user().language
         if lang:

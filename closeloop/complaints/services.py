@@ -214,13 +214,6 @@ def _locked(complaint: Complaint, expected_version: int | None) -> Complaint:
     return locked
 
 
-def complaint_can_change(*, user: User, complaint: Complaint) -> bool:
-    return bool(
-        user.has_perm("complaints.triage_complaint")
-        or (user.has_perm("complaints.change_complaint") and complaint.owner_id == user.pk)
-    )
-
-
 @transaction.atomic
 def complaint_triage(
     *,
@@ -384,32 +377,6 @@ def complaint_mark_duplicate(
     events.event_record(
         complaint=original, verb="duplicate_linked", actor=actor, data={"duplicate": c.number}
     )
-    return c
-
-
-EDITABLE_FIELDS = ["title", "description", "customer_requirement", "quantity_affected", "lot", "contact"]
-
-
-@transaction.atomic
-def complaint_update(
-    *, complaint: Complaint, actor: User, expected_version: int | None, values: dict[str, Any]
-) -> Complaint:
-    """Edit the descriptive fields (``EDITABLE_FIELDS``) of an open complaint, under a row lock."""
-    if not complaint_can_change(user=actor, complaint=complaint):
-        raise PermissionDenied()
-    unknown = set(values) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise ValidationFailed(fields={k: [_("This field cannot be changed here.")] for k in unknown})
-    c = _locked(complaint, expected_version)
-    before = events.snapshot(c, AUDITED_FIELDS)
-    for k, v in values.items():
-        setattr(c, k, v)
-    _refresh_search(c)
-    c.version += 1
-    c.save()
-    changes = events.diff(before, events.snapshot(c, AUDITED_FIELDS))
-    if changes:
-        events.event_record(complaint=c, verb="updated", actor=actor, changes=changes)
     return c
 
 

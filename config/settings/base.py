@@ -183,6 +183,9 @@ CLOSELOOP: dict[str, Any] = {
     },
 }
 
+CACHES = {"default": E.env.cache_url_config(E.CACHE_URL)}
+LOGIN_FAILURE_LIMIT = E.LOGIN_FAILURE_LIMIT  # failed sign-ins per user name (and x4 per address) in 15 min
+
 NINJA_PAGINATION_PER_PAGE = 20
 API_TOKEN_RATE = E.API_TOKEN_RATE
 

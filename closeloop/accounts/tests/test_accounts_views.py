@@ -76,3 +76,20 @@ def test_password_change(client, agent):
     assert resp.status_code == 302
     agent.refresh_from_db()
     assert agent.check_password("Zx9!long-enough")
+
+
+def test_sign_in_is_throttled_after_repeated_failures(client, agent, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.LOGIN_FAILURE_LIMIT = 3
+    codes = [
+        client.post("/accounts/login/", {"username": "agent", "password": "wrong"}).status_code
+        for _ in range(3)
+    ]
+    assert codes == [200, 200, 200]
+    resp = client.post("/accounts/login/", {"username": "agent", "password": "pass12345!"})
+    assert resp.status_code == 429 and "15" in resp.content.decode()  # even the right password waits
+    assert "_auth_user_id" not in client.session
+    cache.clear()
+    assert client.post("/accounts/login/", {"username": "agent", "password": "pass12345!"}).status_code == 302
