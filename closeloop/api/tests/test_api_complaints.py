@@ -166,6 +166,10 @@ def test_attachments_oversize_disguised_and_bad_base64(api, agent, customer, set
         {**BODY, "attachments": [{"name": "p.png", "content_base64": base64.b64encode(PNG).decode()}]},
     )
     assert ok.status_code == 201 and ok.json()["attachments"][0]["content_type"] == "image/png"
+    url = ok.json()["attachments"][0]["url"]
+    got = api(agent).get(url.removeprefix("/api/v1"))
+    assert got.status_code == 200 and b"".join(got.streaming_content) == PNG
+    assert got["X-Content-Type-Options"] == "nosniff"
 
 
 def test_401_without_bad_or_revoked_token(api, client, agent, bearer):
@@ -235,3 +239,11 @@ def test_list_query_count_is_constant(api, agent, customer, frozen_now, django_a
     client = api(agent)
     with django_assert_max_num_queries(12):
         assert len(client.get("/complaints").json()["items"]) == 5
+
+
+def test_attachment_download_is_scoped(api, agent, sales, complaint):
+    from closeloop.complaints.services import attachments_add
+
+    att = attachments_add(complaint=complaint, actor=agent, files=[("p.png", PNG)])[0]
+    assert api(sales).get(f"/complaints/{complaint.number}/attachments/{att.pk}").status_code == 404
+    assert api(agent).get(f"/complaints/{complaint.number}/attachments/999999").status_code == 404
