@@ -1,8 +1,6 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
-from django.views.static import serve
 
 from closeloop.api.v1 import api as api_v1
 
@@ -18,6 +16,5 @@ urlpatterns = [
 
 handler403 = "closeloop.core.views.permission_denied"
 handler404 = "closeloop.core.views.page_not_found"
-
-if settings.DEBUG:  # production serves media through the proxy (X-Accel) or object storage
-    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+# No public /media/ route, not even in DEBUG: attachments and import files are only ever streamed
+# through views that check the user may see the complaint (or owns the import).
