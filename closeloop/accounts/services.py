@@ -18,6 +18,33 @@ def user_set_language(*, user: User, language: str) -> None:
     user.save(update_fields=["language"])
 
 
+COMMON_TIME_ZONES = [
+    "Asia/Shanghai",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Tokyo",
+    "Asia/Singapore",
+    "Asia/Bangkok",
+    "Asia/Kolkata",
+    "Europe/Berlin",
+    "Europe/London",
+    "America/New_York",
+    "America/Los_Angeles",
+    "UTC",
+]
+
+
+def user_set_time_zone(*, user: User, time_zone: str) -> None:
+    """Set the user's own time zone (an IANA name); empty means the site default."""
+    import zoneinfo
+
+    time_zone = (time_zone or "").strip()
+    if time_zone and time_zone not in zoneinfo.available_timezones():
+        raise ValidationFailed(fields={"time_zone": [_("Unknown time zone.")]})
+    user.time_zone = time_zone
+    user.save(update_fields=["time_zone"])
+
+
 @transaction.atomic
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Create a token and return it with its clear value, which is never stored or shown again."""

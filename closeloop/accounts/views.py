@@ -85,6 +85,21 @@ def language_set(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def time_zone_set(request: HttpRequest) -> HttpResponse:
+    try:
+        services.user_set_time_zone(
+            user=cast(User, request.user), time_zone=request.POST.get("time_zone", "")
+        )
+        messages.success(request, _("Time zone saved."))
+    except ApplicationError as exc:
+        for msgs in exc.fields.values():
+            for m in msgs:
+                messages.error(request, m)
+    return redirect("accounts:profile")
+
+
+@login_required
 def profile(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
     new_token = request.session.pop("new_token", None)
@@ -95,6 +110,8 @@ def profile(request: HttpRequest) -> HttpResponse:
             "roles": [role_label(g.name) for g in user.groups.all()],
             "tokens": ApiToken.objects.filter(user=user),
             "new_token": new_token,
+            "time_zones": services.COMMON_TIME_ZONES,
+            "default_time_zone": settings.TIME_ZONE,
         },
     )
 

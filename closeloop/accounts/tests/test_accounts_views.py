@@ -93,3 +93,16 @@ def test_sign_in_is_throttled_after_repeated_failures(client, agent, settings):
     assert "_auth_user_id" not in client.session
     cache.clear()
     assert client.post("/accounts/login/", {"username": "agent", "password": "pass12345!"}).status_code == 302
+
+
+def test_user_chooses_a_time_zone_and_pages_use_it(client, agent, complaint):
+    client.force_login(agent)
+    assert client.post("/accounts/profile/time-zone/", {"time_zone": "Europe/Berlin"}).status_code == 302
+    agent.refresh_from_db()
+    assert agent.time_zone == "Europe/Berlin"
+    body = client.get(f"/complaints/{complaint.number}/").content.decode()
+    assert "Europe/Berlin" in body  # the footer names the zone the times are shown in
+    assert "2026-06-15 04:00" in body  # received 10:00 in Shanghai
+    client.post("/accounts/profile/time-zone/", {"time_zone": "Mars/Olympus"})
+    agent.refresh_from_db()
+    assert agent.time_zone == "Europe/Berlin"
