@@ -28,7 +28,7 @@ from closeloop.complaints.priority import PriorityInput, priority_compute
 from closeloop.complaints.search import search_document
 from closeloop.complaints.workflow import Status, check_transition
 from closeloop.core import clock
-from closeloop.core.errors import Conflict, FieldErrors, PermissionDenied, ValidationFailed
+from closeloop.core.errors import ApplicationError, Conflict, FieldErrors, PermissionDenied, ValidationFailed
 from closeloop.customers.models import Contact, Customer, Product, SalesOrder, Shipment
 
 AUDITED_FIELDS = [
@@ -397,3 +397,19 @@ def attachments_add(*, complaint: Complaint, actor: User, files: list[tuple[str,
                     errors.add("attachments", m)
     errors.raise_if_any()
     return [attachment_add(complaint=complaint, actor=actor, name=n, data=d) for n, d in files]
+
+
+def complaint_bulk_assign(
+    *, actor: User, complaints: list[Complaint], owner: User | None
+) -> tuple[list[Complaint], dict[str, str]]:
+    """Assign each complaint to ``owner`` (None unassigns), each in its own transaction, so one that
+    cannot be reassigned (closed, merged) does not hold back the others. Returns (assigned, {number:
+    reason}) for the refused ones."""
+    done: list[Complaint] = []
+    refused: dict[str, str] = {}
+    for c in complaints:
+        try:
+            done.append(complaint_assign(complaint=c, actor=actor, owner=owner))
+        except ApplicationError as exc:
+            refused[c.number] = str(exc.message)
+    return done, refused

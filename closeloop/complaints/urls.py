@@ -5,6 +5,7 @@ from closeloop.complaints import views, views_list
 app_name = "complaints"
 urlpatterns = [
     path("", views_list.ComplaintListView.as_view(), name="list"),
+    path("bulk-assign/", views_list.ComplaintBulkAssignView.as_view(), name="bulk_assign"),
     path("<str:number>/", views.ComplaintDetailView.as_view(), name="detail"),
     path("<str:number>/triage/", views.ComplaintTriageView.as_view(), name="triage"),
     path("<str:number>/invalid/", views.ComplaintInvalidView.as_view(), name="invalid"),

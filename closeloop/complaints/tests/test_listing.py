@@ -189,3 +189,37 @@ def test_keyset_pages_handle_equal_sort_values(agent, customer):
                 break
             f.cursor = page.next_cursor
         assert sorted(seen) == sorted(c.pk for c in same) and len(seen) == 5, sort
+
+
+def test_bulk_assign_from_the_list(client, qm, agent, data):
+    from closeloop.complaints.models import Complaint
+    from closeloop.complaints.services import complaint_mark_duplicate
+
+    complaint_mark_duplicate(complaint=data[3], actor=qm, original=data[2])
+    client.force_login(qm)
+    assert 'id="bulk-bar"' in client.get("/complaints/").content.decode()
+    resp = client.post(
+        "/complaints/bulk-assign/",
+        {
+            "numbers": [data[0].number, data[1].number, data[3].number],
+            "owner": "agent",
+            "next": "/complaints/?severity=serious",
+        },
+        follow=True,
+    )
+    assert resp.redirect_chain[-1][0] == "/complaints/?severity=serious"
+    body = resp.content.decode()
+    assert "2 条客诉已分派" in body and data[3].number in body  # the merged one is refused with its reason
+    owners = dict(Complaint.objects.values_list("number", "owner__username"))
+    assert owners[data[0].number] == owners[data[1].number] == "agent" and owners[data[3].number] is None
+    client.post("/complaints/bulk-assign/", {"numbers": [data[0].number], "owner": ""})
+    assert Complaint.objects.get(pk=data[0].pk).owner is None
+
+
+def test_bulk_assign_needs_permission_and_visibility(client, agent, sales, data):
+    client.force_login(agent)
+    assert 'id="bulk-bar"' not in client.get("/complaints/").content.decode()
+    assert (
+        client.post("/complaints/bulk-assign/", {"numbers": [data[0].number], "owner": "agent"}).status_code
+        == 403
+    )

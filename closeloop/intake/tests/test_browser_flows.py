@@ -35,6 +35,12 @@ def test_agent_creates_a_complaint_from_an_order_and_sees_why_its_priority(page,
     assert card.locator("[data-factor=severity]").inner_text().split()[-1] == "45"
     c = Complaint.objects.get()
     assert page.locator("#priority-score").inner_text() == str(c.priority_score)
+    # Chinese renders with the font the app serves itself (no system CJK font needed).
+    page.evaluate("document.fonts.ready")
+    assert page.evaluate("""document.fonts.check('16px "Noto Sans SC"', '为什么是这个优先级')""")
+    assert page.evaluate(
+        """[...document.fonts].some(f => f.family.includes('Noto Sans SC') && f.status === 'loaded')"""
+    )
     page.screenshot(path=str(tmp_path / "complaint.png"), full_page=True)
     assert (tmp_path / "complaint.png").stat().st_size > 10_000
 
