@@ -60,3 +60,36 @@ class InvalidForm(_Styled):
 class DuplicateForm(_Styled):
     version = forms.IntegerField(widget=forms.HiddenInput)
     duplicate_of = forms.CharField(label=_("Original complaint number"), max_length=40, required=False)
+
+
+class ResolveForm(_Styled):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    resolution = forms.CharField(
+        label=_("What was done for the customer"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("The customer is asked to confirm this."),
+    )
+
+
+class VerdictForm(_Styled):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    satisfied = forms.TypedChoiceField(
+        label=_("Is the customer satisfied?"),
+        coerce=lambda v: v == "yes",
+        choices=[("yes", _("Satisfied: close the complaint")), ("no", _("Not satisfied: reopen it"))],
+        widget=forms.RadioSelect,
+    )
+    score = forms.TypedChoiceField(
+        label=_("Satisfaction (1–5)"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[("", "—"), *[(str(i), str(i)) for i in range(5, 0, -1)]],
+    )
+    comment = forms.CharField(
+        label=_("Customer comment"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    reopen_reason = forms.CharField(
+        label=_("Why not satisfied"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

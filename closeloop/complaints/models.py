@@ -11,7 +11,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from closeloop.complaints.workflow import Status
+from closeloop.complaints.workflow import HandlingPath, Status
 from closeloop.core.models import TimeStamped
 
 
@@ -179,6 +179,13 @@ class Complaint(TimeStamped):
         editable=False,
     )
     triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True, editable=False)
+    handling_path = models.CharField(
+        _("handling path"), max_length=20, choices=HandlingPath.choices, blank=True, editable=False
+    )
+    resolution = models.TextField(_("resolution"), blank=True, editable=False)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, editable=False)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0, editable=False)
     invalid_reason = models.TextField(_("reason for invalid"), blank=True, editable=False)
     duplicate_of = models.ForeignKey(
         "self",
@@ -377,3 +384,37 @@ class AssignmentRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CustomerVerdict(models.Model):
+    """The customer's answer to a resolution: satisfied (closes the complaint, with a 1–5 score) or not
+    (reopens it, with the reason). Kept per answer, so reopen and satisfaction rates can be counted."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.PROTECT, related_name="verdicts")
+    satisfied = models.BooleanField(_("satisfied"))
+    score = models.PositiveSmallIntegerField(
+        _("satisfaction score"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    comment = models.TextField(_("customer comment"), blank=True)
+    reopen_reason = models.TextField(_("reason for reopening"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+
+    class Meta:
+        verbose_name = _("customer verdict")
+        verbose_name_plural = _("customer verdicts")
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=5),
+                name="verdict_score_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}: {'satisfied' if self.satisfied else 'not satisfied'}"

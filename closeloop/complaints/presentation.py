@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from closeloop.complaints.models import Channel, Complaint, ImpactScope, Severity, Urgency, WarrantyStatus
 from closeloop.complaints.priority import FACTOR_LABELS
-from closeloop.complaints.workflow import Status
+from closeloop.complaints.workflow import HandlingPath, Status
 from closeloop.customers.models import CustomerTier
 
 VERB_LABELS = {
@@ -22,6 +22,10 @@ VERB_LABELS = {
     "marked_duplicate": gettext_lazy("marked it as a duplicate"),
     "duplicate_linked": gettext_lazy("linked a duplicate"),
     "attachment_added": gettext_lazy("added an attachment"),
+    "handling_started": gettext_lazy("started handling"),
+    "resolved": gettext_lazy("resolved it and asked the customer"),
+    "closed": gettext_lazy("recorded the customer's satisfaction and closed it"),
+    "reopened": gettext_lazy("reopened it: the customer is not satisfied"),
 }
 
 CHOICES_BY_FIELD: dict[str, Any] = {
@@ -30,6 +34,7 @@ CHOICES_BY_FIELD: dict[str, Any] = {
     "severity": Severity,
     "urgency": Urgency,
     "impact_scope": ImpactScope,
+    "handling_path": HandlingPath,
     "warranty_status": WarrantyStatus,
     "customer_tier": CustomerTier,
 }

@@ -26,12 +26,21 @@ from closeloop.complaints.models import (
 from closeloop.complaints.numbering import complaint_number_next
 from closeloop.complaints.priority import PriorityInput, priority_compute
 from closeloop.complaints.search import search_document
-from closeloop.complaints.workflow import Status, check_transition
+from closeloop.complaints.workflow import FINAL_STATUSES, Status, check_transition
 from closeloop.core import clock
-from closeloop.core.errors import ApplicationError, Conflict, FieldErrors, PermissionDenied, ValidationFailed
+from closeloop.core.errors import (
+    ApplicationError,
+    Conflict,
+    FieldErrors,
+    PermissionDenied,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
 from closeloop.customers.models import Contact, Customer, Product, SalesOrder, Shipment
 
 AUDITED_FIELDS = [
+    "handling_path",
+    "reopen_count",
     "channel",
     "received_at",
     "customer",
@@ -202,7 +211,7 @@ def complaint_create(*, data: ComplaintData, actor: User | None) -> Complaint:
     return complaint
 
 
-def _locked(complaint: Complaint, expected_version: int | None) -> Complaint:
+def complaint_lock(complaint: Complaint, expected_version: int | None) -> Complaint:
     """Re-read the complaint under a row lock; refuse when the caller edited an older version."""
     locked = (
         Complaint.objects.select_for_update(of=("self",))
@@ -236,7 +245,7 @@ def complaint_triage(
     """
     if not actor.has_perm("complaints.triage_complaint"):
         raise PermissionDenied()
-    c = _locked(complaint, expected_version)
+    c = complaint_lock(complaint, expected_version)
     check_transition(c.status, Status.TRIAGED)
     errors = FieldErrors()
     if category is None:
@@ -286,9 +295,12 @@ def complaint_assign(
     """Override the owner/department chosen on intake. Locks the complaint row."""
     if not (actor.has_perm("complaints.assign_complaint") or actor.has_perm("complaints.triage_complaint")):
         raise PermissionDenied()
-    c = _locked(complaint, expected_version)
-    if c.status not in (Status.NEW, Status.TRIAGED):
-        check_transition(c.status, Status.TRIAGED)
+    c = complaint_lock(complaint, expected_version)
+    if c.status in FINAL_STATUSES:
+        raise TransitionNotAllowed(
+            _("A complaint that is “%(status)s” can no longer be reassigned.")
+            % {"status": Status(c.status).label}
+        )
     before = events.snapshot(c, AUDITED_FIELDS)
     _set_assignment(c, actor=actor, owner=owner, department=department)
     c.version += 1
@@ -312,7 +324,7 @@ def complaint_mark_invalid(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(fields={"reason": [_("Say why the complaint is invalid.")]})
-    c = _locked(complaint, expected_version)
+    c = complaint_lock(complaint, expected_version)
     check_transition(c.status, Status.REJECTED)
     before = events.snapshot(c, AUDITED_FIELDS)
     c.status = Status.REJECTED
@@ -360,7 +372,7 @@ def complaint_mark_duplicate(
                 ]
             }
         )
-    c = _locked(complaint, expected_version)
+    c = complaint_lock(complaint, expected_version)
     check_transition(c.status, Status.MERGED)
     before = events.snapshot(c, AUDITED_FIELDS)
     c.status = Status.MERGED

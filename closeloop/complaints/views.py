@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from closeloop.accounts.models import User
-from closeloop.complaints import presentation, selectors, services
+from closeloop.complaints import handling, presentation, selectors, services
 from closeloop.complaints.attachments import attachment_read
-from closeloop.complaints.forms import DuplicateForm, InvalidForm, TriageForm
+from closeloop.complaints.forms import DuplicateForm, InvalidForm, ResolveForm, TriageForm, VerdictForm
 from closeloop.complaints.models import Attachment, Category, Complaint
-from closeloop.core.errors import ApplicationError, Conflict, NotFound
+from closeloop.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from closeloop.core.views import request_user
 from closeloop.customers.pii import email_for, phone_for
 
@@ -72,6 +72,11 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
         "duplicate_form": forms.get("duplicate_form") or DuplicateForm(initial={"version": c.version}),
         "conflict": forms.get("conflict"),
         "attach_errors": forms.get("attach_errors", []),
+        "can_handle": handling.complaint_can_handle(user=user, complaint=c),
+        "start_error": forms.get("start_error"),
+        "resolve_form": forms.get("resolve_form") or ResolveForm(initial={"version": c.version}),
+        "verdict_form": forms.get("verdict_form") or VerdictForm(initial={"version": c.version}),
+        "verdicts": list(c.verdicts.select_related("recorded_by")),
     }
 
 
@@ -257,3 +262,75 @@ class AttachmentDownloadView(LoginRequiredMixin, View):
         response["X-Content-Type-Options"] = "nosniff"
         response["Content-Security-Policy"] = "default-src 'none'; sandbox"
         return response
+
+
+class ComplaintStartView(LoginRequiredMixin, View):
+    """Start the quick resolution of a triaged complaint."""
+
+    def post(self, request: HttpRequest, number: str) -> HttpResponse:
+        c = _complaint(request, number)
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = None
+        try:
+            c = handling.complaint_start_handling(
+                complaint=c, actor=request_user(request), expected_version=version
+            )
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied from exc
+        except ApplicationError as exc:
+            return _respond(request, c, ok=False, start_error=str(exc.message))
+        messages.success(request, _("Handling started."))
+        return _respond(request, c, ok=True)
+
+
+class ComplaintResolveView(LoginRequiredMixin, View):
+    def post(self, request: HttpRequest, number: str) -> HttpResponse:
+        c = _complaint(request, number)
+        form = ResolveForm(request.POST)
+        if not form.is_valid():
+            return _respond(request, c, ok=False, resolve_form=form)
+        try:
+            c = handling.complaint_resolve(
+                complaint=c,
+                actor=request_user(request),
+                resolution=form.cleaned_data["resolution"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied from exc
+        except ApplicationError as exc:
+            _form_errors(form, exc)
+            return _respond(request, c, ok=False, resolve_form=form)
+        messages.success(request, _("Resolved; waiting for the customer's confirmation."))
+        return _respond(request, c, ok=True)
+
+
+class ComplaintVerdictView(LoginRequiredMixin, View):
+    def post(self, request: HttpRequest, number: str) -> HttpResponse:
+        c = _complaint(request, number)
+        form = VerdictForm(request.POST)
+        if not form.is_valid():
+            return _respond(request, c, ok=False, verdict_form=form)
+        d = form.cleaned_data
+        try:
+            c = handling.complaint_record_verdict(
+                complaint=c,
+                actor=request_user(request),
+                satisfied=d["satisfied"],
+                score=d["score"],
+                comment=d["comment"],
+                reopen_reason=d["reopen_reason"],
+                expected_version=d["version"],
+            )
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied from exc
+        except ApplicationError as exc:
+            _form_errors(form, exc)
+            return _respond(request, c, ok=False, verdict_form=form)
+        messages.success(
+            request,
+            _("The complaint is closed.") if c.status == "closed" else _("The complaint was reopened."),
+        )
+        return _respond(request, c, ok=True)

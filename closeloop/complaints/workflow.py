@@ -14,11 +14,22 @@ from closeloop.core.errors import TransitionNotAllowed
 class Status(models.TextChoices):
     NEW = "new", _("New")
     TRIAGED = "triaged", _("Triaged")
+    IN_PROGRESS = "in_progress", _("In progress")
+    AWAITING_CUSTOMER = "awaiting_customer", _("Awaiting customer confirmation")
+    CLOSED = "closed", _("Closed")
     REJECTED = "rejected", _("Invalid")
     MERGED = "merged", _("Duplicate")
 
 
-OPEN_STATUSES = frozenset({Status.NEW, Status.TRIAGED})
+class HandlingPath(models.TextChoices):
+    """How a triaged complaint is handled. Quick resolution: respond, resolve, confirm (no 8D)."""
+
+    QUICK = "quick", _("Quick resolution")
+
+
+OPEN_STATUSES = frozenset({Status.NEW, Status.TRIAGED, Status.IN_PROGRESS, Status.AWAITING_CUSTOMER})
+# Ended for good: nothing but reading happens to these.
+FINAL_STATUSES = frozenset({Status.CLOSED, Status.REJECTED, Status.MERGED})
 
 # (from, to) -> the action that performs it.
 TRANSITIONS: dict[tuple[str, str], str] = {
@@ -28,6 +39,10 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     (Status.TRIAGED, Status.REJECTED): "mark_invalid",
     (Status.NEW, Status.MERGED): "mark_duplicate",
     (Status.TRIAGED, Status.MERGED): "mark_duplicate",
+    (Status.TRIAGED, Status.IN_PROGRESS): "start_handling",
+    (Status.IN_PROGRESS, Status.AWAITING_CUSTOMER): "resolve",
+    (Status.AWAITING_CUSTOMER, Status.CLOSED): "verdict_satisfied",
+    (Status.AWAITING_CUSTOMER, Status.IN_PROGRESS): "reopen",
 }
 
 

@@ -87,6 +87,11 @@ class FieldErrors:
     def __bool__(self) -> bool:
         return bool(self.fields)
 
+    @staticmethod
+    def single(field: str, message: Any) -> ValidationFailed:
+        """A ValidationFailed for one field, to ``raise``."""
+        return ValidationFailed(fields={field: [message]})
+
     def raise_if_any(self) -> None:
         if self.fields:
             raise ValidationFailed(fields=self.fields)

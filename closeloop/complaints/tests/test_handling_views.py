@@ -1,0 +1,60 @@
+"""The handling card on the complaint page: start, resolve, the customer's answer."""
+
+import pytest
+
+from closeloop.complaints.models import Category, Complaint
+from closeloop.complaints.services import complaint_triage
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def triaged(complaint, qm):
+    return complaint_triage(
+        complaint=complaint,
+        actor=qm,
+        category=Category.objects.get(code="quality"),
+        severity="minor",
+        urgency="normal",
+        impact_scope="single",
+        safety_risk=False,
+    )
+
+
+def _c(pk):
+    return Complaint.objects.get(pk=pk)
+
+
+def test_quick_resolution_through_the_page(client, qm, triaged):
+    client.force_login(qm)
+    url = f"/complaints/{triaged.number}"
+    assert 'id="start-quick"' in client.get(url + "/").content.decode()
+    client.post(url + "/start/", {"version": triaged.version})
+    c = _c(triaged.pk)
+    resp = client.post(url + "/resolve/", {"version": c.version, "resolution": ""})
+    assert resp.status_code == 422 and "请说明为客户做了什么" in resp.content.decode()
+    client.post(url + "/resolve/", {"version": c.version, "resolution": "补发良品"})
+    c = _c(triaged.pk)
+    assert c.status == "awaiting_customer"
+    resp = client.post(url + "/verdict/", {"version": c.version, "satisfied": "no", "score": ""})
+    assert resp.status_code == 422 and "请说明客户不满意的原因" in resp.content.decode()
+    client.post(url + "/verdict/", {"version": c.version, "satisfied": "no", "reopen_reason": "仍有锈迹"})
+    c = _c(triaged.pk)
+    assert (c.status, c.reopen_count) == ("in_progress", 1)
+    client.post(url + "/resolve/", {"version": c.version, "resolution": "更换并防锈处理"})
+    c = _c(triaged.pk)
+    client.post(
+        url + "/verdict/", {"version": c.version, "satisfied": "yes", "score": "5", "comment": "满意"}
+    )
+    body = client.get(url + "/").content.decode()
+    assert _c(triaged.pk).status == "closed"
+    assert 'id="closed-note"' in body and "重开 1 次" in body and "不满意" in body and "5/5" in body
+
+
+def test_others_cannot_handle(client, agent, triaged):
+    client.force_login(agent)
+    assert 'id="start-quick"' not in client.get(f"/complaints/{triaged.number}/").content.decode()
+    assert (
+        client.post(f"/complaints/{triaged.number}/start/", {"version": triaged.version}).status_code == 403
+    )
+    assert _c(triaged.pk).status == "triaged"
