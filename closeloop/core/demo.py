@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from closeloop.accounts import roles
 from closeloop.accounts.models import Department, User
+from closeloop.complaints import handling
 from closeloop.complaints import services as complaint_services
 from closeloop.complaints.models import AssignmentRule, Category, Complaint
 from closeloop.core import clock
@@ -339,7 +340,7 @@ def _demo_triage(rng: random.Random, created: list[Complaint], users: dict[str, 
                 complaint_services.complaint_mark_duplicate(complaint=complaint, actor=qm, original=original)
                 continue
         c = Complaint.objects.select_related("category").get(pk=complaint.pk)
-        complaint_services.complaint_triage(
+        c = complaint_services.complaint_triage(
             complaint=c,
             actor=qm,
             category=c.category or categories["quality"],
@@ -348,3 +349,52 @@ def _demo_triage(rng: random.Random, created: list[Complaint], users: dict[str, 
             impact_scope=c.impact_scope,
             safety_risk=c.safety_risk,
         )
+        _demo_handle(rng, c, users, i, recent)
+
+
+RESOLUTIONS = [
+    "已补发良品并安排专人跟进，客户已签收。",
+    "已派质量工程师到现场挑选并更换不良品。",
+    "已重开发票并快递寄出。",
+    "已补寄出厂检验报告。",
+    "已调整包装方式并补发受损产品。",
+]
+
+
+def _demo_handle(rng: random.Random, c: Complaint, users: dict[str, User], i: int, recent: int) -> None:
+    """Carry triaged demo complaints along the quick-resolution path: older ones closed (a few after a
+    reopen), newer ones awaiting the customer or still in progress, the newest left triaged."""
+    handler = c.owner or users["qe"]
+    if i >= recent - 10 and i % 3 == 0:
+        return  # triaged, not started yet
+    clock.freeze(c.received_at + dt.timedelta(hours=rng.randint(6, 36)))
+    c = handling.complaint_start_handling(complaint=c, actor=handler)
+    if i >= recent - 6:
+        return  # in progress
+    clock.freeze(c.received_at + dt.timedelta(days=rng.randint(2, 6)))
+    c = handling.complaint_resolve(complaint=c, actor=handler, resolution=rng.choice(RESOLUTIONS))
+    if i >= recent - 16 and i % 2 == 0:
+        return  # awaiting the customer's confirmation
+    clock.freeze(c.received_at + dt.timedelta(days=rng.randint(7, 10)))
+    if i % 9 == 4:
+        c = handling.complaint_record_verdict(
+            complaint=c,
+            actor=handler,
+            satisfied=False,
+            score=2,
+            reopen_reason="客户反映问题仍未彻底解决，要求进一步分析原因。",
+        )
+        if i % 2 == 0:
+            return  # reopened, being handled again
+        clock.freeze(c.received_at + dt.timedelta(days=14))
+        c = handling.complaint_resolve(
+            complaint=c, actor=handler, resolution="已查明原因并采取预防措施，再次补发。"
+        )
+        clock.freeze(c.received_at + dt.timedelta(days=18))
+    handling.complaint_record_verdict(
+        complaint=c,
+        actor=handler,
+        satisfied=True,
+        score=rng.choice([3, 4, 4, 5, 5]),
+        comment=rng.choice(["处理及时", "满意", "希望以后不再发生", ""]),
+    )

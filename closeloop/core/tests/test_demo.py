@@ -16,12 +16,24 @@ def test_demo_load_builds_every_state_through_the_services():
         Customer.objects.count() >= 5 and Product.objects.count() >= 20 and SalesOrder.objects.count() >= 50
     )
     assert Complaint.objects.count() == 150
-    assert set(Complaint.objects.values_list("status", flat=True)) == {"new", "triaged", "rejected", "merged"}
+    assert set(Complaint.objects.values_list("status", flat=True)) == {
+        "new",
+        "triaged",
+        "in_progress",
+        "awaiting_customer",
+        "closed",
+        "rejected",
+        "merged",
+    }
+    assert Complaint.objects.filter(reopen_count__gt=0, status="closed").exists()
+    assert Complaint.objects.filter(reopen_count__gt=0, status="in_progress").exists()
     # every complaint has its `created` event, and the triaged ones a `triaged` event
     assert ComplaintEvent.objects.filter(verb="created").count() == 150
     assert (
         ComplaintEvent.objects.filter(verb="triaged").count()
-        == Complaint.objects.filter(status="triaged").count()
+        == Complaint.objects.filter(
+            status__in=["triaged", "in_progress", "awaiting_customer", "closed"]
+        ).count()
     )
     assert Complaint.objects.filter(order__isnull=False).count() > 50
     span = Complaint.objects.order_by("received_at")
