@@ -16,8 +16,17 @@ from ninja import Router
 
 from closeloop.accounts.models import Department, User
 from closeloop.api.models import IdempotencyRecord
-from closeloop.api.schemas import ComplaintIn, ComplaintOut, ComplaintPageOut, ComplaintPatch, ErrorOut
-from closeloop.complaints import listing, presentation, selectors, services
+from closeloop.api.schemas import (
+    ComplaintIn,
+    ComplaintOut,
+    ComplaintPageOut,
+    ComplaintPatch,
+    ErrorOut,
+    ResolveIn,
+    StartIn,
+    VerdictIn,
+)
+from closeloop.complaints import handling, listing, presentation, selectors, services
 from closeloop.complaints.models import Category, Complaint
 from closeloop.core import clock
 from closeloop.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
@@ -85,6 +94,11 @@ def complaint_out(c: Complaint, user: User) -> dict[str, Any]:
         "department": {"code": c.department.code, "name": str(c.department)} if c.department else None,
         "duplicate_of": c.duplicate_of.number if c.duplicate_of else None,
         "invalid_reason": c.invalid_reason,
+        "handling_path": c.handling_path,
+        "resolution": c.resolution,
+        "resolved_at": c.resolved_at,
+        "closed_at": c.closed_at,
+        "reopen_count": c.reopen_count,
         "attachments": [
             {
                 "id": a.pk,
@@ -327,3 +341,46 @@ def attachment_download(request: HttpRequest, number: str, attachment_id: int) -
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@router.post("/complaints/{number}/start", response={200: ComplaintOut, **ERRORS}, summary="Start handling")
+def complaint_start(request: HttpRequest, number: str, payload: StartIn) -> dict[str, Any]:
+    """triaged -> in progress on the quick-resolution path (owner or quality roles)."""
+    user = _user(request)
+    c = selectors.complaint_get_for_user(user=user, number=number)
+    handling.complaint_start_handling(
+        complaint=c, actor=user, path=payload.path, expected_version=payload.version
+    )
+    return complaint_out(selectors.complaint_get_for_user(user=user, number=number), user)
+
+
+@router.post("/complaints/{number}/resolve", response={200: ComplaintOut, **ERRORS}, summary="Resolve")
+def complaint_resolve(request: HttpRequest, number: str, payload: ResolveIn) -> dict[str, Any]:
+    """in progress -> awaiting customer confirmation, with what was done."""
+    user = _user(request)
+    c = selectors.complaint_get_for_user(user=user, number=number)
+    handling.complaint_resolve(
+        complaint=c, actor=user, resolution=payload.resolution, expected_version=payload.version
+    )
+    return complaint_out(selectors.complaint_get_for_user(user=user, number=number), user)
+
+
+@router.post(
+    "/complaints/{number}/verdict",
+    response={200: ComplaintOut, **ERRORS},
+    summary="Record the customer's answer",
+)
+def complaint_verdict(request: HttpRequest, number: str, payload: VerdictIn) -> dict[str, Any]:
+    """Satisfied -> closed (score 1–5); not satisfied -> reopened (reason), counted."""
+    user = _user(request)
+    c = selectors.complaint_get_for_user(user=user, number=number)
+    handling.complaint_record_verdict(
+        complaint=c,
+        actor=user,
+        satisfied=payload.satisfied,
+        score=payload.score,
+        comment=payload.comment,
+        reopen_reason=payload.reopen_reason,
+        expected_version=payload.version,
+    )
+    return complaint_out(selectors.complaint_get_for_user(user=user, number=number), user)

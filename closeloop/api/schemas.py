@@ -67,6 +67,26 @@ class ComplaintPatch(Strict):
     department: str | None = None
 
 
+class StartIn(Strict):
+    version: int | None = None
+    path: Literal["quick"] = "quick"
+
+
+class ResolveIn(Strict):
+    version: int | None = None
+    resolution: str = Field("", max_length=5000)
+
+
+class VerdictIn(Strict):
+    """The customer's answer: satisfied closes (score 1–5 required); not satisfied reopens (with reason)."""
+
+    version: int | None = None
+    satisfied: bool
+    score: int | None = None
+    comment: str = Field("", max_length=5000)
+    reopen_reason: str = Field("", max_length=5000)
+
+
 class TokenIn(Strict):
     username: str = Field(..., max_length=150)
     password: str = Field(..., max_length=200)
@@ -142,6 +162,11 @@ class ComplaintOut(Schema):
     department: Ref | None
     duplicate_of: str | None
     invalid_reason: str
+    handling_path: str
+    resolution: str
+    resolved_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    reopen_count: int
     attachments: list[AttachmentOut]
     version: int
     created_at: dt.datetime
