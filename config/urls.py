@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("closeloop.accounts.urls")),
     path("complaints/", include("closeloop.complaints.urls")),
     path("intake/", include("closeloop.intake.urls")),
+    path("actions/", include("closeloop.actions.urls")),
     path("crm/", include("closeloop.customers.urls")),
     path("api/v1/", api_v1.urls),
     path("admin/", admin.site.urls),

@@ -17,10 +17,13 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from closeloop.accounts.models import User
+from closeloop.actions.selectors import action_for_complaint_list
+from closeloop.actions.workflow import ActionKind
 from closeloop.complaints import handling, presentation, selectors, services
 from closeloop.complaints.attachments import attachment_read
 from closeloop.complaints.forms import DuplicateForm, InvalidForm, ResolveForm, TriageForm, VerdictForm
 from closeloop.complaints.models import Attachment, Category, Complaint
+from closeloop.core import clock
 from closeloop.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from closeloop.core.views import request_user
 from closeloop.customers.pii import email_for, phone_for
@@ -77,6 +80,18 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
         "resolve_form": forms.get("resolve_form") or ResolveForm(initial={"version": c.version}),
         "verdict_form": forms.get("verdict_form") or VerdictForm(initial={"version": c.version}),
         "verdicts": list(c.verdicts.select_related("recorded_by")),
+        **_actions_context(c),
+    }
+
+
+def _actions_context(c: Complaint) -> dict[str, Any]:
+    actions = list(action_for_complaint_list(complaint_id=c.pk))
+    today = clock.today()
+    return {
+        "actions": actions,
+        "overdue_actions": [a for a in actions if a.is_overdue(today)],
+        "action_kinds": ActionKind.choices,
+        "action_owners": User.objects.filter(is_active=True).order_by("username"),
     }
 
 

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "closeloop.customers",
     "closeloop.complaints",
     "closeloop.intake",
+    "closeloop.actions",
     "closeloop.api",
 ]
 

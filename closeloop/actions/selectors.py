@@ -1,0 +1,45 @@
+"""Reads of actions, scoped by the complaints the user may see."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from closeloop.accounts.models import User
+from closeloop.actions.models import Action
+from closeloop.actions.workflow import OPEN_ACTION_STATUSES
+from closeloop.complaints.selectors import complaint_visible_qs
+
+
+def action_mine_list(*, user: User) -> QuerySet[Action]:
+    """The user's unfinished actions, soonest due first (overdue ones lead)."""
+    return (
+        Action.objects.filter(owner=user, status__in=list(OPEN_ACTION_STATUSES))
+        .select_related("complaint", "requested_by", "department")
+        .order_by("due_date", "id")
+    )
+
+
+def action_to_verify_list(*, user: User) -> QuerySet[Action]:
+    """Done actions waiting for this user to verify them (they asked for them)."""
+    return (
+        Action.objects.filter(requested_by=user, status="done")
+        .exclude(owner=user)
+        .select_related("complaint", "owner")
+        .order_by("done_at", "id")
+    )
+
+
+def action_for_complaint_list(*, complaint_id: int) -> QuerySet[Action]:
+    return (
+        Action.objects.filter(complaint_id=complaint_id)
+        .select_related("owner", "requested_by", "department")
+        .order_by("due_date", "id")
+    )
+
+
+def action_get_for_user(*, user: User, action_id: int) -> Action | None:
+    return (
+        Action.objects.filter(pk=action_id, complaint__in=complaint_visible_qs(user=user))
+        .select_related("complaint", "owner", "requested_by")
+        .first()
+    )

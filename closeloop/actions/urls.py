@@ -1,0 +1,10 @@
+from django.urls import path
+
+from closeloop.actions import views
+
+app_name = "actions"
+urlpatterns = [
+    path("mine/", views.MyActionsView.as_view(), name="mine"),
+    path("complaint/<str:number>/", views.ActionCreateView.as_view(), name="create"),
+    path("<int:action_id>/<str:step>/", views.ActionStepView.as_view(), name="step"),
+]

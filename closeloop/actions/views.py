@@ -1,0 +1,106 @@
+"""Action pages: add an action to a complaint, move it along, and "my actions"."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+
+from closeloop.actions import selectors, services
+from closeloop.actions.forms import ActionForm, ActionStepForm
+from closeloop.complaints import selectors as complaint_selectors
+from closeloop.core import clock
+from closeloop.core.errors import ApplicationError, NotFound, PermissionDenied
+from closeloop.core.views import request_user
+
+
+def _errors_to_messages(request: HttpRequest, exc: ApplicationError) -> None:
+    msgs = [str(m) for ms in exc.fields.values() for m in ms] or [str(exc.message)]
+    for m in msgs:
+        messages.error(request, m)
+
+
+class ActionCreateView(LoginRequiredMixin, View):
+    def post(self, request: HttpRequest, number: str) -> HttpResponse:
+        user = request_user(request)
+        try:
+            complaint = complaint_selectors.complaint_get_for_user(user=user, number=number)
+        except NotFound as exc:
+            raise Http404 from exc
+        form = ActionForm(request.POST)
+        if not form.is_valid():
+            for errs in form.errors.values():
+                for e in errs:
+                    messages.error(request, str(e))
+            return redirect("complaints:detail", number=number)
+        d = form.cleaned_data
+        try:
+            services.action_create(
+                complaint=complaint,
+                actor=user,
+                title=d["title"],
+                owner=d["owner"],
+                due_date=d["due_date"],
+                kind=d["kind"] or "task",
+            )
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied from exc
+        except ApplicationError as exc:
+            _errors_to_messages(request, exc)
+        else:
+            messages.success(request, _("Action added."))
+        return redirect("complaints:detail", number=number)
+
+
+STEPS = {
+    "start": services.action_start,
+    "complete": services.action_complete,
+    "verify": services.action_verify,
+    "reject": services.action_reject,
+}
+
+
+class ActionStepView(LoginRequiredMixin, View):
+    """POST /actions/<id>/<step>/ with version and (for complete/verify/reject) a note."""
+
+    def post(self, request: HttpRequest, action_id: int, step: str) -> HttpResponse:
+        user = request_user(request)
+        action = selectors.action_get_for_user(user=user, action_id=action_id)
+        if action is None or step not in STEPS:
+            raise Http404
+        form = ActionStepForm(request.POST)
+        version = form.cleaned_data["version"] if form.is_valid() else None
+        note = form.cleaned_data.get("note", "") if form.is_valid() else ""
+        try:
+            if step == "start":
+                services.action_start(action=action, actor=user, expected_version=version)
+            elif step == "reject":
+                services.action_reject(action=action, actor=user, reason=note, expected_version=version)
+            else:
+                STEPS[step](action=action, actor=user, note=note, expected_version=version)  # type: ignore[operator]
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied from exc
+        except ApplicationError as exc:
+            _errors_to_messages(request, exc)
+        nxt = request.POST.get("next")
+        if nxt == "mine":
+            return redirect("actions:mine")
+        return redirect("complaints:detail", number=action.complaint.number)
+
+
+class MyActionsView(LoginRequiredMixin, View):
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = request_user(request)
+        return render(
+            request,
+            "actions/mine.html",
+            {
+                "actions": list(selectors.action_mine_list(user=user)),
+                "to_verify": list(selectors.action_to_verify_list(user=user)),
+                "today": clock.today(),
+            },
+        )
