@@ -23,6 +23,7 @@ from closeloop.complaints import handling, presentation, selectors, services
 from closeloop.complaints.attachments import attachment_read
 from closeloop.complaints.forms import DuplicateForm, InvalidForm, ResolveForm, TriageForm, VerdictForm
 from closeloop.complaints.models import Attachment, Category, Complaint
+from closeloop.complaints.workflow import FINAL_STATUSES
 from closeloop.core import clock
 from closeloop.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from closeloop.core.views import request_user
@@ -69,7 +70,7 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
         "attachments": list(c.attachments.all()),
         "duplicates": list(c.duplicates.only("number", "title").order_by("pk")),  # small set: no index sort
         "can_triage": can_triage,
-        "can_attach": user.has_perm("complaints.add_attachment") and c.status in ("new", "triaged"),
+        "can_attach": user.has_perm("complaints.add_attachment") and c.status not in FINAL_STATUSES,
         "triage_form": forms.get("triage_form") or TriageForm(initial=_triage_initial(c)),
         "invalid_form": forms.get("invalid_form") or InvalidForm(initial={"version": c.version}),
         "duplicate_form": forms.get("duplicate_form") or DuplicateForm(initial={"version": c.version}),
