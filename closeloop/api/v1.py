@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from closeloop.accounts.services import api_token_create
-from closeloop.api import complaints, errors, masterdata
+from closeloop.api import actions, complaints, errors, masterdata
 from closeloop.api.auth import BearerAuth, TokenRateThrottle
 from closeloop.api.schemas import ErrorOut, TokenIn, TokenOut
 from closeloop.core.errors import ApplicationError
@@ -54,3 +54,4 @@ def token_create(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
 
 api.add_router("/", complaints.router)
 api.add_router("/", masterdata.router)
+api.add_router("/", actions.router)
