@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
 from closeloop.accounts.models import User
@@ -87,7 +87,7 @@ def actions_list(request: HttpRequest, number: str) -> list[dict[str, Any]]:
 
 
 @router.post("/complaints/{number}/actions", response={201: ActionOut, **ERRORS}, summary="Add an action")
-def action_add(request: HttpRequest, number: str, payload: ActionIn) -> tuple[int, dict[str, Any]]:
+def action_add(request: HttpRequest, number: str, payload: ActionIn) -> Status:
     user = _user(request)
     c = complaint_get_for_user(user=user, number=number)
     owner = User.objects.filter(username=payload.owner, is_active=True).first() if payload.owner else None
@@ -104,7 +104,7 @@ def action_add(request: HttpRequest, number: str, payload: ActionIn) -> tuple[in
         kind=payload.kind,
         description=payload.description,
     )
-    return 201, action_out(a)
+    return Status(201, action_out(a))
 
 
 @router.post(
