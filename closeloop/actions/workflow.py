@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from closeloop.core.errors import TransitionNotAllowed
+from closeloop.core.workflow import transition_check
 
 
 class ActionStatus(models.TextChoices):
@@ -43,9 +43,10 @@ ACTION_TRANSITIONS: dict[tuple[str, str], str] = {
 
 
 def check_action_transition(current: str, target: str) -> None:
-    if (current, target) not in ACTION_TRANSITIONS:
-        raise TransitionNotAllowed(
-            _("An action that is “%(current)s” cannot become “%(target)s”.")
-            % {"current": ActionStatus(current).label, "target": ActionStatus(target).label},
-            extra={"from": str(current), "to": str(target)},
-        )
+    transition_check(
+        ACTION_TRANSITIONS,
+        ActionStatus,
+        current,
+        target,
+        _("An action that is “%(current)s” cannot become “%(target)s”."),
+    )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from closeloop.core.errors import TransitionNotAllowed
+from closeloop.core.workflow import transition_check
 
 
 class Status(models.TextChoices):
@@ -52,9 +52,10 @@ def can_transition(current: str, target: str) -> bool:
 
 def check_transition(current: str, target: str) -> None:
     """Raise TransitionNotAllowed naming both states when ``current -> target`` is not in the table."""
-    if not can_transition(current, target):
-        raise TransitionNotAllowed(
-            _("A complaint that is “%(current)s” cannot become “%(target)s”.")
-            % {"current": Status(current).label, "target": Status(target).label},
-            extra={"from": str(current), "to": str(target)},
-        )
+    transition_check(
+        TRANSITIONS,
+        Status,
+        current,
+        target,
+        _("A complaint that is “%(current)s” cannot become “%(target)s”."),
+    )

@@ -60,3 +60,24 @@ def test_action_steps_are_permission_checked(client, agent, qm, qe, complaint, f
         ).status_code
         == 403
     )
+
+
+def test_my_actions_page_query_count_is_constant(
+    client, qm, qe, complaint, frozen_now, django_assert_max_num_queries
+):
+    import datetime as dt
+
+    from closeloop.actions.services import action_create
+
+    for i in range(6):
+        action_create(
+            complaint=complaint,
+            actor=qm,
+            title=f"任务{i}",
+            owner=qe,
+            due_date=frozen_now.date() + dt.timedelta(days=i),
+        )
+    client.force_login(qe)
+    with django_assert_max_num_queries(6):
+        body = client.get("/actions/mine/").content.decode()
+    assert body.count("任务") >= 6
