@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import QuerySet
 
 from closeloop.accounts.models import User
 from closeloop.actions.models import Action
-from closeloop.actions.workflow import OPEN_ACTION_STATUSES
+from closeloop.actions.workflow import OPEN_ACTION_STATUSES, ActionStatus
 from closeloop.complaints.selectors import complaint_visible_qs
 
 
@@ -43,3 +45,20 @@ def action_get_for_user(*, user: User, action_id: int) -> Action | None:
         .select_related("complaint", "owner", "requested_by")
         .first()
     )
+
+
+def action_list(
+    *, user: User, department: str = "", status: str = "", overdue_on: dt.date | None = None, limit: int = 200
+) -> QuerySet[Action]:
+    """Actions on complaints the user may see, by department and status; ``overdue_on`` keeps the
+    unfinished ones due before that day."""
+    qs = Action.objects.filter(complaint__in=complaint_visible_qs(user=user))
+    if department:
+        qs = qs.filter(department__code=department)
+    if status in ActionStatus.values:
+        qs = qs.filter(status=status)
+    if overdue_on is not None:
+        qs = qs.filter(status__in=[ActionStatus.OPEN, ActionStatus.IN_PROGRESS], due_date__lt=overdue_on)
+    return qs.select_related("complaint", "owner", "department", "requested_by").order_by("due_date", "id")[
+        :limit
+    ]

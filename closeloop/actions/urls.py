@@ -4,6 +4,7 @@ from closeloop.actions import views
 
 app_name = "actions"
 urlpatterns = [
+    path("", views.ActionListView.as_view(), name="list"),
     path("mine/", views.MyActionsView.as_view(), name="mine"),
     path("complaint/<str:number>/", views.ActionCreateView.as_view(), name="create"),
     path("<int:action_id>/<str:step>/", views.ActionStepView.as_view(), name="step"),

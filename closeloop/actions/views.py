@@ -10,8 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
+from closeloop.accounts.models import Department
 from closeloop.actions import selectors, services
 from closeloop.actions.forms import ActionForm, ActionStepForm
+from closeloop.actions.workflow import ActionStatus
 from closeloop.complaints import selectors as complaint_selectors
 from closeloop.core import clock
 from closeloop.core.errors import ApplicationError, NotFound, PermissionDenied
@@ -102,5 +104,34 @@ class MyActionsView(LoginRequiredMixin, View):
                 "actions": list(selectors.action_mine_list(user=user)),
                 "to_verify": list(selectors.action_to_verify_list(user=user)),
                 "today": clock.today(),
+            },
+        )
+
+
+class ActionListView(LoginRequiredMixin, View):
+    """All actions by department and status (managers follow their department's work here)."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = request_user(request)
+        department = (request.GET.get("department") or "")[:40]
+        status = request.GET.get("status") or ""
+        overdue = request.GET.get("overdue") == "1"
+        today = clock.today()
+        actions = list(
+            selectors.action_list(
+                user=user, department=department, status=status, overdue_on=today if overdue else None
+            )
+        )
+        return render(
+            request,
+            "actions/list.html",
+            {
+                "actions": actions,
+                "today": today,
+                "department": department,
+                "status": status,
+                "overdue": overdue,
+                "departments": Department.objects.order_by("code"),
+                "statuses": ActionStatus.choices,
             },
         )

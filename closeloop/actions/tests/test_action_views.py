@@ -81,3 +81,28 @@ def test_my_actions_page_query_count_is_constant(
     with django_assert_max_num_queries(6):
         body = client.get("/actions/mine/").content.decode()
     assert body.count("任务") >= 6
+
+
+def test_actions_by_department_and_overdue(
+    client, qm, qe, agent, complaint, frozen_now, django_assert_max_num_queries
+):
+    import datetime as dt
+
+    from closeloop.actions.services import action_create
+    from closeloop.core import clock
+
+    action_create(complaint=complaint, actor=qm, title="质量部的任务", owner=qe, due_date=frozen_now.date())
+    action_create(
+        complaint=complaint,
+        actor=qm,
+        title="客服部的任务",
+        owner=agent,
+        due_date=frozen_now.date() + dt.timedelta(days=10),
+    )
+    client.force_login(qm)
+    with django_assert_max_num_queries(8):
+        body = client.get("/actions/?department=quality").content.decode()
+    assert "质量部的任务" in body and "客服部的任务" not in body
+    clock.freeze(frozen_now + dt.timedelta(days=2))
+    body = client.get("/actions/?overdue=1").content.decode()
+    assert "质量部的任务" in body and "客服部的任务" not in body
