@@ -231,7 +231,8 @@ def complaint_list(request: HttpRequest) -> dict[str, Any]:
     """Filters: ``status``, ``severity`` (repeatable), ``customer`` (code), ``category`` (code, includes
     subcategories), ``owner`` (username or ``none``), ``received_from``/``received_to`` (YYYY-MM-DD),
     ``q`` (full-text, Chinese words included), ``view`` (mine, unassigned, overdue), ``sort``
-    (-received_at, received_at, -priority, priority, number, -number), ``limit`` (1–100) and ``cursor``
+    (-received_at, received_at, -priority, priority, -severity, severity, number, -number), ``limit``
+    (1–100) and ``cursor``
     (from ``next_cursor``). ``count`` stops at 1000 (``count_capped``)."""
     f = listing.filters_parse(request.GET)
     if f.errors:

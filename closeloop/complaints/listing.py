@@ -10,11 +10,15 @@ import base64
 import binascii
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.sql.compiler import SQLCompiler
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -38,21 +42,32 @@ SORTS: dict[str, tuple[str, bool]] = {
     "priority": ("priority_score", False),
     "-number": ("number", True),
     "number": ("number", False),
+    # By rank (serious > general > minor), newest first within a rank; see _severity_rows.
+    "-severity": ("severity", True),
+    "severity": ("severity", False),
 }
+SORT_ALIASES = {"-priority_score": "-priority", "priority_score": "priority"}
 DEFAULT_SORT = "-received_at"
+SEVERITY_RANKED = (Severity.SERIOUS, Severity.GENERAL, Severity.MINOR)  # most severe first
 VIEWS = ("all", "mine", "unassigned", "overdue")
 
-# Handling targets used for the "overdue" view until SLA policies (issue #4) replace them:
-# the seed rule — urgent complaints handled within 2 days, normal ones within 5.
-HANDLING_TARGET = {Urgency.URGENT: dt.timedelta(days=2), Urgency.NORMAL: dt.timedelta(days=5)}
+# Response targets for the "overdue" view, counted in calendar time from received_at.
+RESPONSE_TARGET = {Urgency.URGENT: dt.timedelta(days=2), Urgency.NORMAL: dt.timedelta(days=5)}
+AWAITING_RESPONSE = (Status.NEW, Status.TRIAGED)
 
 
 def overdue_q(now: dt.datetime) -> Q:
-    """Open complaints whose handling target (counted from received_at) has passed."""
-    q = Q()
-    for urgency, delta in HANDLING_TARGET.items():
-        q |= Q(urgency=urgency, received_at__lt=now - delta)
-    return Q(status__in=list(OPEN_STATUSES)) & q
+    """Complaints overdue at ``now``: still waiting for a response (status new or triaged, i.e. nobody
+    has started handling them) and received more than 2 calendar days ago if urgent, 5 if normal.
+
+    This is the single place the rule lives (the list's "overdue" view and the API's ``view=overdue``
+    both use it). Issue #4 replaces it with per-complaint deadlines computed by SLA policies and
+    business calendars.
+    """
+    late = Q()
+    for urgency, target in RESPONSE_TARGET.items():
+        late |= Q(urgency=urgency, received_at__lt=now - target)
+    return Q(status__in=list(AWAITING_RESPONSE)) & late
 
 
 @dataclass
@@ -115,28 +130,79 @@ def filters_parse(params: QueryDict) -> ListFilters:
                 f.errors[name] = str(_("Use a date like 2026-11-22."))
             setattr(f, name, value)
     sort = params.get("sort") or DEFAULT_SORT
+    sort = SORT_ALIASES.get(sort, sort)
     f.sort = sort if sort in SORTS else DEFAULT_SORT
     f.cursor = (params.get("cursor") or "")[:200]
     return f
 
 
+# A query that could be (part of) a complaint number, e.g. "KS-2026-000123" or "2026-0001".
+_NUMBER_LIKE = re.compile(r"[A-Za-z0-9-]*[0-9][A-Za-z0-9-]*")
+
+
+class _AllTokensMatch(Func):
+    """``to_tsvector('simple', search_text) @@ (plainto_tsquery('simple', %s) && ...)``, one bound
+    parameter per token. The left side is exactly the expression of the GIN index ``cmp_search_tsv``
+    (migration 0003), so PostgreSQL can serve it from the index."""
+
+    output_field = BooleanField()
+
+    def __init__(self, column: str, tokens: list[str]) -> None:
+        super().__init__(F(column), *[Value(t) for t in tokens])
+
+    def as_sql(  # type: ignore[override]
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
+    ) -> tuple[str, list[Any]]:
+        column, *tokens = self.get_source_expressions()
+        column_sql, column_params = compiler.compile(column)
+        params: list[Any] = list(column_params)
+        queries = []
+        for token in tokens:
+            token_sql, token_params = compiler.compile(token)
+            queries.append(f"plainto_tsquery('simple', {token_sql})")
+            params.extend(token_params)
+        return f"to_tsvector('simple', {column_sql}) @@ ({' && '.join(queries)})", params
+
+
 def search_filter(qs: QuerySet[Complaint], q: str) -> QuerySet[Complaint]:
-    """Every token of ``q`` must be a token of the complaint's search text (jieba words, so the
-    two-character words of Chinese match). PostgreSQL uses the GIN index on
-    to_tsvector('simple', search_text); SQLite matches the space-delimited tokens."""
+    """Complaints whose search text holds every token of ``q``.
+
+    ``q`` is cut with the same jieba tokenizer as the stored ``search_text`` (search.tokenize), so
+    the two-character words of Chinese (漏油) match, and Latin words match case-insensitively.
+    PostgreSQL matches through the GIN index on ``to_tsvector('simple', search_text)``; SQLite
+    matches the space-delimited tokens with ``LIKE '% token %'``. A query that looks like a complaint
+    number also matches the number itself: as a substring on SQLite (a scan there anyway), as a
+    prefix on PostgreSQL (served by the number's pattern index; a substring would force a scan of
+    the whole table). User input only ever reaches the database as bound parameters.
+    """
     tokens = tokenize(q)
     if not tokens:
         return qs
+    number_like = _NUMBER_LIKE.fullmatch(q) is not None
     if connection.vendor == "postgresql":
-        # Tokens are [\w\u4e00-\u9fff]+ only, quoted as tsquery lexemes; the whole query is a parameter.
-        tsquery = " & ".join(f"'{t}'" for t in tokens)
-        return qs.extra(  # noqa: S610 — constant SQL, user input only as a bound parameter
-            where=["to_tsvector('simple', complaints_complaint.search_text) @@ to_tsquery('simple', %s)"],
-            params=[tsquery],
-        )
+        match = Q(_AllTokensMatch("search_text", tokens))
+        if number_like:
+            match |= Q(number__startswith=q.upper())
+        return qs.filter(match)
+    match = Q()
     for token in tokens:
-        qs = qs.filter(search_text__contains=f" {token} ")
-    return qs
+        match &= Q(search_text__contains=f" {token} ")
+    if number_like:
+        match |= Q(number__icontains=q)
+    return qs.filter(match)
+
+
+def _materialized(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """The same rows, selected first in a MATERIALIZED CTE and then sorted and paged outside it.
+
+    Only for a small match set (at most COUNT_CAP rows): the planner otherwise tends to walk the
+    sort index and test every row against the text match, which takes seconds (13 s at 1M rows for
+    a word pair that matches nothing) while the GIN bitmap answers in milliseconds.
+    """
+    sql, params = qs.order_by().values("pk").query.sql_with_params()
+    # ``sql`` is Django's own compiled SQL; every user value stays in ``params``.
+    cte = f"WITH matched (id) AS MATERIALIZED ({sql}) SELECT matched.id FROM matched"  # noqa: S608
+    return Complaint.objects.filter(pk__in=RawSQL(cte, params))  # noqa: S611
 
 
 def filtered_qs(*, user: User, f: ListFilters) -> QuerySet[Complaint]:
@@ -174,28 +240,73 @@ def filtered_qs(*, user: User, f: ListFilters) -> QuerySet[Complaint]:
     return qs
 
 
-def _encode_cursor(value: Any, pk: int) -> str:
-    if isinstance(value, dt.datetime):
-        value = value.isoformat()
-    raw = json.dumps([value, pk], separators=(",", ":")).encode()
+def _encode_cursor(*values: Any) -> str:
+    raw = json.dumps(
+        [v.isoformat() if isinstance(v, dt.datetime) else v for v in values], separators=(",", ":")
+    ).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str, field_name: str) -> tuple[Any, int] | None:
+def _decode_cursor(cursor: str, field_name: str) -> tuple[Any, ...] | None:
+    """The cursor's values for a sort on ``field_name``, type-checked; None for anything malformed
+    (a tampered cursor restarts at the first page instead of failing)."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        value, pk = json.loads(raw)
+        values = json.loads(raw)
     except (ValueError, binascii.Error, TypeError):
         return None
-    if not isinstance(pk, int):
+    if not isinstance(values, list) or not values or not isinstance(values[-1], int):
         return None
+    *keys, pk = values
+    if field_name == "severity":
+        # (severity, received_at, id)
+        if len(keys) != 2 or keys[0] not in Severity.values or not isinstance(keys[1], str):
+            return None
+        received = parse_datetime(keys[1])
+        return (keys[0], received, pk) if received is not None else None
+    if len(keys) != 1:
+        return None
+    (value,) = keys
     if field_name == "received_at":
         value = parse_datetime(value) if isinstance(value, str) else None
     elif field_name == "priority_score":
-        value = value if isinstance(value, int) else None
+        value = value if isinstance(value, int) and not isinstance(value, bool) else None
     elif not isinstance(value, str):
         value = None
     return (value, pk) if value is not None else None
+
+
+def _after(qs: QuerySet[Complaint], field_name: str, desc: bool, value: Any, pk: int) -> QuerySet[Complaint]:
+    """Rows after (value, pk) in the order (field_name, id), both descending or both ascending."""
+    # "field <= v AND (field < v OR id < pk)": the first term is a plain range an index can
+    # serve; the bare OR form made SQLite scan the table (1.4 s a page at 1M rows).
+    if desc:
+        return qs.filter(Q(**{f"{field_name}__lte": value}), Q(**{f"{field_name}__lt": value}) | Q(pk__lt=pk))
+    return qs.filter(Q(**{f"{field_name}__gte": value}), Q(**{f"{field_name}__gt": value}) | Q(pk__gt=pk))
+
+
+def _severity_rows(
+    qs: QuerySet[Complaint], *, desc: bool, after: tuple[Any, ...] | None, only: list[str], limit: int
+) -> list[Complaint]:
+    """Up to ``limit`` rows by severity rank, newest first within a rank.
+
+    Severity codes do not sort by rank, so each rank is read on its own (at most three queries, each
+    served by the index on (severity, received_at, id)) instead of sorting the whole table by a
+    computed rank.
+    """
+    ranks = [s for s in (SEVERITY_RANKED if desc else SEVERITY_RANKED[::-1]) if not only or s in only]
+    if after is not None and after[0] not in ranks:
+        after = None  # a cursor from another filter: start over
+    start = ranks.index(after[0]) if after is not None else 0
+    rows: list[Complaint] = []
+    for i, severity in enumerate(ranks[start:], start):
+        part = qs.filter(severity=severity)
+        if after and i == start:
+            part = _after(part, "received_at", True, after[1], after[2])
+        rows += part.order_by("-received_at", "-pk")[: limit - len(rows)]
+        if len(rows) >= limit:
+            break
+    return rows
 
 
 @dataclass
@@ -210,38 +321,41 @@ class ComplaintPage:
 def complaint_list(
     *, user: User, f: ListFilters, page_size: int = PAGE_SIZE, with_count: bool = True
 ) -> ComplaintPage:
-    """One page of the complaints ``user`` may see, in the chosen order, after ``f.cursor``."""
+    """One page of the complaints ``user`` may see (complaint_visible_qs), filtered by ``f``, in the
+    order ``f.sort``, after ``f.cursor``.
+
+    A constant number of queries whatever the table size: the capped count (``count`` stops at
+    COUNT_CAP, ``count_capped`` says there are more; -1 when ``with_count`` is false and no search
+    needs it) and the page (up to three for the severity sort). No OFFSET anywhere.
+    """
     qs = filtered_qs(user=user, f=f)
+    searching = bool(f.q and tokenize(f.q))
     count = -1
     capped = False
-    if with_count:
+    if with_count or (searching and connection.vendor == "postgresql"):
         count = qs.order_by()[: COUNT_CAP + 1].count()
         capped = count > COUNT_CAP
         count = min(count, COUNT_CAP)
+        if searching and connection.vendor == "postgresql" and not capped:
+            # Few matches: select them through the GIN index first, then sort (see _materialized).
+            # Many matches: walking the sort index finds a page of them within a few rows.
+            qs = _materialized(qs)
+    qs = qs.select_related("customer", "owner", "category", "category__parent")
     field_name, desc = SORTS[f.sort]
-    if f.cursor:
-        decoded = _decode_cursor(f.cursor, field_name)
-        if decoded is not None:
-            value, pk = decoded
-            # "field <= v AND (field < v OR id < pk)": the first term is a plain range an index can
-            # serve; the bare OR form made SQLite scan the table (1.4 s a page at 1M rows).
-            if desc:
-                qs = qs.filter(
-                    Q(**{f"{field_name}__lte": value}), Q(**{f"{field_name}__lt": value}) | Q(pk__lt=pk)
-                )
-            else:
-                qs = qs.filter(
-                    Q(**{f"{field_name}__gte": value}), Q(**{f"{field_name}__gt": value}) | Q(pk__gt=pk)
-                )
-    order = [f"-{field_name}", "-pk"] if desc else [field_name, "pk"]
-    rows = list(
-        qs.select_related("customer", "owner", "category", "category__parent").order_by(*order)[
-            : page_size + 1
-        ]
-    )
+    after = _decode_cursor(f.cursor, field_name) if f.cursor else None
+    if field_name == "severity":
+        rows = _severity_rows(qs, desc=desc, after=after, only=f.severity, limit=page_size + 1)
+    else:
+        if after is not None:
+            qs = _after(qs, field_name, desc, after[0], after[1])
+        order = [f"-{field_name}", "-pk"] if desc else [field_name, "pk"]
+        rows = list(qs.order_by(*order)[: page_size + 1])
     next_cursor = None
     if len(rows) > page_size:
         rows = rows[:page_size]
         last = rows[-1]
-        next_cursor = _encode_cursor(getattr(last, field_name), last.pk)
+        if field_name == "severity":
+            next_cursor = _encode_cursor(last.severity, last.received_at, last.pk)
+        else:
+            next_cursor = _encode_cursor(getattr(last, field_name), last.pk)
     return ComplaintPage(rows=rows, next_cursor=next_cursor, count=count, count_capped=capped, filters=f)

@@ -20,12 +20,35 @@ from closeloop.complaints.workflow import Status
 from closeloop.core.views import request_user
 from closeloop.intake.forms import category_choices
 
+# column -> (sort on first click, sort on the second click). Clicking cycles between the two.
+SORTABLE_COLUMNS = {
+    "number": ("number", "-number"),
+    "severity": ("-severity", "severity"),
+    "priority": ("-priority", "priority"),
+    "received": ("-received_at", "received_at"),
+}
+
+
+def _sort_links(f: listing.ListFilters) -> dict[str, dict[str, str]]:
+    """For each sortable column header: the link that sorts by it, and its aria-sort state."""
+    links = {}
+    for column, (first, second) in SORTABLE_COLUMNS.items():
+        state = ""
+        if f.sort in (first, second):
+            state = "descending" if f.sort.startswith("-") else "ascending"
+        target = second if f.sort == first else first
+        links[column] = {"url": f"?{f.as_query(sort=target)}", "aria": state}
+    return links
+
 
 class ComplaintListView(LoginRequiredMixin, View):
+    """The complaint ledger. Filters, sort and cursor live in the query string; an htmx request
+    aimed at the table gets the table alone, anything else the whole page (so it works without JS)."""
+
     def get(self, request: HttpRequest) -> HttpResponse:
         user = request_user(request)
         f = listing.filters_parse(request.GET)
-        page = listing.complaint_list(user=user, f=f)
+        page = listing.complaint_list(user=user, f=f, page_size=listing.PAGE_SIZE)
         ctx = {
             "page": page,
             "f": f,
@@ -33,6 +56,7 @@ class ComplaintListView(LoginRequiredMixin, View):
             "first_url": f"?{f.as_query()}",
             "can_assign": user.has_perm("complaints.assign_complaint"),
             "here": f"{request.path}?{f.as_query()}",
+            "sort_links": _sort_links(f),
             # All active users (a small table); DISTINCT over complaint owners would scan complaints.
             "owners": User.objects.filter(is_active=True)
             .order_by("username")
@@ -49,6 +73,7 @@ class ComplaintListView(LoginRequiredMixin, View):
                     ("-received_at", _("Newest first")),
                     ("received_at", _("Oldest first")),
                     ("-priority", _("Highest priority")),
+                    ("-severity", _("Most severe first")),
                     ("number", _("Number")),
                 ],
             }
