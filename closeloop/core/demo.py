@@ -198,7 +198,7 @@ def demo_master_data() -> dict[str, Any]:
         (30, "物流类 → 销售部", "logistics", "sales", "salesmgr"),
         (40, "服务类 → 客服部", "service", "service", "agent"),
         (50, "价格类 → 客服部", "price", "service", "agent"),
-        (60, "资料类 → 质量部", "documentation", "quality", "qe"),
+        (60, "资料类 → 客服部", "documentation", "service", "agent"),
     ]
     for order, name, cat, dept, owner in rules:
         AssignmentRule.objects.get_or_create(

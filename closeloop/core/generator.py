@@ -54,8 +54,8 @@ def complaints_generate(
 ) -> int:
     """Create ``n`` complaints over the last 365 days (with events). Returns the number created."""
     rng = random.Random(seed)  # noqa: S311 — reproducible benchmark data, not security
-    if not Customer.objects.exists():
-        demo_master_data()
+    if not Customer.objects.exists() or not Product.objects.exists():
+        demo_master_data()  # idempotent: adds what is missing, keeps what exists
     customers = list(Customer.objects.all())
     products = list(Product.objects.all())
     users = list(

@@ -1,5 +1,7 @@
 """The demo that `make run` loads, and standard Django management."""
 
+import io
+
 import pytest
 from django.core.management import call_command
 
@@ -49,3 +51,25 @@ def test_createsuperuser_works_non_interactively(monkeypatch):
     call_command("createsuperuser", "--noinput", "--username", "root", "--email", "root@example.com")
     root = User.objects.get(username="root")
     assert root.is_superuser and root.check_password("S3cure-pass-123")
+
+
+def test_createsuperuser_reads_everything_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "ops")
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "An0ther-secure-pass")
+    monkeypatch.setenv("DJANGO_SUPERUSER_EMAIL", "ops@example.com")
+    call_command("createsuperuser", "--noinput", stdout=io.StringIO())
+    ops = User.objects.get(username="ops")
+    assert ops.is_superuser and ops.is_staff and ops.email == "ops@example.com"
+    assert ops.check_password("An0ther-secure-pass")
+
+
+def test_demo_logins_prints_users_roles_password_and_url(agent):
+    out = io.StringIO()
+    call_command("demo_logins", "--url", "http://127.0.0.1:8123/", stdout=out)
+    lines = out.getvalue().splitlines()
+    agent_row = next(line for line in lines if line.startswith("| agent "))
+    assert "客服专员" in agent_row and "closeloop-demo" in agent_row  # role label in zh-hans
+    gm_row = next(line for line in lines if line.startswith("| gm "))
+    assert "closeloop-demo" not in gm_row  # not loaded yet: no password promised
+    assert "http://127.0.0.1:8123/accounts/login/" in out.getvalue()
+    assert "demo_load" in lines[-1]
