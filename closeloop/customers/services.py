@@ -2,6 +2,8 @@
 
 Each ``*_upsert`` validates every field with the model's own validators and raises one
 ValidationFailed naming the model fields, creating or updating by the natural key (code/number).
+An optional value given as None is left as it is (on create: the model's default), so a spreadsheet
+without a column, or with an empty cell, never wipes what is stored.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ def _upsert(
     if obj is None:
         obj = model(**key)
     for k, v in values.items():
-        setattr(obj, k, v)
+        if v is not None:
+            setattr(obj, k, v)
     try:
         obj.full_clean(exclude=list(errors.fields), validate_unique=False)
     except DjangoValidationError as exc:
@@ -50,7 +53,13 @@ def _upsert(
 
 @transaction.atomic
 def customer_upsert(
-    *, code: str, name: str, tier: str = "", annual_value: Any = None, industry: str = "", region: str = ""
+    *,
+    code: str,
+    name: str | None,
+    tier: str = "",
+    annual_value: Any = None,
+    industry: str | None = None,
+    region: str | None = None,
 ) -> tuple[Customer, bool]:
     errors = FieldErrors()
     if tier and tier not in CustomerTier.values:
@@ -59,7 +68,7 @@ def customer_upsert(
             _("“%(value)s” is not one of: %(choices)s.")
             % {"value": tier, "choices": ", ".join(CustomerTier.values)},
         )
-    value = Decimal(0)
+    value: Decimal | None = None
     if annual_value not in (None, ""):
         try:
             value = Decimal(str(annual_value).replace(",", ""))
@@ -73,7 +82,12 @@ def customer_upsert(
 
 @transaction.atomic
 def contact_upsert(
-    *, customer_code: str, name: str, title: str = "", phone: str = "", email: str = ""
+    *,
+    customer_code: str,
+    name: str,
+    title: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
 ) -> tuple[Contact, bool]:
     customer = Customer.objects.filter(code=customer_code).first()
     if customer is None:
@@ -87,9 +101,9 @@ def contact_upsert(
 
 @transaction.atomic
 def product_upsert(
-    *, code: str, name: str, family: str = "", warranty_months: Any = None
+    *, code: str, name: str | None, family: str | None = None, warranty_months: Any = None
 ) -> tuple[Product, bool]:
-    months = 12
+    months = None
     if warranty_months not in (None, ""):
         try:
             months = int(warranty_months)
@@ -107,10 +121,10 @@ def order_line_upsert(
     line: int,
     product_code: str,
     quantity: Any,
-    lot: str = "",
+    lot: str | None = None,
     shipment_number: str = "",
     ship_date: dt.date | None = None,
-    carrier: str = "",
+    carrier: str | None = None,
 ) -> tuple[SalesOrder, bool]:
     """Create or update one order line (and the order and shipment it names)."""
     errors = FieldErrors()

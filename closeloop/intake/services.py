@@ -175,6 +175,8 @@ def _resolve_contact(
         return None
     if not contact.name.strip():
         errors.add("contact", _("Give the contact's name."))
+    elif len(contact.name.strip()) > 100:
+        errors.add("contact", _("The contact's name is limited to 100 characters."))
     if contact.email:
         try:
             validate_email(contact.email)

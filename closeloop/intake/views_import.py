@@ -10,10 +10,11 @@ from django.views import View
 
 from closeloop.core.errors import PermissionDenied, ValidationFailed
 from closeloop.core.views import request_user
-from closeloop.intake.importing import service
+from closeloop.intake.importing import service, workbooks
 from closeloop.intake.models import ImportJob, ImportKind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+REPORT_ROWS_SHOWN = 500  # the page shows the first ones; the downloaded report has them all
 
 
 def _kinds(request: HttpRequest) -> list[tuple[str, str]]:
@@ -22,6 +23,8 @@ def _kinds(request: HttpRequest) -> list[tuple[str, str]]:
 
 
 class ComplaintImportView(LoginRequiredMixin, View):
+    """Upload form (kinds limited to the user's import permissions), templates, and my recent jobs."""
+
     def _render(
         self,
         request: HttpRequest,
@@ -77,13 +80,21 @@ class ImportJobView(LoginRequiredMixin, View):
         template = (
             "intake/_import_progress.html" if request.headers.get("HX-Request") else "intake/import_job.html"
         )
-        return render(request, template, {"job": job})
+        return render(
+            request,
+            template,
+            {
+                "job": job,
+                "report_rows": job.report[:REPORT_ROWS_SHOWN],
+                "report_more": max(len(job.report) - REPORT_ROWS_SHOWN, 0),
+            },
+        )
 
 
 class ImportReportView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest, job_id: int) -> HttpResponse:
         job = _job(request, job_id)
-        response = HttpResponse(service.report_xlsx(job), content_type=XLSX)
+        response = HttpResponse(workbooks.report_xlsx(job), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-report.xlsx"'
         return response
 
@@ -93,8 +104,8 @@ class ImportTemplateView(LoginRequiredMixin, View):
         if kind not in dict(_kinds(request)) or fmt not in ("xlsx", "csv"):
             raise Http404
         if fmt == "xlsx":
-            response = HttpResponse(service.template_xlsx(kind), content_type=XLSX)
+            response = HttpResponse(workbooks.template_xlsx(kind), content_type=XLSX)
         else:
-            response = HttpResponse(service.template_csv(kind), content_type="text/csv; charset=utf-8")
+            response = HttpResponse(workbooks.template_csv(kind), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="closeloop-{kind}-template.{fmt}"'
         return response

@@ -6,7 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from closeloop.complaints.models import Channel, Severity, Urgency
+from closeloop.customers.models import CustomerTier
 
 
 @dataclass(frozen=True)
@@ -142,8 +147,26 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
 }
 
 
+# Columns whose cells take one of these codes (or a Chinese label from VALUE_ALIASES).
+CHOICES: dict[str, type[models.TextChoices]] = {
+    "channel": Channel,
+    "severity": Severity,
+    "urgency": Urgency,
+    "tier": CustomerTier,
+}
+
+
+def header_label(col: Column) -> str:
+    """The header in the active language: what templates write and reports name."""
+    return col.zh if (get_language() or "").startswith("zh") else col.en
+
+
 def header_map(kind: str, headers: list[str]) -> tuple[dict[str, str], list[str]]:
-    """Map each known column key to the header the user wrote; return (mapping, unknown headers)."""
+    """Map each known column key to the header the user wrote; return (mapping, unknown headers).
+
+    A header is known in English or Chinese, case-insensitively; a second header for a column already
+    seen counts as unknown (it is ignored and reported once).
+    """
     by_name: dict[str, str] = {}
     for col in COLUMNS[kind]:
         by_name[col.en.lower()] = col.key

@@ -1,10 +1,12 @@
-"""Read spreadsheet rows as dicts keyed by the header the user wrote. Format is decided by content."""
+"""Read spreadsheet rows as dicts keyed by the header the user wrote. The format is decided by the
+bytes, never by the file name: a real XLSX workbook, or UTF-8 / GB18030 text read as CSV."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import io
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -13,9 +15,28 @@ from django.utils.translation import gettext_lazy as _
 
 from closeloop.core.errors import ValidationFailed
 
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-protected .xlsx
+EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # serial 1 = 1900-01-01, counting Excel's phantom 1900-02-29
+# Serial numbers between these bounds (1990..2100) are read as dates; others are plainly not dates.
+EXCEL_SERIAL_RANGE = (32874, 73051)
+
+Rows = Iterator[tuple[int, dict[str, Any]]]
+
+
+def _refuse(message: Any, field: str) -> ValidationFailed:
+    return ValidationFailed(fields={field: [message]})
+
 
 def sniff_format(data: bytes, *, field: str = "file") -> str:
-    """'xlsx' for a real workbook, 'csv' for UTF-8/GB18030 text; anything else is refused."""
+    """'xlsx' for a real workbook, 'csv' for UTF-8/GB18030 text; anything else raises ValidationFailed."""
+    if data[:8] == OLE2_MAGIC:
+        raise _refuse(
+            _(
+                "This is an old .xls or a password-protected workbook. "
+                "Open it in Excel and save it as .xlsx without a password."
+            ),
+            field,
+        )
     if data[:4] == b"PK\x03\x04":
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -23,12 +44,22 @@ def sniff_format(data: bytes, *, field: str = "file") -> str:
                     return "xlsx"
         except zipfile.BadZipFile:
             pass
-    elif data and b"\x00" not in data[:8192] and _decode(data) is not None:
+    elif _is_text(data):
         return "csv"
-    raise ValidationFailed(fields={field: [_("This is not an Excel workbook (.xlsx) or a CSV text file.")]})
+    raise _refuse(_("This is not an Excel workbook (.xlsx) or a CSV text file."), field)
 
 
-def _decode(data: bytes) -> str | None:
+def _is_text(data: bytes) -> bool:
+    """Decodable as UTF-8 or GB18030, and free of the control characters binary files are full of."""
+    if not data or b"\x00" in data[:8192]:
+        return False
+    text = decode(data)
+    if text is None:
+        return False
+    return not any(unicodedata.category(ch) == "Cc" and ch not in "\t\r\n\f" for ch in text[:8192])
+
+
+def decode(data: bytes) -> str | None:
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return data.decode(encoding)
@@ -45,22 +76,30 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def read_rows(data: bytes, fmt: str) -> tuple[list[str], Iterator[tuple[int, dict[str, Any]]]]:
-    """Return the headers and an iterator of ``(excel_row_number, {header: value})``; blank rows skipped."""
+def read_rows(data: bytes, fmt: str, *, field: str = "file") -> tuple[list[str], Rows]:
+    """Return the headers and an iterator of ``(excel_row_number, {header: value})``.
+
+    Row numbers are the ones Excel shows (the header is row 1); blank rows are skipped but counted.
+    Only the first sheet is read. An unreadable workbook raises ValidationFailed naming ``field``.
+    """
     if fmt == "xlsx":
         from python_calamine import CalamineWorkbook
 
-        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
-        rows: Iterator[list[Any]] = iter(sheet.to_python(skip_empty_area=False))
+        try:
+            sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+            # skip_empty_area=False keeps leading blank rows, so numbers match what Excel shows.
+            rows: Iterator[list[Any]] = iter(sheet.to_python(skip_empty_area=False))
+        except Exception as exc:  # calamine raises its own error types for damaged workbooks
+            raise _refuse(_("The workbook could not be read; it may be damaged."), field) from exc
     else:
-        text = _decode(data) or ""
-        rows = iter(list(r) for r in csv.reader(io.StringIO(text)))
+        text = decode(data) or ""
+        rows = iter(list(r) for r in csv.reader(io.StringIO(text, newline="")))
     try:
-        headers = [str(h).strip() for h in next(rows)]
+        headers = [str(h if h is not None else "").strip() for h in next(rows)]
     except StopIteration:
         return [], iter(())
 
-    def gen() -> Iterator[tuple[int, dict[str, Any]]]:
+    def gen() -> Rows:
         for n, row in enumerate(rows, start=2):
             values = [_cell(v) for v in row]
             if not any(v not in ("", None) for v in values):
@@ -71,11 +110,17 @@ def read_rows(data: bytes, fmt: str) -> tuple[list[str], Iterator[tuple[int, dic
 
 
 def parse_datetime_cell(value: Any) -> dt.datetime | None:
-    """Accept Excel datetimes, ISO 8601, 'YYYY-MM-DD HH:MM' and 'YYYY/MM/DD HH:MM'; None if unparseable."""
+    """Excel datetimes (typed cells or serial numbers), ISO 8601, 'YYYY-MM-DD HH:MM[:SS]',
+    'YYYY/MM/DD HH:MM' and bare dates (00:00, never "in the future" on the day itself).
+    Naive results are wall-clock time in the importer's time zone; None if unparseable."""
     if isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.date):
-        return dt.datetime.combine(value, dt.time(9, 0))
+        return dt.datetime.combine(value, dt.time(0, 0))
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if EXCEL_SERIAL_RANGE[0] <= value <= EXCEL_SERIAL_RANGE[1]:
+            return EXCEL_EPOCH + dt.timedelta(seconds=round(float(value) * 86400))
+        return None
     text = str(value or "").strip().replace("/", "-")
     if not text:
         return None
