@@ -64,7 +64,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: [*_READ_ALL, *_INTAKE, *_PII],
     # A salesperson sees only the complaints of the customers they own (no view_all_complaints).
     SALESPERSON: ["complaints.view_complaint", *_VIEW_MASTER, *_INTAKE, *_PII],
-    SALES_MANAGER: [*_READ_ALL, *_INTAKE, *_PII],
+    SALES_MANAGER: [*_READ_ALL, *_INTAKE, *_PII, "investigations.review_customer_summary"],
     QUALITY_ENGINEER: [*_READ_ALL, *_INTAKE, "complaints.triage_complaint", "complaints.change_complaint"],
     QUALITY_MANAGER: [
         *_READ_ALL,
@@ -73,9 +73,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "complaints.change_assignmentrule",
         "complaints.change_category",
         "complaints.change_priorityweights",
+        "investigations.manage_investigation",
+        "investigations.approve_step",
     ],
     PURCHASING_MANAGER: [*_READ_ALL],
-    FINANCE: [*_READ_ALL],
+    FINANCE: [*_READ_ALL, "investigations.verify_cost"],
     GENERAL_MANAGER: [*_READ_ALL, *_PII],
     ADMINISTRATOR: [
         *_READ_ALL,

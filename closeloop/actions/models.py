@@ -16,6 +16,16 @@ class Action(models.Model):
     complaint = models.ForeignKey(
         "complaints.Complaint", verbose_name=_("complaint"), on_delete=models.PROTECT, related_name="actions"
     )
+    investigation = models.ForeignKey(
+        "investigations.Investigation",
+        verbose_name=_("8D"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="actions",
+        editable=False,
+    )
+    step = models.PositiveSmallIntegerField(_("8D step"), null=True, blank=True, editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=ActionKind.choices, default=ActionKind.TASK)
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -30,7 +40,17 @@ class Action(models.Model):
         on_delete=models.SET_NULL,
         related_name="actions",
     )
+    start_date = models.DateField(_("start"), null=True, blank=True)
     due_date = models.DateField(_("due date"))
+    tracker = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("tracker"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tracked_actions",
+        help_text=_("Follows the action and verifies its effect."),
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=ActionStatus.choices, default=ActionStatus.OPEN, editable=False
     )
@@ -64,6 +84,7 @@ class Action(models.Model):
         indexes = [
             models.Index(fields=["owner", "status", "due_date"], name="action_owner_due"),
             models.Index(fields=["department", "status", "due_date"], name="action_dept_due"),
+            models.Index(fields=["investigation", "kind", "status"], name="action_inv_kind"),
         ]
 
     def __str__(self) -> str:
@@ -71,3 +92,38 @@ class Action(models.Model):
 
     def is_overdue(self, today: dt.date) -> bool:
         return self.status in (ActionStatus.OPEN, ActionStatus.IN_PROGRESS) and self.due_date < today
+
+
+class ActionComment(models.Model):
+    """A remark on an action by anyone who can see it (the owner's progress, the tracker's questions)."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("comment"))
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("action comment")
+        verbose_name_plural = _("action comments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.action_id}: {self.body[:40]}"
+
+
+class ActionEvidence(models.Model):
+    """Evidence for an action: one of its complaint's attachments (type checked by content), so the
+    evidence also stays with the complaint's record."""
+
+    action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="evidence")
+    attachment = models.OneToOneField(
+        "complaints.Attachment", on_delete=models.PROTECT, related_name="action_evidence"
+    )
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.action_id}: {self.attachment_id}"

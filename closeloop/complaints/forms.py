@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from closeloop.accounts.models import Department, User
 from closeloop.complaints.models import ImpactScope, Severity, Urgency
+from closeloop.complaints.workflow import HandlingPath
 from closeloop.core.forms import StyledFormMixin
 from closeloop.intake.forms import category_choices
 
@@ -34,6 +35,15 @@ class TriageForm(_Styled):
     urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
     impact_scope = forms.ChoiceField(label=_("Impact scope"), choices=ImpactScope.choices)
     safety_risk = forms.BooleanField(label=_("Safety / regulatory risk"), required=False)
+    handling_path = forms.ChoiceField(
+        label=_("Handling path"),
+        required=False,
+        choices=[("", _("Decide when handling starts")), *HandlingPath.choices],
+        help_text=_(
+            "Quick resolution for minor complaints; a full 8D when the cause must be found and kept "
+            "from coming back."
+        ),
+    )
     owner = forms.ModelChoiceField(
         label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("— unassigned —")
     )

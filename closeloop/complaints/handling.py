@@ -1,14 +1,20 @@
-"""Writers for handling a triaged complaint on the quick-resolution path, and the customer's verdict.
+"""Writers for handling a triaged complaint, on either path, and the customer's verdict.
 
-triaged --start--> in progress --resolve--> awaiting customer --satisfied--> closed
-                        ^                                     |
-                        +------------- not satisfied ---------+   (reopened; counted, reason kept)
+triaged --start--> in progress --resolve / 8D closed--> awaiting customer --satisfied--> closed
+                        ^                                        |
+                        +------------- not satisfied ------------+   (reopened; counted, reason kept)
+
+On the full-8D path the complaint follows an 8D case (new, or one that already covers the same problem);
+a quick resolution can be escalated to a full 8D. Not satisfied with an 8D's result, the complaint reopens
+and so does its case, at the step the quality manager chooses.
 
 Each function locks the complaint row (``services.complaint_lock``), checks the transition table, writes the
 change and its event in one transaction. Who may act: triagers (quality roles) and the complaint's owner.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +25,10 @@ from closeloop.complaints.models import Complaint, CustomerVerdict
 from closeloop.complaints.services import AUDITED_FIELDS, complaint_lock
 from closeloop.complaints.workflow import HandlingPath, Status, check_transition
 from closeloop.core import clock
-from closeloop.core.errors import FieldErrors, PermissionDenied
+from closeloop.core.errors import FieldErrors, PermissionDenied, TransitionNotAllowed
+
+if TYPE_CHECKING:
+    from closeloop.investigations.models import Investigation
 
 
 def complaint_can_handle(*, user: User, complaint: Complaint) -> bool:
@@ -34,13 +43,39 @@ def _check(user: User, c: Complaint) -> None:
         raise PermissionDenied(_("Only the owner or the quality team may handle this complaint."))
 
 
+def _join_8d(c: Complaint, actor: User, investigation: Investigation | None) -> Investigation:
+    """Link the locked complaint ``c`` to ``investigation`` (which must be open), or to a new case."""
+    from closeloop.investigations import events as case_events
+    from closeloop.investigations.services import investigation_create
+    from closeloop.investigations.workflow import CaseStatus
+
+    if investigation is None:
+        c.investigation = investigation_create(complaint=c, actor=actor)
+        return c.investigation
+    if investigation.status != CaseStatus.OPEN:
+        raise FieldErrors.single("investigation", _("That 8D is closed; choose an open one."))
+    c.investigation = investigation
+    case_events.event_record(
+        investigation=investigation, verb="complaint_linked", actor=actor, data={"complaint": c.number}
+    )
+    return investigation
+
+
 @transaction.atomic
 def complaint_start_handling(
-    *, complaint: Complaint, actor: User, path: str = HandlingPath.QUICK, expected_version: int | None = None
+    *,
+    complaint: Complaint,
+    actor: User,
+    path: str | None = None,
+    investigation: Investigation | None = None,
+    expected_version: int | None = None,
 ) -> Complaint:
-    """triaged -> in progress on ``path``. An unowned complaint becomes the actor's."""
+    """triaged -> in progress on ``path`` (by default the path chosen at triage, else quick resolution).
+    An unowned complaint becomes the actor's. On the 8D path the complaint joins ``investigation`` (an
+    open case covering the same problem) or opens a new case."""
     c = complaint_lock(complaint, expected_version)
     _check(actor, c)
+    path = path or c.handling_path or HandlingPath.QUICK
     if path not in HandlingPath.values:
         raise FieldErrors.single("path", _("Choose how the complaint is handled."))
     check_transition(c.status, Status.IN_PROGRESS)
@@ -57,6 +92,66 @@ def complaint_start_handling(
         data={"path": path},
         changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)),
     )
+    if path == HandlingPath.EIGHT_D:
+        inv = _join_8d(c, actor, investigation)
+        c.save(update_fields=["investigation"])
+        events.event_record(complaint=c, verb="8d_linked", actor=actor, data={"investigation": inv.number})
+    return c
+
+
+@transaction.atomic
+def complaint_escalate_to_8d(
+    *,
+    complaint: Complaint,
+    actor: User,
+    investigation: Investigation | None = None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Complaint:
+    """A quick resolution in progress turns out to need a full 8D: switch the path and open (or join)
+    a case. The complaint stays in progress; the reason is kept on the timeline."""
+    c = complaint_lock(complaint, expected_version)
+    _check(actor, c)
+    if c.status != Status.IN_PROGRESS or c.handling_path != HandlingPath.QUICK:
+        raise TransitionNotAllowed(_("Only a quick resolution in progress can be escalated to a full 8D."))
+    before = events.snapshot(c, AUDITED_FIELDS)
+    c.handling_path = HandlingPath.EIGHT_D
+    inv = _join_8d(c, actor, investigation)
+    c.version += 1
+    c.save()
+    events.event_record(
+        complaint=c,
+        verb="escalated_to_8d",
+        actor=actor,
+        note=(reason or "").strip(),
+        data={"investigation": inv.number},
+        changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)),
+    )
+    return c
+
+
+def complaint_await_customer_after_8d(
+    *, complaint: Complaint, actor: User, resolution: str
+) -> Complaint | None:
+    """The complaint's 8D closed: an in-progress complaint on the 8D path now awaits the customer, told
+    ``resolution`` (the D8 customer summary). Others (already closed, still awaiting) are left as they
+    are. Runs in the caller's transaction (the 8D closure), which holds the case lock."""
+    c = complaint_lock(complaint, None)
+    if c.status != Status.IN_PROGRESS or c.handling_path != HandlingPath.EIGHT_D:
+        return None
+    check_transition(c.status, Status.AWAITING_CUSTOMER)
+    before = events.snapshot(c, AUDITED_FIELDS)
+    c.status, c.resolution, c.resolved_at = Status.AWAITING_CUSTOMER, resolution, clock.now()
+    c.version += 1
+    c.save()
+    events.event_record(
+        complaint=c,
+        verb="resolved",
+        actor=actor,
+        note=resolution,
+        data={"investigation": c.investigation.number if c.investigation else None},
+        changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)),
+    )
     return c
 
 
@@ -67,6 +162,8 @@ def complaint_resolve(
     """in progress -> awaiting customer confirmation, with what was done (told to the customer)."""
     c = complaint_lock(complaint, expected_version)
     _check(actor, c)
+    if c.handling_path == HandlingPath.EIGHT_D:
+        raise TransitionNotAllowed(_("This complaint is resolved by closing its 8D."))
     resolution = (resolution or "").strip()
     if not resolution:
         raise FieldErrors.single("resolution", _("Say what was done for the customer."))
@@ -94,13 +191,28 @@ def complaint_record_verdict(
     score: int | None = None,
     comment: str = "",
     reopen_reason: str = "",
+    reopen_step: int | None = None,
     expected_version: int | None = None,
 ) -> Complaint:
     """Record the customer's answer. Satisfied closes the complaint (score 1–5 required); not satisfied
-    reopens it (reason required), counts the reopen and keeps the earlier resolution in the history."""
+    reopens it (reason required), counts the reopen and keeps the earlier resolution in the history.
+
+    On the 8D path, not satisfied also reopens the case at ``reopen_step`` (0–8), which only a quality
+    manager chooses; a case already reopened by another of its complaints is left as it is."""
     c = complaint_lock(complaint, expected_version)
     _check(actor, c)
     errors = FieldErrors()
+    reopen_case = (
+        not satisfied
+        and c.handling_path == HandlingPath.EIGHT_D
+        and c.investigation is not None
+        and c.investigation.status == "closed"
+    )
+    if reopen_case:
+        if not actor.has_perm("investigations.approve_step"):
+            raise PermissionDenied(_("Only a quality manager chooses where the 8D starts again."))
+        if reopen_step is None or not 0 <= reopen_step <= 8:
+            errors.add("reopen_step", _("Choose the step where the 8D starts again."))
     if satisfied and (score is None or not 1 <= score <= 5):
         errors.add("score", _("Give the customer's satisfaction from 1 to 5."))
     if not satisfied and score is not None and not 1 <= score <= 5:
@@ -120,6 +232,13 @@ def complaint_record_verdict(
         recorded_by=actor,
         recorded_at=now,
     )
+    if reopen_case:
+        from closeloop.investigations.services import investigation_reopen
+
+        assert c.investigation is not None and reopen_step is not None
+        investigation_reopen(
+            investigation=c.investigation, actor=actor, step=reopen_step, reason=verdict.reopen_reason
+        )
     before = events.snapshot(c, AUDITED_FIELDS)
     c.status = target
     if satisfied:

@@ -182,6 +182,15 @@ class Complaint(TimeStamped):
     handling_path = models.CharField(
         _("handling path"), max_length=20, choices=HandlingPath.choices, blank=True, editable=False
     )
+    investigation = models.ForeignKey(
+        "investigations.Investigation",
+        verbose_name=_("8D"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        editable=False,
+    )
     resolution = models.TextField(_("resolution"), blank=True, editable=False)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, editable=False)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)

@@ -31,6 +31,19 @@ VERB_LABELS = {
     "resolved": gettext_lazy("resolved it and asked the customer"),
     "closed": gettext_lazy("recorded the customer's satisfaction and closed it"),
     "reopened": gettext_lazy("reopened it: the customer is not satisfied"),
+    "action_commented": gettext_lazy("commented on an action"),
+    "action_evidence_added": gettext_lazy("added evidence to an action"),
+    "escalated_to_8d": gettext_lazy("escalated it to a full 8D"),
+    "8d_linked": gettext_lazy("put it on an 8D"),
+    "8d_complaint_linked": gettext_lazy("8D: another complaint joined the case"),
+    "8d_opened": gettext_lazy("8D: the case was opened"),
+    "8d_step_submitted": gettext_lazy("8D: a step was submitted for approval"),
+    "8d_step_approved": gettext_lazy("8D: a step was approved"),
+    "8d_step_returned": gettext_lazy("8D: a step was sent back"),
+    "8d_cost_verified": gettext_lazy("8D: finance verified the cost"),
+    "8d_summary_reviewed": gettext_lazy("8D: the sales manager reviewed what the customer is told"),
+    "8d_closed": gettext_lazy("8D: the case was closed"),
+    "8d_reopened": gettext_lazy("8D: the case was reopened"),
 }
 
 CHOICES_BY_FIELD: dict[str, Any] = {

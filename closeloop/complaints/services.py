@@ -26,7 +26,7 @@ from closeloop.complaints.models import (
 from closeloop.complaints.numbering import complaint_number_next
 from closeloop.complaints.priority import PriorityInput, priority_compute
 from closeloop.complaints.search import search_document
-from closeloop.complaints.workflow import FINAL_STATUSES, Status, check_transition
+from closeloop.complaints.workflow import FINAL_STATUSES, HandlingPath, Status, check_transition
 from closeloop.core import clock
 from closeloop.core.errors import (
     ApplicationError,
@@ -37,6 +37,7 @@ from closeloop.core.errors import (
     ValidationFailed,
 )
 from closeloop.customers.models import Contact, Customer, Product, SalesOrder, Shipment
+from closeloop.notifications.rules import notify_complaint_accepted, notify_complaint_assigned
 
 AUDITED_FIELDS = [
     "handling_path",
@@ -237,21 +238,32 @@ def complaint_triage(
     owner: User | None = None,
     department: Department | None = None,
     reassign: bool = False,
+    handling_path: str | None = None,
 ) -> Complaint:
     """Set the triage facts, recompute the priority, and (if ``reassign``) set owner/department.
+    ``handling_path`` ("quick" or "8d") records how the complaint will be handled; starting the handling
+    then follows it unless told otherwise (None keeps what was chosen before, "" clears it).
 
     Moves ``new`` to ``triaged``; a triaged complaint can be triaged again. Locks the complaint row.
+    The first move from ``new`` accepts the complaint and notifies (see
+    ``notifications.rules.notify_complaint_accepted``); a newly assigned owner is notified too.
     Raises PermissionDenied, Conflict (stale version), TransitionNotAllowed, ValidationFailed.
     """
     if not actor.has_perm("complaints.triage_complaint"):
         raise PermissionDenied()
     c = complaint_lock(complaint, expected_version)
     check_transition(c.status, Status.TRIAGED)
+    accepted_now = c.status == Status.NEW and c.triaged_at is None
+    owner_before = c.owner_id
     errors = FieldErrors()
     if category is None:
         errors.add("category", _("Choose a category."))
+    if handling_path and handling_path not in HandlingPath.values:
+        errors.add("handling_path", _("Choose how the complaint is handled."))
     errors.raise_if_any()
     before = events.snapshot(c, AUDITED_FIELDS)
+    if handling_path is not None:
+        c.handling_path = handling_path
     c.category, c.severity, c.urgency = category, severity, urgency
     c.impact_scope, c.safety_risk = impact_scope, safety_risk
     if reassign:
@@ -268,6 +280,10 @@ def complaint_triage(
         actor=actor,
         changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)),
     )
+    if accepted_now:
+        notify_complaint_accepted(complaint=c, actor=actor)
+    if c.owner_id is not None and c.owner_id != owner_before:
+        notify_complaint_assigned(complaint=c, actor=actor)
     return c
 
 
@@ -292,10 +308,12 @@ def complaint_assign(
     department: Department | None = None,
     expected_version: int | None = None,
 ) -> Complaint:
-    """Override the owner/department chosen on intake. Locks the complaint row."""
+    """Override the owner/department chosen on intake; a newly assigned owner is notified. Locks the
+    complaint row."""
     if not (actor.has_perm("complaints.assign_complaint") or actor.has_perm("complaints.triage_complaint")):
         raise PermissionDenied()
     c = complaint_lock(complaint, expected_version)
+    owner_before = c.owner_id
     if c.status in FINAL_STATUSES:
         raise TransitionNotAllowed(
             _("A complaint that is “%(status)s” can no longer be reassigned.")
@@ -311,6 +329,8 @@ def complaint_assign(
         actor=actor,
         changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)),
     )
+    if c.owner_id is not None and c.owner_id != owner_before:
+        notify_complaint_assigned(complaint=c, actor=actor)
     return c
 
 

@@ -45,6 +45,7 @@ def _triage_initial(c: Complaint) -> dict[str, Any]:
         "urgency": c.urgency,
         "impact_scope": c.impact_scope,
         "safety_risk": c.safety_risk,
+        "handling_path": c.handling_path,
         "owner": c.owner_id,
         "department": c.department_id,
     }
@@ -153,6 +154,7 @@ class ComplaintTriageView(_ActionView):
                 owner=d["owner"],
                 department=d["department"],
                 reassign=reassign,
+                handling_path=d["handling_path"],
             )
         except Conflict:
             current = _complaint(request, number)

@@ -22,9 +22,12 @@ class Status(models.TextChoices):
 
 
 class HandlingPath(models.TextChoices):
-    """How a triaged complaint is handled. Quick resolution: respond, resolve, confirm (no 8D)."""
+    """How a triaged complaint is handled. Quick resolution: respond, resolve, confirm (no 8D); full 8D:
+    the complaint follows an 8D case (which may cover several complaints) and awaits the customer when
+    the case closes. A quick resolution can be escalated to a full 8D."""
 
     QUICK = "quick", _("Quick resolution")
+    EIGHT_D = "8d", _("Full 8D")
 
 
 OPEN_STATUSES = frozenset({Status.NEW, Status.TRIAGED, Status.IN_PROGRESS, Status.AWAITING_CUSTOMER})

@@ -30,8 +30,10 @@ INSTALLED_APPS = [
     "closeloop.customers",
     "closeloop.complaints",
     "closeloop.intake",
+    "closeloop.investigations",
     "closeloop.actions",
     "closeloop.api",
+    "closeloop.notifications",
 ]
 
 MIDDLEWARE = [
@@ -67,6 +69,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "closeloop.core.context_processors.navigation",
+                "closeloop.notifications.context_processors.unread_notifications",
             ],
         },
     }
