@@ -11,6 +11,7 @@ urlpatterns = [
     path("intake/", include("closeloop.intake.urls")),
     path("actions/", include("closeloop.actions.urls")),
     path("crm/", include("closeloop.customers.urls")),
+    path("notifications/", include("closeloop.notifications.urls")),
     path("api/v1/", api_v1.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,98 @@
+"""What each notification says, rendered at display time in the reader's language. Pure: no ORM.
+
+A notification stores a ``verb`` and its ``data`` (plain JSON values); :func:`notification_text` fills
+the verb's translated template with them. Adding a verb means adding one entry to
+:data:`VERB_MESSAGES` (and its data keys to whatever builds the data); rows of an unknown verb still
+render (as the verb code), so old rows survive a verb being retired.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+VERB_MESSAGES: dict[str, Any] = {
+    # Translators: a quality complaint was accepted (triaged); customer is the customer's name.
+    "complaint_accepted": _("Quality complaint %(number)s accepted: %(title)s (%(customer)s)"),
+    "complaint_assigned": _("Complaint %(number)s is now yours: %(title)s"),
+    "action_assigned": _("New action for you on %(number)s: “%(title)s”, due %(due_date)s"),
+    # Translators: owner is the person who did the action; note says what was done.
+    "action_done": _("%(owner)s completed “%(title)s” on %(number)s: %(note)s"),
+    "action_verified": _("Your action “%(title)s” on %(number)s was verified"),
+    "action_rejected": _("Your action “%(title)s” on %(number)s was sent back: %(note)s"),
+    # Translators: case is an 8D case number, step an 8D step such as D4.
+    "step_submitted": _("8D %(case)s: %(step)s was submitted for approval: %(title)s"),
+    "step_approved": _("8D %(case)s: %(step)s was approved"),
+    "step_returned": _("8D %(case)s: %(step)s was returned: %(note)s"),
+    "investigation_closed": _("8D %(case)s was closed: %(title)s"),
+    "investigation_reopened": _("8D %(case)s was reopened at %(step)s: %(note)s"),
+    "customer_summary_review": _("8D %(case)s: the customer summary waits for your review"),
+    "cost_verification": _("8D %(case)s: the quality costs wait for your verification"),
+    # Translators: satisfied is “satisfied” or “not satisfied”; score is 1–5.
+    "verdict_recorded": _("Customer verdict on %(number)s: %(satisfied)s, score %(score)s"),
+}
+
+REASON_LABELS: dict[str, Any] = {
+    "role_sales_manager": _("You are a sales manager."),
+    "role_quality_manager": _("You are a quality manager."),
+    "role_purchasing_manager": _("You are a purchasing manager."),
+    "role_general_manager": _("You are the general manager."),
+    "role_finance": _("You work in finance."),
+    "requester": _("You asked for this action."),
+    "recorder": _("You recorded this complaint."),
+    "sales_owner": _("You are the customer's salesperson."),
+    "sales_manager_of_owner": _("You manage the customer's salesperson."),
+    "owner": _("You are the owner."),
+    "team_member": _("You are on the 8D team."),
+    "approver": _("You approve this step."),
+}
+
+# Data values that are codes rather than words, rendered in the reader's language.
+_VALUE_LABELS: dict[str, dict[Any, Any]] = {
+    "satisfied": {True: _("satisfied"), False: _("not satisfied")},
+}
+
+
+class _Renderable(Protocol):
+    verb: str
+    data: Any
+
+
+class _Blank(dict[str, str]):
+    """A mapping for ``%`` formatting in which a missing key reads as an empty string."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def _value(key: str, value: Any) -> str:
+    labels = _VALUE_LABELS.get(key)
+    if labels is not None and value in labels:
+        return str(labels[value])
+    return "" if value is None else str(value)
+
+
+def notification_text(n: _Renderable) -> str:
+    """The notification's message in the active language.
+
+    Never raises for bad data: missing keys read as empty strings, non-dict data as no data, and a
+    translation with a broken placeholder falls back to the untranslated template.
+    """
+    template = VERB_MESSAGES.get(n.verb)
+    if template is None:
+        return n.verb
+    data = n.data if isinstance(n.data, dict) else {}
+    values = _Blank({str(k): _value(str(k), v) for k, v in data.items()})
+    try:
+        return (str(template) % values).strip()
+    except (KeyError, ValueError, TypeError):
+        with translation.override(None):  # the msgid, untranslated
+            return (str(template) % values).strip()
+
+
+def reason_label(code: str) -> str:
+    """“Why did I get this” for a reason code, in the active language (the code itself if unknown)."""
+    label = REASON_LABELS.get(code)
+    return str(label) if label is not None else code

@@ -1,0 +1,188 @@
+"""Who is told about what. Each ``recipients_*`` function returns ``{user: reason code}`` (the first
+reason found for a user wins); each ``notify_*`` helper builds the message data and calls
+:func:`closeloop.notifications.services.notification_send`, so it must run inside the transaction of
+the change it reports (see that function's contract).
+
+Roles are read from the groups named by the role codes in :mod:`closeloop.accounts.roles`; only active
+users are told.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import F, QuerySet
+
+from closeloop.accounts import roles
+from closeloop.accounts.models import User
+from closeloop.complaints.models import Category, Complaint
+from closeloop.notifications.models import Notification
+from closeloop.notifications.services import notification_send
+
+if TYPE_CHECKING:
+    from closeloop.actions.models import Action
+
+QUALITY_CATEGORY = "quality"
+
+# Who hears that a quality complaint was accepted, in the order their reason is chosen.
+COMPLAINT_ACCEPTED_ROLES: list[tuple[str, str]] = [
+    (roles.SALES_MANAGER, "role_sales_manager"),
+    (roles.QUALITY_MANAGER, "role_quality_manager"),
+    (roles.PURCHASING_MANAGER, "role_purchasing_manager"),
+    (roles.GENERAL_MANAGER, "role_general_manager"),
+]
+
+
+def users_with_role(code: str) -> QuerySet[User]:
+    """Active users holding the role ``code`` (a group name), by id."""
+    return User.objects.filter(groups__name=code, is_active=True).order_by("pk")
+
+
+def _users_by_roles(pairs: list[tuple[str, str]]) -> dict[User, str]:
+    """``{user: reason}`` for several roles in one query; a user with several roles gets the reason of
+    the first role listed."""
+    order = {code: i for i, (code, _reason) in enumerate(pairs)}
+    reason_of = dict(pairs)
+    rows = (
+        User.objects.filter(groups__name__in=list(order), is_active=True)
+        .annotate(role_code=F("groups__name"))
+        .order_by("pk")
+    )
+    found = sorted(rows, key=lambda u: (order[u.role_code], u.pk))  # type: ignore[attr-defined]
+    out: dict[User, str] = {}
+    for u in found:
+        out.setdefault(u, reason_of[u.role_code])  # type: ignore[attr-defined]
+    return out
+
+
+def category_is_within(category: Category | None, code: str) -> bool:
+    """True when ``category`` is the category ``code`` or one of its descendants (walks up the tree)."""
+    node = category
+    for _depth in range(10):
+        if node is None:
+            return False
+        if node.code == code:
+            return True
+        node = node.parent
+    return False
+
+
+def recipients_complaint_accepted(complaint: Complaint) -> dict[User, str]:
+    """A quality complaint, once accepted, is told to every sales, quality and purchasing manager and
+    the general manager. Other categories: nobody (from this rule)."""
+    if not category_is_within(complaint.category, QUALITY_CATEGORY):
+        return {}
+    return _users_by_roles(COMPLAINT_ACCEPTED_ROLES)
+
+
+def recipients_action_done(action: Action) -> dict[User, str]:
+    """The people who asked for a done action: whoever requested it, whoever recorded the complaint, the
+    customer's salesperson and the salesperson's sales manager(s).
+
+    The sales managers are those in the salesperson's department, or every sales manager when the
+    salesperson has no department or it has none. A customer without a salesperson has no sales manager
+    to tell either.
+    """
+    complaint = action.complaint
+    out: dict[User, str] = {}
+    out.setdefault(action.requested_by, "requester")
+    if complaint.created_by is not None:
+        out.setdefault(complaint.created_by, "recorder")
+    sales_owner = complaint.customer.sales_owner
+    if sales_owner is not None:
+        out.setdefault(sales_owner, "sales_owner")
+        managers: list[User] = []
+        if sales_owner.department_id is not None:
+            managers = list(
+                users_with_role(roles.SALES_MANAGER).filter(department_id=sales_owner.department_id)
+            )
+        if not managers:
+            managers = list(users_with_role(roles.SALES_MANAGER))
+        for m in managers:
+            out.setdefault(m, "sales_manager_of_owner")
+    return out
+
+
+def _complaint_data(complaint: Complaint) -> dict[str, Any]:
+    return {"number": complaint.number, "title": complaint.title}
+
+
+def notify_complaint_accepted(*, complaint: Complaint, actor: User | None) -> list[Notification]:
+    """Tell the managers that a quality complaint was accepted (see :func:`recipients_complaint_accepted`)."""
+    return notification_send(
+        verb="complaint_accepted",
+        recipients=recipients_complaint_accepted(complaint),
+        actor=actor,
+        complaint=complaint,
+        data={**_complaint_data(complaint), "customer": complaint.customer.name},
+    )
+
+
+def notify_complaint_assigned(*, complaint: Complaint, actor: User | None) -> list[Notification]:
+    """Tell the complaint's (new) owner it is theirs; nobody when it has no owner."""
+    if complaint.owner is None:
+        return []
+    return notification_send(
+        verb="complaint_assigned",
+        recipients={complaint.owner: "owner"},
+        actor=actor,
+        complaint=complaint,
+        data=_complaint_data(complaint),
+    )
+
+
+def _action_data(action: Action) -> dict[str, Any]:
+    return {"number": action.complaint.number, "title": action.title}
+
+
+def _action_send(
+    *, verb: str, action: Action, recipients: dict[User, str], actor: User | None, data: dict[str, Any]
+) -> list[Notification]:
+    return notification_send(
+        verb=verb,
+        recipients=recipients,
+        actor=actor,
+        complaint=action.complaint,
+        investigation_id=getattr(action, "investigation_id", None),
+        data={**_action_data(action), **data},
+    )
+
+
+def notify_action_assigned(*, action: Action, actor: User | None) -> list[Notification]:
+    """Tell the action's owner it is theirs to do, and by when."""
+    return _action_send(
+        verb="action_assigned",
+        action=action,
+        recipients={action.owner: "owner"},
+        actor=actor,
+        data={"due_date": action.due_date.isoformat() if action.due_date else ""},
+    )
+
+
+def notify_action_done(*, action: Action, actor: User | None) -> list[Notification]:
+    """Tell the people who asked for the action (see :func:`recipients_action_done`) what was done."""
+    return _action_send(
+        verb="action_done",
+        action=action,
+        recipients=recipients_action_done(action),
+        actor=actor,
+        data={"note": action.done_note, "owner": str(action.owner)},
+    )
+
+
+def notify_action_verified(*, action: Action, actor: User | None) -> list[Notification]:
+    """Tell the action's owner its effect was verified."""
+    return _action_send(
+        verb="action_verified", action=action, recipients={action.owner: "owner"}, actor=actor, data={}
+    )
+
+
+def notify_action_rejected(*, action: Action, actor: User | None, note: str) -> list[Notification]:
+    """Tell the action's owner it was sent back, and why."""
+    return _action_send(
+        verb="action_rejected",
+        action=action,
+        recipients={action.owner: "owner"},
+        actor=actor,
+        data={"note": note},
+    )

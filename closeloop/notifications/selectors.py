@@ -1,0 +1,37 @@
+"""Reads of notifications. A user only ever reads their own."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import F, Q, QuerySet
+
+from closeloop.accounts.models import User
+from closeloop.notifications.models import Notification
+
+
+def notification_list_for_user(
+    *, user: User, unread_only: bool = False, before: tuple[dt.datetime, int] | None = None
+) -> QuerySet[Notification]:
+    """The user's notifications, newest first, each with ``complaint_number`` (or None) annotated.
+
+    ``before`` is a keyset cursor ``(created_at, id)`` of the last row already shown: only older rows
+    follow. Slice the result for a page.
+    """
+    qs = Notification.objects.filter(recipient=user)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    if before is not None:
+        created_at, pk = before
+        qs = qs.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
+    return qs.annotate(complaint_number=F("complaint__number")).order_by("-created_at", "-id")
+
+
+def notification_get_for_user(*, user: User, notification_id: int) -> Notification | None:
+    """One of the user's own notifications (annotated like the list), or None."""
+    return notification_list_for_user(user=user).filter(pk=notification_id).first()
+
+
+def notification_unread_count(*, user: User) -> int:
+    """How many of the user's notifications are unread (one COUNT query)."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
