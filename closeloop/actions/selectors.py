@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from closeloop.accounts.models import User
-from closeloop.actions.models import Action
+from closeloop.actions.models import Action, ActionComment, ActionEvidence
 from closeloop.actions.workflow import OPEN_ACTION_STATUSES, ActionStatus
+from closeloop.complaints.models import ComplaintEvent
 from closeloop.complaints.selectors import complaint_visible_qs
 
 
@@ -22,9 +23,9 @@ def action_mine_list(*, user: User) -> QuerySet[Action]:
 
 
 def action_to_verify_list(*, user: User) -> QuerySet[Action]:
-    """Done actions waiting for this user to verify them (they asked for them)."""
+    """Done actions waiting for this user to verify them (they track them or asked for them)."""
     return (
-        Action.objects.filter(requested_by=user, status="done")
+        Action.objects.filter(Q(requested_by=user) | Q(tracker=user), status="done")
         .exclude(owner=user)
         .select_related("complaint", "owner")
         .order_by("done_at", "id")
@@ -42,7 +43,7 @@ def action_for_complaint_list(*, complaint_id: int) -> QuerySet[Action]:
 def action_get_for_user(*, user: User, action_id: int) -> Action | None:
     return (
         Action.objects.filter(pk=action_id, complaint__in=complaint_visible_qs(user=user))
-        .select_related("complaint", "owner", "requested_by")
+        .select_related("complaint", "owner", "requested_by", "tracker", "department", "investigation")
         .first()
     )
 
@@ -62,3 +63,21 @@ def action_list(
     return qs.select_related("complaint", "owner", "department", "requested_by").order_by("due_date", "id")[
         :limit
     ]
+
+
+def action_evidence_list(*, action: Action) -> list[ActionEvidence]:
+    return list(action.evidence.select_related("attachment", "attachment__uploaded_by"))
+
+
+def action_comment_list(*, action: Action) -> list[ActionComment]:
+    return list(action.comments.select_related("author"))
+
+
+def action_history(*, action: Action) -> QuerySet[ComplaintEvent]:
+    """The action's own rows of its complaint's timeline."""
+    return (
+        ComplaintEvent.objects.filter(complaint_id=action.complaint_id, verb__startswith="action_")
+        .filter(data__action=action.pk)
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )

@@ -4,12 +4,13 @@ transition table and writes an event on the complaint's timeline in the same tra
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.accounts.models import Department, User
-from closeloop.actions.models import Action
+from closeloop.actions.models import Action, ActionComment, ActionEvidence
 from closeloop.actions.workflow import ActionKind, ActionStatus, check_action_transition
 from closeloop.complaints import events
 from closeloop.complaints.handling import complaint_can_handle
@@ -17,6 +18,10 @@ from closeloop.complaints.models import Complaint
 from closeloop.complaints.workflow import FINAL_STATUSES
 from closeloop.core import clock
 from closeloop.core.errors import Conflict, FieldErrors, PermissionDenied, ValidationFailed
+from closeloop.notifications import rules
+
+if TYPE_CHECKING:
+    from closeloop.investigations.models import Investigation
 
 
 def _event(action: Action, verb: str, actor: User, note: str = "") -> None:
@@ -40,16 +45,39 @@ def action_create(
     kind: str = ActionKind.TASK,
     description: str = "",
     department: Department | None = None,
+    investigation: Investigation | None = None,
+    step: int | None = None,
+    start_date: dt.date | None = None,
+    tracker: User | None = None,
 ) -> Action:
     """Break the handling of ``complaint`` into an action with an owner and a due date.
 
     Only the complaint's handlers (owner, quality roles) may; the due date may not lie in the past.
+    An 8D action (``investigation`` given, on the case's first complaint) is added by the 8D's team
+    instead, to an open case, and may carry the D6 plan's start date and tracker (who verifies it).
     """
-    if not complaint_can_handle(user=actor, complaint=complaint):
+    if investigation is not None:
+        from closeloop.investigations.selectors import investigation_can_edit
+
+        if not investigation_can_edit(user=actor, investigation=investigation):
+            raise PermissionDenied(
+                _("Only the 8D's owner, its team and quality managers may add its actions.")
+            )
+        if investigation.status != "open":
+            raise ValidationFailed(_("This 8D is closed; it takes no new actions."))
+    elif not complaint_can_handle(user=actor, complaint=complaint):
         raise PermissionDenied(_("Only the owner or the quality team may add actions."))
     if complaint.status in FINAL_STATUSES:
         raise ValidationFailed(_("This complaint is finished; it takes no new actions."))
     errors = FieldErrors()
+    if step is not None and not 0 <= step <= 8:
+        errors.add("step", _("Choose a step from D0 to D8."))
+    if start_date is not None and due_date is not None and start_date > due_date:
+        errors.add("start_date", _("The start cannot be after the due date."))
+    if tracker is not None and not tracker.is_active:
+        errors.add("tracker", _("Choose an active person."))
+    if tracker is not None and owner is not None and tracker.pk == owner.pk:
+        errors.add("tracker", _("The tracker verifies the owner's work: choose someone else."))
     title = (title or "").strip()
     if not title:
         errors.add("title", _("Say what must be done."))
@@ -72,8 +100,13 @@ def action_create(
         department=department or owner.department,
         due_date=due_date,
         requested_by=actor,
+        investigation=investigation,
+        step=step,
+        start_date=start_date,
+        tracker=tracker,
     )
     _event(action, "action_created", actor)
+    rules.notify_action_assigned(action=action, actor=actor)
     return action
 
 
@@ -116,14 +149,17 @@ def action_complete(*, action: Action, actor: User, note: str, expected_version:
     a.done_note, a.done_at = note, clock.now()
     _save(a, ActionStatus.DONE)
     _event(a, "action_done", actor, note)
+    rules.notify_action_done(action=a, actor=actor)
     return a
 
 
 def _check_verifier(actor: User, a: Action) -> None:
     if actor.pk == a.owner_id:
         raise PermissionDenied(_("Someone other than the owner verifies an action's effect."))
-    if not (actor.pk == a.requested_by_id or actor.has_perm("complaints.triage_complaint")):
-        raise PermissionDenied(_("Only whoever asked for the action, or the quality team, may verify it."))
+    if not (actor.pk in (a.requested_by_id, a.tracker_id) or actor.has_perm("complaints.triage_complaint")):
+        raise PermissionDenied(
+            _("Only the action's tracker, whoever asked for it, or the quality team may verify it.")
+        )
 
 
 @transaction.atomic
@@ -138,6 +174,7 @@ def action_verify(*, action: Action, actor: User, note: str, expected_version: i
     a.verified_by, a.verified_at, a.verification_note = actor, clock.now(), note
     _save(a, ActionStatus.VERIFIED)
     _event(a, "action_verified", actor, note)
+    rules.notify_action_verified(action=a, actor=actor)
     return a
 
 
@@ -152,4 +189,60 @@ def action_reject(*, action: Action, actor: User, reason: str, expected_version:
     check_action_transition(a.status, ActionStatus.IN_PROGRESS)
     _save(a, ActionStatus.IN_PROGRESS)
     _event(a, "action_rejected", actor, reason)
+    rules.notify_action_rejected(action=a, actor=actor, note=reason)
     return a
+
+
+def action_can_add_evidence(*, user: User, action: Action) -> bool:
+    """The owner, the tracker, whoever asked for it and the quality team document an action."""
+    return bool(
+        user.pk in (action.owner_id, action.tracker_id, action.requested_by_id)
+        or user.has_perm("complaints.triage_complaint")
+    )
+
+
+@transaction.atomic
+def action_comment_add(*, action: Action, actor: User, body: str) -> ActionComment:
+    """Add a comment. The caller has checked that ``actor`` may see the action (selectors)."""
+    body = (body or "").strip()
+    if not body:
+        raise FieldErrors.single("body", _("Write a comment first."))
+    if len(body) > 5000:
+        raise FieldErrors.single("body", _("This text is too long."))
+    comment = ActionComment.objects.create(action=action, author=actor, body=body, created_at=clock.now())
+    _event(action, "action_commented", actor, body)
+    return comment
+
+
+@transaction.atomic
+def action_evidence_add(
+    *, action: Action, actor: User, files: list[tuple[str, bytes]]
+) -> list[ActionEvidence]:
+    """Attach evidence files (photos, reports) to an action; each is type-checked by its content.
+    All or nothing: one refused file saves none of them."""
+    from closeloop.complaints.attachments import attachment_add
+
+    if not action_can_add_evidence(user=actor, action=action):
+        raise PermissionDenied(
+            _("Only the action's owner, tracker, requester or the quality team add evidence.")
+        )
+    if action.status in (ActionStatus.VERIFIED, ActionStatus.CANCELLED):
+        raise ValidationFailed(_("This action is finished; its evidence can no longer change."))
+    if not files:
+        raise FieldErrors.single("files", _("Choose at least one file."))
+    out = []
+    for name, data in files:
+        try:
+            att = attachment_add(
+                complaint=action.complaint, actor=actor, name=name, data=data, record_event=False
+            )
+        except ValidationFailed as exc:  # the form's field is "files"
+            raise ValidationFailed(fields={"files": [m for ms in exc.fields.values() for m in ms]}) from exc
+        out.append(ActionEvidence.objects.create(action=action, attachment=att))
+    events.event_record(
+        complaint=action.complaint,
+        verb="action_evidence_added",
+        actor=actor,
+        data={"action": action.pk, "title": action.title, "files": [n for n, _d in files]},
+    )
+    return out

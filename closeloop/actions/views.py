@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -15,6 +17,7 @@ from closeloop.actions import selectors, services
 from closeloop.actions.forms import ActionForm, ActionStepForm
 from closeloop.actions.workflow import ActionStatus
 from closeloop.complaints import selectors as complaint_selectors
+from closeloop.complaints.presentation import verb_label
 from closeloop.core import clock
 from closeloop.core.errors import ApplicationError, NotFound, PermissionDenied
 from closeloop.core.views import request_user
@@ -91,6 +94,8 @@ class ActionStepView(LoginRequiredMixin, View):
         nxt = request.POST.get("next")
         if nxt == "mine":
             return redirect("actions:mine")
+        if nxt == "action":
+            return redirect("actions:detail", action_id=action.pk)
         return redirect("complaints:detail", number=action.complaint.number)
 
 
@@ -135,3 +140,74 @@ class ActionListView(LoginRequiredMixin, View):
                 "statuses": ActionStatus.choices,
             },
         )
+
+
+def _visible_action(request: HttpRequest, action_id: int) -> Any:
+    action = selectors.action_get_for_user(user=request_user(request), action_id=action_id)
+    if action is None:
+        raise Http404
+    return action
+
+
+class ActionDetailView(LoginRequiredMixin, View):
+    """One action: what, who, when, its state and steps, evidence and comments, and its history."""
+
+    def get(self, request: HttpRequest, action_id: int) -> HttpResponse:
+        return self.render(request, _visible_action(request, action_id))
+
+    @staticmethod
+    def render(
+        request: HttpRequest,
+        action: Any,
+        *,
+        status: int = 200,
+        errors: dict[str, list[str]] | None = None,
+        body: str = "",
+    ) -> HttpResponse:
+        user = request_user(request)
+        return render(
+            request,
+            "actions/detail.html",
+            {
+                "a": action,
+                "today": clock.today(),
+                "evidence": selectors.action_evidence_list(action=action),
+                "comments": selectors.action_comment_list(action=action),
+                "history": [(ev, verb_label(ev.verb)) for ev in selectors.action_history(action=action)],
+                "can_add_evidence": services.action_can_add_evidence(user=user, action=action)
+                and action.status not in (ActionStatus.VERIFIED, ActionStatus.CANCELLED),
+                "errors": errors or {},
+                "body": body,
+                "next": "action",
+            },
+            status=status,
+        )
+
+
+class ActionCommentView(LoginRequiredMixin, View):
+    def post(self, request: HttpRequest, action_id: int) -> HttpResponse:
+        action = _visible_action(request, action_id)
+        body = request.POST.get("body", "")
+        try:
+            services.action_comment_add(action=action, actor=request_user(request), body=body)
+        except ApplicationError as exc:
+            fields = {k: [str(m) for m in v] for k, v in exc.fields.items()}
+            return ActionDetailView.render(request, action, status=422, errors=fields, body=body)
+        return redirect("actions:detail", action_id=action.pk)
+
+
+class ActionEvidenceView(LoginRequiredMixin, View):
+    def post(self, request: HttpRequest, action_id: int) -> HttpResponse:
+        from closeloop.complaints.attachments import attachment_read
+
+        action = _visible_action(request, action_id)
+        files = [(f.name or "", attachment_read(f)) for f in request.FILES.getlist("files")]
+        try:
+            services.action_evidence_add(action=action, actor=request_user(request), files=files)
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied from exc
+        except ApplicationError as exc:
+            fields = {k: [str(m) for m in v] for k, v in exc.fields.items()} or {"files": [str(exc.message)]}
+            return ActionDetailView.render(request, action, status=422, errors=fields)
+        messages.success(request, _("Evidence added."))
+        return redirect("actions:detail", action_id=action.pk)

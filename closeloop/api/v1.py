@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from closeloop.accounts.services import api_token_create
-from closeloop.api import actions, complaints, errors, masterdata
+from closeloop.api import action_records, actions, complaints, errors, masterdata, notifications
 from closeloop.api.auth import BearerAuth, TokenRateThrottle
 from closeloop.api.schemas import ErrorOut, TokenIn, TokenOut
 from closeloop.core.errors import ApplicationError
@@ -54,4 +54,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
 
 api.add_router("/", complaints.router)
 api.add_router("/", masterdata.router)
+# Before actions: its /actions/{id}/{step} would otherwise swallow /actions/{id}/comments and the rest.
+api.add_router("/", action_records.router)
 api.add_router("/", actions.router)
+api.add_router("/", notifications.router)

@@ -47,6 +47,7 @@ REASON_LABELS: dict[str, Any] = {
     "owner": _("You are the owner."),
     "team_member": _("You are on the 8D team."),
     "approver": _("You approve this step."),
+    "tracker": _("You track this action and verify its effect."),
 }
 
 # Data values that are codes rather than words, rendered in the reader's language.

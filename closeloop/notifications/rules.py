@@ -76,7 +76,7 @@ def recipients_complaint_accepted(complaint: Complaint) -> dict[User, str]:
 
 
 def recipients_action_done(action: Action) -> dict[User, str]:
-    """The people who asked for a done action: whoever requested it, whoever recorded the complaint, the
+    """The people who asked for a done action: its tracker (who verifies it), whoever requested it, whoever recorded the complaint, the
     customer's salesperson and the salesperson's sales manager(s).
 
     The sales managers are those in the salesperson's department, or every sales manager when the
@@ -85,6 +85,8 @@ def recipients_action_done(action: Action) -> dict[User, str]:
     """
     complaint = action.complaint
     out: dict[User, str] = {}
+    if getattr(action, "tracker", None) is not None:
+        out.setdefault(action.tracker, "tracker")  # type: ignore[arg-type]
     out.setdefault(action.requested_by, "requester")
     if complaint.created_by is not None:
         out.setdefault(complaint.created_by, "recorder")

@@ -67,4 +67,5 @@ def test_every_reason_the_rules_use_is_registered():
         "owner",
         "team_member",
         "approver",
+        "tracker",
     } == set(REASON_LABELS)
