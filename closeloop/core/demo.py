@@ -19,6 +19,7 @@ from closeloop.complaints import handling
 from closeloop.complaints import services as complaint_services
 from closeloop.complaints.models import AssignmentRule, Category, Complaint
 from closeloop.core import clock
+from closeloop.core.demo_8d import demo_investigations
 from closeloop.customers.models import Contact, Customer, Product, SalesOrder, SalesOrderLine, Shipment
 from closeloop.intake.drafts import ComplaintDraft, ContactInput
 from closeloop.intake.services import complaint_intake
@@ -323,6 +324,7 @@ def _demo_triage(rng: random.Random, created: list[Complaint], users: dict[str, 
     qm = users["qm"]
     categories = {c.code: c for c in Category.objects.all()}
     recent = len(created) - 12
+    eight_d: list[Complaint] = []
     for i, complaint in enumerate(created):
         clock.freeze(complaint.received_at + dt.timedelta(hours=rng.randint(2, 30)))
         if i >= recent and i % 2 == 0:
@@ -349,7 +351,12 @@ def _demo_triage(rng: random.Random, created: list[Complaint], users: dict[str, 
             impact_scope=c.impact_scope,
             safety_risk=c.safety_risk,
         )
+        quality = c.category is not None and c.category.code.startswith("quality")
+        if quality and c.severity == "serious" and i % 3 == 0 and len(eight_d) < 8:
+            eight_d.append(c)  # handled on the full-8D path below
+            continue
         _demo_handle(rng, c, users, i, recent)
+    demo_investigations(eight_d, users)
 
 
 RESOLUTIONS = [

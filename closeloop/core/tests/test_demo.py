@@ -42,6 +42,25 @@ def test_demo_load_builds_every_state_through_the_services():
     assert (span.last().received_at - span.first().received_at).days > 300
     for role_user in ["agent", "sales", "salesmgr", "qe", "qm", "purchasing", "finance", "gm", "admin"]:
         assert User.objects.get(username=role_user).check_password("closeloop-demo")
+    # serious quality complaints on the full-8D path, cases left at every stage
+    from closeloop.investigations.models import Discipline, Investigation
+
+    cases = Investigation.objects.all()
+    assert cases.count() >= 6
+    assert set(cases.values_list("status", flat=True)) == {"open", "closed"}
+    assert cases.filter(reopen_count=1, status="open", current_step=4).exists()
+    assert set(Discipline.objects.values_list("status", flat=True)) == {
+        "todo",
+        "draft",
+        "submitted",
+        "approved",
+        "returned",
+    }
+    assert set(Complaint.objects.filter(handling_path="8d").values_list("status", flat=True)) == {
+        "in_progress",
+        "awaiting_customer",
+        "closed",
+    }
     call_command("demo_load", "--if-empty")  # idempotent
     assert Complaint.objects.count() == 150
 
