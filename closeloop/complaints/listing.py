@@ -340,7 +340,7 @@ def complaint_list(
             # Few matches: select them through the GIN index first, then sort (see _materialized).
             # Many matches: walking the sort index finds a page of them within a few rows.
             qs = _materialized(qs)
-    qs = qs.select_related("customer", "owner", "category", "category__parent")
+    qs = qs.select_related("customer", "owner", "category", "category__parent", "investigation")
     field_name, desc = SORTS[f.sort]
     after = _decode_cursor(f.cursor, field_name) if f.cursor else None
     if field_name == "severity":

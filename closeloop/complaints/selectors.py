@@ -37,6 +37,7 @@ DETAIL_RELATED = (
     "department",
     "created_by",
     "duplicate_of",
+    "investigation",
 )
 
 
