@@ -7,7 +7,12 @@ from typing import Any
 
 from closeloop.accounts.models import User
 from closeloop.investigations.models import Investigation, TeamMember
-from closeloop.investigations.workflow import APPROVE_PERMISSION, Step
+from closeloop.investigations.workflow import (
+    APPROVE_PERMISSION,
+    REVIEW_SUMMARY_PERMISSION,
+    VERIFY_COST_PERMISSION,
+    Step,
+)
 
 
 def _send(*, verb: str, recipients: dict[User, str], inv: Investigation, actor: User, **data: Any) -> None:
@@ -85,3 +90,20 @@ def investigation_reopened(*, investigation: Investigation, step: int, actor: Us
         step=f"D{step}",
         note=reason,
     )
+
+
+def signoff_requested(
+    *, investigation: Investigation, actor: User, cost: bool, summary: bool
+) -> dict[str, int]:
+    """Ask finance for the cost verification and the sales managers for the summary review; returns how
+    many people were asked for each."""
+    out = {"cost": 0, "summary": 0}
+    if cost:
+        people = dict.fromkeys(users_with_permission(VERIFY_COST_PERMISSION), "role_finance")
+        _send(verb="cost_verification", recipients=people, inv=investigation, actor=actor)
+        out["cost"] = len(people)
+    if summary:
+        people = dict.fromkeys(users_with_permission(REVIEW_SUMMARY_PERMISSION), "role_sales_manager")
+        _send(verb="customer_summary_review", recipients=people, inv=investigation, actor=actor)
+        out["summary"] = len(people)
+    return out

@@ -415,3 +415,28 @@ def investigation_summary_review(
         investigation=inv, verb="summary_reviewed", actor=actor, step=Step.D8, note=(note or "").strip()
     )
     return inv
+
+
+@transaction.atomic
+def investigation_signoff_request(*, investigation: Investigation, actor: User) -> Investigation:
+    """The team asks finance to verify the D8 cost and the sales manager to review what the customer is
+    told. Only what is still missing (or voided by a later change) is asked for."""
+    inv = _lock_case(investigation)
+    d8 = _d8(inv)
+    _require_edit(actor, inv)
+    _require_open(inv)
+    parsed = content_parse(Step.D8, d8.content)
+    assert isinstance(parsed, D8Content)
+    facts = gate_facts(investigation=inv)
+    errors: dict[str, list[Any]] = {}
+    if not parsed.costs:
+        errors["costs"] = [_("Record the cost of poor quality by item.")]
+    if not parsed.customer_summary:
+        errors["customer_summary"] = [_("Write what the customer is told first.")]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    asked = notify.signoff_requested(
+        investigation=inv, actor=actor, cost=not facts.cost_verified, summary=not facts.summary_reviewed
+    )
+    events.event_record(investigation=inv, verb="signoff_requested", actor=actor, step=Step.D8, data=asked)
+    return inv

@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from closeloop.accounts import roles
 from closeloop.accounts.tests.factories import department_make, user_make
@@ -43,3 +44,10 @@ def worker(db):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def team(qm, qe, worker):  # type: ignore[no-untyped-def]
     return [(qe, "leader"), (qm, "champion"), (worker, "member")]
+
+
+@pytest.fixture(autouse=True)
+def _english():  # type: ignore[no-untyped-def]
+    """Service tests read the gates' messages in English; page tests set their own language."""
+    with translation.override("en"):
+        yield

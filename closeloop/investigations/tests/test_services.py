@@ -325,3 +325,29 @@ def test_the_path_chosen_at_triage_is_followed_when_handling_starts(complaint, q
     assert (c.status, c.handling_path) == ("triaged", "8d")
     c = complaint_start_handling(complaint=c, actor=qm)
     assert c.handling_path == "8d" and c.investigation is not None
+
+
+def test_the_team_asks_finance_and_the_sales_manager_to_sign_off_d8(
+    complaint, qm, qe, team, finance, salesmgr
+):
+    from closeloop.notifications.models import Notification
+
+    inv = case_through(case_open(complaint, qm), upto=7, qm=qm, team=team, owner=qe)
+    with pytest.raises(ValidationFailed) as exc:
+        services.investigation_signoff_request(investigation=inv, actor=qe)
+    assert set(exc.value.fields) == {"costs", "customer_summary"}
+    save(inv, 8, qm)
+    services.investigation_signoff_request(investigation=inv, actor=qe)
+    asked = set(
+        Notification.objects.filter(verb__in=["cost_verification", "customer_summary_review"]).values_list(
+            "recipient__username", "verb", "reason"
+        )
+    )
+    assert asked == {
+        ("finance", "cost_verification", "role_finance"),
+        ("salesmgr", "customer_summary_review", "role_sales_manager"),
+    }
+    services.investigation_cost_verify(investigation=inv, actor=finance)
+    Notification.objects.all().delete()
+    services.investigation_signoff_request(investigation=inv, actor=qe)
+    assert list(Notification.objects.values_list("verb", flat=True)) == ["customer_summary_review"]
