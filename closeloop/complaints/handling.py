@@ -130,6 +130,26 @@ def complaint_escalate_to_8d(
     return c
 
 
+def complaint_return_to_quick(*, complaint: Complaint, actor: User, reason: str) -> Complaint | None:
+    """Its 8D was cancelled (not needed): a complaint in progress on the 8D path goes back to quick
+    resolution; the case stays linked for the record. Runs in the caller's transaction (the cancel)."""
+    c = complaint_lock(complaint, None)
+    if c.status != Status.IN_PROGRESS or c.handling_path != HandlingPath.EIGHT_D:
+        return None
+    before = events.snapshot(c, AUDITED_FIELDS)
+    c.handling_path = HandlingPath.QUICK
+    c.version += 1
+    c.save()
+    events.event_record(
+        complaint=c,
+        verb="returned_to_quick",
+        actor=actor,
+        note=reason,
+        changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)),
+    )
+    return c
+
+
 def complaint_await_customer_after_8d(
     *, complaint: Complaint, actor: User, resolution: str
 ) -> Complaint | None:

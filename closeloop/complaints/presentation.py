@@ -44,6 +44,8 @@ VERB_LABELS = {
     "8d_summary_reviewed": gettext_lazy("8D: the sales manager reviewed what the customer is told"),
     "8d_closed": gettext_lazy("8D: the case was closed"),
     "8d_reopened": gettext_lazy("8D: the case was reopened"),
+    "8d_cancelled": gettext_lazy("8D: the case was cancelled (no 8D needed)"),
+    "returned_to_quick": gettext_lazy("back to quick resolution: no 8D needed"),
 }
 
 CHOICES_BY_FIELD: dict[str, Any] = {

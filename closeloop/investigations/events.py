@@ -22,6 +22,7 @@ MILESTONES = frozenset(
         "step_returned",
         "closed",
         "reopened",
+        "cancelled",
         "cost_verified",
         "summary_reviewed",
     }

@@ -72,11 +72,14 @@ def check_step_transition(current: str, target: str) -> None:
 class CaseStatus(models.TextChoices):
     OPEN = "open", _("Open")
     CLOSED = "closed", _("Closed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
+# Cancelled is final: D0 found no 8D is needed, and the complaints went back to quick resolution.
 CASE_TRANSITIONS: dict[tuple[str, str], str] = {
     (CaseStatus.OPEN, CaseStatus.CLOSED): "close",
     (CaseStatus.CLOSED, CaseStatus.OPEN): "reopen",
+    (CaseStatus.OPEN, CaseStatus.CANCELLED): "cancel",
 }
 
 

@@ -351,3 +351,25 @@ def test_the_team_asks_finance_and_the_sales_manager_to_sign_off_d8(
     Notification.objects.all().delete()
     services.investigation_signoff_request(investigation=inv, actor=qe)
     assert list(Notification.objects.values_list("verb", flat=True)) == ["customer_summary_review"]
+
+
+def test_a_case_found_unnecessary_is_cancelled_and_its_complaints_go_back_to_quick(complaint, qm, qe):
+    inv = case_open(complaint, qm)
+    save(inv, 0, qm, {"needs_8d": False, "emergency_actions": "无需", "reason": "单件外观问题"})
+    with pytest.raises(StepIncomplete) as exc:
+        services.discipline_submit(investigation=inv, step=0, actor=qm)
+    assert "quick path" in exc.value.extra["missing"][0]
+    with pytest.raises(PermissionDenied):
+        services.investigation_cancel(investigation=inv, actor=qe, reason="不需要")
+    with pytest.raises(ValidationFailed):
+        services.investigation_cancel(investigation=inv, actor=qm, reason="")
+    inv = services.investigation_cancel(investigation=inv, actor=qm, reason="单件外观问题，无需8D")
+    complaint.refresh_from_db()
+    assert (inv.status, complaint.status, complaint.handling_path) == ("cancelled", "in_progress", "quick")
+    assert ComplaintEvent.objects.filter(complaint=complaint, verb="8d_cancelled").exists()
+    with pytest.raises(ValidationFailed):
+        save(inv, 2, qm, {"what": "x"})
+    with pytest.raises(TransitionNotAllowed):
+        services.investigation_cancel(investigation=inv, actor=qm, reason="again")
+    c = complaint_resolve(complaint=complaint, actor=qm, resolution="已更换")
+    assert c.status == "awaiting_customer"

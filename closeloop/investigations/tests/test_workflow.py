@@ -28,7 +28,7 @@ STEP_ALLOWED = {
     ("submitted", "returned"),
     ("approved", "returned"),
 }
-CASE_ALLOWED = {("open", "closed"), ("closed", "open")}
+CASE_ALLOWED = {("open", "closed"), ("closed", "open"), ("open", "cancelled")}
 
 
 @pytest.mark.parametrize(("current", "target"), list(itertools.product(StepStatus.values, StepStatus.values)))
