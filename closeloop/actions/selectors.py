@@ -35,7 +35,7 @@ def action_to_verify_list(*, user: User) -> QuerySet[Action]:
 def action_for_complaint_list(*, complaint_id: int) -> QuerySet[Action]:
     return (
         Action.objects.filter(complaint_id=complaint_id)
-        .select_related("owner", "requested_by", "department")
+        .select_related("owner", "requested_by", "department", "tracker", "investigation")
         .order_by("due_date", "id")
     )
 

@@ -55,6 +55,11 @@ class ActionOut(Schema):
     done_note: str
     verification_note: str
     version: int
+    investigation: str | None = None
+    step: int | None = None
+    department: str | None = None
+    start_date: dt.date | None = None
+    tracker: str | None = None
 
 
 def _user(request: HttpRequest) -> User:
@@ -74,6 +79,11 @@ def action_out(a: Action) -> dict[str, Any]:
         "done_note": a.done_note,
         "verification_note": a.verification_note,
         "version": a.version,
+        "investigation": a.investigation.number if a.investigation else None,
+        "step": a.step,
+        "department": a.department.code if a.department else None,
+        "start_date": a.start_date,
+        "tracker": a.tracker.username if a.tracker else None,
     }
 
 

@@ -68,8 +68,20 @@ class ComplaintPatch(Strict):
 
 
 class StartIn(Strict):
+    """``path`` defaults to the one chosen at triage (else quick); on ``8d`` the complaint joins the open
+    case ``investigation`` (an 8D number) or opens a new one."""
+
     version: int | None = None
-    path: Literal["quick"] = "quick"
+    path: Literal["quick", "8d"] | None = None
+    investigation: str | None = Field(None, max_length=40)
+
+
+class EscalateIn(Strict):
+    """Escalate a quick resolution in progress to a full 8D: a new case, or the open ``investigation``."""
+
+    version: int | None = None
+    reason: str = Field("", max_length=5000)
+    investigation: str | None = Field(None, max_length=40)
 
 
 class ResolveIn(Strict):
@@ -85,6 +97,7 @@ class VerdictIn(Strict):
     score: int | None = None
     comment: str = Field("", max_length=5000)
     reopen_reason: str = Field("", max_length=5000)
+    reopen_step: int | None = Field(None, ge=0, le=8, description="8D complaints: where the case restarts")
 
 
 class TokenIn(Strict):
@@ -163,6 +176,7 @@ class ComplaintOut(Schema):
     duplicate_of: str | None
     invalid_reason: str
     handling_path: str
+    investigation: str | None = None
     resolution: str
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None

@@ -11,7 +11,15 @@ from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 
 from closeloop.accounts.services import api_token_create
-from closeloop.api import action_records, actions, complaints, errors, masterdata, notifications
+from closeloop.api import (
+    action_records,
+    actions,
+    complaints,
+    errors,
+    investigations,
+    masterdata,
+    notifications,
+)
 from closeloop.api.auth import BearerAuth, TokenRateThrottle
 from closeloop.api.schemas import ErrorOut, TokenIn, TokenOut
 from closeloop.core.errors import ApplicationError
@@ -58,3 +66,4 @@ api.add_router("/", masterdata.router)
 api.add_router("/", action_records.router)
 api.add_router("/", actions.router)
 api.add_router("/", notifications.router)
+api.add_router("/", investigations.router)

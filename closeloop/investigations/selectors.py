@@ -83,7 +83,7 @@ def investigation_team(*, investigation: Investigation) -> QuerySet[TeamMember]:
 def investigation_actions(*, investigation: Investigation) -> QuerySet[Action]:
     return (
         Action.objects.filter(investigation=investigation)
-        .select_related("owner", "tracker", "requested_by", "department", "complaint")
+        .select_related("owner", "tracker", "requested_by", "department", "complaint", "investigation")
         .order_by("step", "due_date", "id")
     )
 

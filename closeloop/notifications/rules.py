@@ -76,8 +76,8 @@ def recipients_complaint_accepted(complaint: Complaint) -> dict[User, str]:
 
 
 def recipients_action_done(action: Action) -> dict[User, str]:
-    """The people who asked for a done action: its tracker (who verifies it), whoever requested it, whoever recorded the complaint, the
-    customer's salesperson and the salesperson's sales manager(s).
+    """The people who asked for a done action: its tracker (who verifies it), whoever requested it,
+    whoever recorded the complaint, the customer's salesperson and the salesperson's sales manager(s).
 
     The sales managers are those in the salesperson's department, or every sales manager when the
     salesperson has no department or it has none. A customer without a salesperson has no sales manager
