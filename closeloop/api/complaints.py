@@ -279,7 +279,8 @@ def complaint_detail(request: HttpRequest, number: str) -> dict[str, Any]:
 @router.patch("/complaints/{number}", response={200: ComplaintOut, **ERRORS}, summary="Triage a complaint")
 def complaint_patch(request: HttpRequest, number: str, payload: ComplaintPatch) -> dict[str, Any]:
     """Set triage fields; omitted fields keep their value. ``owner`` (username, or null to unassign) and
-    ``department`` (code) reassign. A stale ``version`` gives 409 with ``current_version``."""
+    ``department`` (code) reassign; ``handling_path`` ("quick" or "8d") says how it will be handled. A
+    stale ``version`` gives 409 with ``current_version``."""
     user = _user(request)
     c = selectors.complaint_get_for_user(user=user, number=number)
     sent = payload.model_dump(exclude_unset=True)
@@ -321,6 +322,7 @@ def complaint_patch(request: HttpRequest, number: str, payload: ComplaintPatch) 
             owner=owner,
             department=department,
             reassign=reassign,
+            handling_path=sent.get("handling_path"),
         )
     except PermissionDenied:
         raise

@@ -65,6 +65,7 @@ class ComplaintPatch(Strict):
     safety_risk: bool | None = None
     owner: str | None = None
     department: str | None = None
+    handling_path: Literal["quick", "8d"] | None = None
 
 
 class StartIn(Strict):
