@@ -10,6 +10,7 @@ urlpatterns = [
     path("complaints/", include("closeloop.complaints.urls")),
     path("intake/", include("closeloop.intake.urls")),
     path("actions/", include("closeloop.actions.urls")),
+    path("8d/", include("closeloop.investigations.urls")),
     path("crm/", include("closeloop.customers.urls")),
     path("notifications/", include("closeloop.notifications.urls")),
     path("api/v1/", api_v1.urls),

@@ -103,3 +103,11 @@ class VerdictForm(_Styled):
     reopen_reason = forms.CharField(
         label=_("Why not satisfied"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    reopen_step = forms.TypedChoiceField(
+        label=_("Reopen the 8D at"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[("", "—"), *[(str(i), f"D{i}") for i in range(9)]],
+        help_text=_("The quality manager chooses where the 8D starts again."),
+    )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<str:number>/", views.ComplaintDetailView.as_view(), name="detail"),
     path("<str:number>/triage/", views.ComplaintTriageView.as_view(), name="triage"),
     path("<str:number>/start/", views.ComplaintStartView.as_view(), name="start"),
+    path("<str:number>/escalate/", views.ComplaintEscalateView.as_view(), name="escalate"),
     path("<str:number>/resolve/", views.ComplaintResolveView.as_view(), name="resolve"),
     path("<str:number>/verdict/", views.ComplaintVerdictView.as_view(), name="verdict"),
     path("<str:number>/invalid/", views.ComplaintInvalidView.as_view(), name="invalid"),

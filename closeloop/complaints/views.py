@@ -25,7 +25,7 @@ from closeloop.complaints.forms import DuplicateForm, InvalidForm, ResolveForm, 
 from closeloop.complaints.models import Attachment, Category, Complaint
 from closeloop.complaints.workflow import FINAL_STATUSES
 from closeloop.core import clock
-from closeloop.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied
+from closeloop.core.errors import ApplicationError, Conflict, NotFound, PermissionDenied, ValidationFailed
 from closeloop.core.views import request_user
 from closeloop.customers.pii import email_for, phone_for
 
@@ -82,8 +82,24 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
         "resolve_form": forms.get("resolve_form") or ResolveForm(initial={"version": c.version}),
         "verdict_form": forms.get("verdict_form") or VerdictForm(initial={"version": c.version}),
         "verdicts": list(c.verdicts.select_related("recorded_by")),
+        "escalate_error": forms.get("escalate_error"),
+        **_case_context(user, c),
         **_actions_context(c),
     }
+
+
+def _case_context(user: User, c: Complaint) -> dict[str, Any]:
+    """The complaint's 8D at a glance, and the open cases it could join."""
+    from closeloop.investigations import selectors as case_selectors
+
+    out: dict[str, Any] = {"case": None, "case_progress": None, "open_cases": []}
+    if c.investigation_id is not None and c.investigation is not None:
+        out["case"] = c.investigation
+        out["case_progress"] = case_selectors.step_summary(investigation=c.investigation)
+    if c.status in ("triaged", "in_progress") and c.handling_path != "8d":
+        out["open_cases"] = list(case_selectors.investigation_list(user=user, status="open", limit=50))
+    out["can_choose_reopen_step"] = user.has_perm("investigations.approve_step")
+    return out
 
 
 def _actions_context(c: Complaint) -> dict[str, Any]:
@@ -283,7 +299,48 @@ class AttachmentDownloadView(LoginRequiredMixin, View):
 
 
 class ComplaintStartView(LoginRequiredMixin, View):
-    """Start the quick resolution of a triaged complaint."""
+    """Start handling a triaged complaint: quick resolution, or a full 8D (a new case, or joining an
+    open case that covers the same problem)."""
+
+    def post(self, request: HttpRequest, number: str) -> HttpResponse:
+        c = _complaint(request, number)
+        user = request_user(request)
+        try:
+            version = int(request.POST.get("version", ""))
+        except ValueError:
+            version = None
+        path = request.POST.get("path") or None
+        try:
+            c = handling.complaint_start_handling(
+                complaint=c,
+                actor=user,
+                path=path,
+                investigation=_open_case(request, request.POST.get("investigation", "")),
+                expected_version=version,
+            )
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied from exc
+        except ApplicationError as exc:
+            msgs = [str(m) for ms in exc.fields.values() for m in ms] or [str(exc.message)]
+            return _respond(request, c, ok=False, start_error=" ".join(msgs))
+        messages.success(request, _("Handling started."))
+        return _respond(request, c, ok=True)
+
+
+def _open_case(request: HttpRequest, number: str) -> Any:
+    """The open 8D ``number`` the user may see (None when none was chosen)."""
+    if not number:
+        return None
+    from closeloop.investigations.selectors import investigation_get_for_user
+
+    try:
+        return investigation_get_for_user(user=request_user(request), number=number)
+    except NotFound as exc:
+        raise ValidationFailed(fields={"investigation": [_("Choose an open 8D.")]}) from exc
+
+
+class ComplaintEscalateView(LoginRequiredMixin, View):
+    """A quick resolution in progress is escalated to a full 8D."""
 
     def post(self, request: HttpRequest, number: str) -> HttpResponse:
         c = _complaint(request, number)
@@ -292,14 +349,19 @@ class ComplaintStartView(LoginRequiredMixin, View):
         except ValueError:
             version = None
         try:
-            c = handling.complaint_start_handling(
-                complaint=c, actor=request_user(request), expected_version=version
+            c = handling.complaint_escalate_to_8d(
+                complaint=c,
+                actor=request_user(request),
+                investigation=_open_case(request, request.POST.get("investigation", "")),
+                reason=request.POST.get("reason", ""),
+                expected_version=version,
             )
         except PermissionDenied as exc:
             raise DjangoPermissionDenied from exc
         except ApplicationError as exc:
-            return _respond(request, c, ok=False, start_error=str(exc.message))
-        messages.success(request, _("Handling started."))
+            msgs = [str(m) for ms in exc.fields.values() for m in ms] or [str(exc.message)]
+            return _respond(request, c, ok=False, escalate_error=" ".join(msgs))
+        messages.success(request, _("Escalated to a full 8D."))
         return _respond(request, c, ok=True)
 
 
@@ -340,6 +402,7 @@ class ComplaintVerdictView(LoginRequiredMixin, View):
                 score=d["score"],
                 comment=d["comment"],
                 reopen_reason=d["reopen_reason"],
+                reopen_step=d["reopen_step"],
                 expected_version=d["version"],
             )
         except PermissionDenied as exc:
