@@ -9,6 +9,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -96,6 +97,9 @@ class ActionStepView(LoginRequiredMixin, View):
             return redirect("actions:mine")
         if nxt == "action":
             return redirect("actions:detail", action_id=action.pk)
+        if nxt == "8d" and action.investigation is not None:
+            url = reverse("investigations:detail", args=[action.investigation.number])
+            return redirect(f"{url}?step={action.step if action.step is not None else ''}")
         return redirect("complaints:detail", number=action.complaint.number)
 
 
