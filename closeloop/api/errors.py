@@ -49,6 +49,15 @@ SERVER_OWNED = {
     "duplicate_of",
     "triaged_at",
     "search_text",
+    # 8D cases and steps: moved only by their services.
+    "current_step",
+    "reopen_count",
+    "submitted_by",
+    "submitted_at",
+    "approved_by",
+    "approved_at",
+    "cost_verified_by",
+    "summary_reviewed_by",
 }
 
 

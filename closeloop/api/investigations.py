@@ -35,17 +35,52 @@ class _In(Schema):
     model_config = ConfigDict(extra="forbid")
 
 
+def _shape(schema: dict[str, Any], defs: dict[str, Any]) -> str:
+    """A one-line picture of a JSON schema (``{name: type, ...}``) for people reading the API docs."""
+    if "$ref" in schema:
+        return _shape(defs[schema["$ref"].rsplit("/", 1)[-1]], defs)
+    if "properties" in schema:
+        return "{" + ", ".join(f"{k}: {_shape(v, defs)}" for k, v in schema["properties"].items()) + "}"
+    if "anyOf" in schema:
+        return " | ".join(dict.fromkeys(_shape(s, defs) for s in schema["anyOf"]))
+    if "enum" in schema:
+        return "|".join(str(v) for v in schema["enum"])
+    if schema.get("type") == "array":
+        return f"[{_shape(schema.get('items', {}), defs)}]"
+    return str(schema.get("format") or schema.get("type") or "any")
+
+
+def _content_doc() -> str:
+    lines = []
+    for step, model in CONTENT_MODELS.items():
+        schema = model.model_json_schema()
+        lines.append(f"- **D{step}** (`{model.__name__}`): `{_shape(schema, schema.get('$defs', {}))}`")
+    return "\n".join(lines)
+
+
+CONTENT_DOC = _content_doc()
+
+
 class StepSaveIn(_In):
     version: int = Field(..., description="The step version the content was edited from (409 if stale).")
     content: dict[str, Any] = Field(
-        ..., description="The step's content; its shape per step is at GET /api/v1/8d/content-schema."
+        ...,
+        description="The step's content, checked against the step's model (unknown keys refused); "
+        "D0Content … D8Content as listed on this operation, full JSON schemas at "
+        "GET /api/v1/8d/content-schema.",
     )
 
 
-class StepMoveIn(_In):
-    version: int | None = None
+class SubmitIn(_In):
+    version: int | None = Field(None, description="The step version the caller saw (409 if stale).")
+
+
+class ApproveIn(_In):
     note: str = Field("", max_length=5000)
-    reason: str = Field("", max_length=5000)
+
+
+class SendBackIn(_In):
+    reason: str = Field("", max_length=5000, description="Why the step goes back (required).")
 
 
 class TeamIn(_In):
@@ -244,11 +279,23 @@ def case_read(request: HttpRequest, number: str) -> dict[str, Any]:
     return case_out(inv)
 
 
-@router.put("/8d/{number}/steps/{step}", response={200: CaseOut, **ERRORS}, summary="Save a step")
+STEP_SAVE_DOC = """Save a step's content as a draft (the owner, the team, quality managers); a submitted or
+approved step is refused (409 ``transition_not_allowed``). A stale ``version`` is a 409 carrying
+``current_version`` and ``current_content``; malformed content is a 422 naming each field as
+``content.<path>`` (e.g. ``content.rows.0.qty_bad``).
+
+The content of each step:
+
+"""
+
+
+@router.put(
+    "/8d/{number}/steps/{step}",
+    response={200: CaseOut, **ERRORS},
+    summary="Save a step",
+    description=STEP_SAVE_DOC + CONTENT_DOC,
+)
 def step_save(request: HttpRequest, number: str, step: int, payload: StepSaveIn) -> dict[str, Any]:
-    """Save a step's content as a draft (the owner, the team, quality managers). A stale ``version`` is a
-    409 carrying ``current_version`` and ``current_content``; malformed content is a 422 naming each field
-    as ``content.<path>`` (e.g. ``content.rows.0.qty_bad``)."""
     user, inv = _case(request, number)
     try:
         services.discipline_save(
@@ -269,29 +316,34 @@ def step_save(request: HttpRequest, number: str, step: int, payload: StepSaveIn)
     return case_out(inv)
 
 
-@router.post(
-    "/8d/{number}/steps/{step}/{move}",
-    response={200: CaseOut, **ERRORS},
-    summary="Submit, approve or send back",
-)
-def step_move(
-    request: HttpRequest,
-    number: str,
-    step: int,
-    move: Literal["submit", "approve", "send-back"],
-    payload: StepMoveIn,
-) -> dict[str, Any]:
-    """``submit`` (the team): refused with 422 ``step_incomplete`` and the list ``missing`` while the gate
-    finds something lacking or an earlier step is unapproved. ``approve`` (quality manager; approving D8
-    closes the case and its complaints await the customer) and ``send-back`` (with ``reason``)."""
+@router.post("/8d/{number}/steps/{step}/submit", response={200: CaseOut, **ERRORS}, summary="Submit a step")
+def step_submit(request: HttpRequest, number: str, step: int, payload: SubmitIn) -> dict[str, Any]:
+    """The team submits a step for approval. Refused with 422 ``step_incomplete`` and the list ``missing``
+    (the same sentences as the step's ``missing``) while the gate finds something lacking or an earlier
+    step is unapproved; D8 also needs finance's cost verification and the sales manager's review."""
     user, inv = _case(request, number)
-    step = _step(step)
-    if move == "submit":
-        services.discipline_submit(investigation=inv, step=step, actor=user, expected_version=payload.version)
-    elif move == "approve":
-        services.discipline_approve(investigation=inv, step=step, actor=user, note=payload.note)
-    else:
-        services.discipline_send_back(investigation=inv, step=step, actor=user, reason=payload.reason)
+    services.discipline_submit(
+        investigation=inv, step=_step(step), actor=user, expected_version=payload.version
+    )
+    return case_out(inv)
+
+
+@router.post("/8d/{number}/steps/{step}/approve", response={200: CaseOut, **ERRORS}, summary="Approve a step")
+def step_approve(request: HttpRequest, number: str, step: int, payload: ApproveIn) -> dict[str, Any]:
+    """A quality manager approves a submitted step; approving D8 closes the case and its complaints
+    await the customer's answer."""
+    user, inv = _case(request, number)
+    services.discipline_approve(investigation=inv, step=_step(step), actor=user, note=payload.note)
+    return case_out(inv)
+
+
+@router.post(
+    "/8d/{number}/steps/{step}/send-back", response={200: CaseOut, **ERRORS}, summary="Send a step back"
+)
+def step_send_back(request: HttpRequest, number: str, step: int, payload: SendBackIn) -> dict[str, Any]:
+    """A quality manager returns a submitted step to the team with a ``reason`` (required)."""
+    user, inv = _case(request, number)
+    services.discipline_send_back(investigation=inv, step=_step(step), actor=user, reason=payload.reason)
     return case_out(inv)
 
 
@@ -336,9 +388,11 @@ def team_set(request: HttpRequest, number: str, username: str, payload: TeamIn) 
 
 @router.delete("/8d/{number}/team/{username}", response={200: CaseOut, **ERRORS}, summary="Take a person off")
 def team_remove(request: HttpRequest, number: str, username: str) -> dict[str, Any]:
+    """Take a person off the D1 team (404 if they are not on it; the leader only once another leads)."""
     user, inv = _case(request, number)
-    person = _person(username, "user")
-    assert person is not None
+    person = User.objects.filter(username=username).first()
+    if person is None:
+        raise NotFound()
     services.team_member_remove(investigation=inv, actor=user, user=person)
     return case_out(inv)
 
@@ -379,6 +433,7 @@ def case_cancel(request: HttpRequest, number: str, payload: CancelIn) -> dict[st
 
 @router.get("/8d/{number}/actions", response={200: list[ActionOut], **ERRORS}, summary="The case's actions")
 def case_actions(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+    """The case's actions (on any of its complaints), by step and due date."""
     _u, inv = _case(request, number)
     return [action_out(a) for a in selectors.investigation_actions(investigation=inv)]
 
@@ -410,6 +465,9 @@ def case_action_add(request: HttpRequest, number: str, payload: CaseActionIn) ->
 
 @router.get("/8d/{number}/timeline", response={200: list[EventOut], **ERRORS}, summary="The case's timeline")
 def case_timeline(request: HttpRequest, number: str) -> list[dict[str, Any]]:
+    """What happened to the case, oldest first: ``verb`` (opened, step_saved, step_submitted,
+    step_approved, step_returned, team_member_set, cost_verified, summary_reviewed, closed, reopened …),
+    the ``step``, who and when, the note and the event's data."""
     _u, inv = _case(request, number)
     return [
         {

@@ -155,7 +155,12 @@ class StepState:
 
 def investigation_navigator(*, investigation: Investigation) -> list[StepState]:
     """Where the case stands and what each step still lacks."""
-    disciplines = {d.step: d for d in Discipline.objects.filter(investigation=investigation)}
+    disciplines = {
+        d.step: d
+        for d in Discipline.objects.filter(investigation=investigation).select_related(
+            "submitted_by", "approved_by"
+        )
+    }
     statuses = {s: d.status for s, d in disciplines.items()}
     facts = gate_facts(investigation=investigation)
     out: list[StepState] = []
