@@ -35,7 +35,7 @@ CAUSE_STATUS: dict[str, Any] = {
 @dataclass(frozen=True)
 class Spec:
     """One input. ``kind``: text, textarea, lines (one item per line), yesno, bool, date, int, money,
-    choice, or rows (a table of ``columns``)."""
+    choice, cause (one of the step's own cause ids), or rows (a table of ``columns``)."""
 
     name: str
     label: Any
@@ -110,9 +110,9 @@ STEP_SPECS: dict[int, list[Spec]] = {
             ),
         ),
         Spec("occurrence_root_cause", _("Occurrence root cause (发生原因)"), "textarea"),
-        Spec("occurrence_cause_id", _("…resting on cause (id)")),
+        Spec("occurrence_cause_id", _("…resting on cause"), "cause"),
         Spec("escape_root_cause", _("Escape root cause (流出原因)"), "textarea"),
-        Spec("escape_cause_id", _("…resting on cause (id)")),
+        Spec("escape_cause_id", _("…resting on cause"), "cause"),
     ],
     5: [
         Spec(
@@ -233,6 +233,7 @@ class Bound:
     display: str
     errors: list[str] = field(default_factory=list)
     rows: list[list[Bound]] = field(default_factory=list)
+    options: dict[str, str] | None = None  # choices known only from the content (a D4 cause's ids)
 
     @property
     def kind(self) -> str:
@@ -246,7 +247,8 @@ class Bound:
     def choices(self) -> list[tuple[str, Any]]:
         if self.spec.kind == "yesno":
             return YES_NO
-        return [("", "—"), *(self.spec.choices or {}).items()]
+        options = self.options if self.options is not None else self.spec.choices or {}
+        return [("", "—"), *options.items()]
 
 
 def _display(spec: Spec, value: Any) -> tuple[Any, str]:
@@ -266,6 +268,16 @@ def _display(spec: Spec, value: Any) -> tuple[Any, str]:
     return v, v or "—"
 
 
+def _cause_options(content: dict[str, Any]) -> dict[str, str]:
+    """The causes on the fishbone (as stored or as typed), by id, for the root-cause selects."""
+    out: dict[str, str] = {}
+    for cause in content.get("causes") or []:
+        if isinstance(cause, dict) and str(cause.get("id") or "").strip():
+            cid = str(cause["id"]).strip()
+            out[cid] = f"{cid} · {cause.get('text') or ''}".strip(" ·")
+    return out
+
+
 def bind(
     step: int,
     content: dict[str, Any],
@@ -277,6 +289,14 @@ def bind(
     errors = {k.removeprefix("content."): [str(m) for m in v] for k, v in (errors or {}).items()}
     out: list[Bound] = []
     for spec in STEP_SPECS[step]:
+        if spec.kind == "cause":
+            options = _cause_options(content)
+            value, _text = _display(spec, content.get(spec.name))
+            if value and value not in options:  # typed but no longer a cause: keep it visible
+                options[value] = value
+            text = options.get(value, "—")
+            out.append(Bound(spec, spec.name, value, text, errors.get(spec.name, []), options=options))
+            continue
         if spec.kind != "rows":
             value, text = _display(spec, content.get(spec.name))
             out.append(Bound(spec, spec.name, value, text, errors.get(spec.name, [])))

@@ -104,7 +104,7 @@ def _context(request: HttpRequest, inv: Investigation, step: int, **extra: Any) 
         "complaints": list(selectors.investigation_complaints(investigation=inv).order_by("pk")),
         "team": list(selectors.investigation_team(investigation=inv)),
         "team_roles": TeamRole.choices,
-        "people": User.objects.filter(is_active=True).order_by("username"),
+        "people": list(User.objects.filter(is_active=True).order_by("username")),
         "departments": Department.objects.order_by("code"),
         "board": [(code, label, [a for a in actions if a.status == code]) for code, label in BOARD],
         "step_actions": [a for a in actions if a.step == step],
@@ -175,6 +175,8 @@ class StepFormView(LoginRequiredMixin, View):
         if step < 0:
             raise Http404
         user = request_user(request)
+        if not selectors.investigation_can_edit(user=user, investigation=inv):
+            raise DjangoPermissionDenied  # readers (the GM, sales, …) post nothing, not even "add row"
         intent = request.POST.get("intent", "save")
         add_row = request.POST.get("add_row", "")
         content, extra_rows = forms.content_from_post(step, request.POST, add_row=add_row)
@@ -202,8 +204,7 @@ class StepFormView(LoginRequiredMixin, View):
                 status=409,
                 fields=forms.bind(step, content, extra=extra_rows),
                 version=exc.extra.get("current_version", version),
-                conflict_content=current,
-                errors={"__all__": [str(exc.message)]},
+                conflict_content=current,  # the page explains the conflict beside both versions
             )
         except StepIncomplete as exc:
             fresh = _case(request, number)

@@ -156,7 +156,15 @@ def test_a_conflict_shows_both_versions_and_keeps_what_was_typed(client, inv, qm
     page = resp.content.decode()
     assert 'id="conflict"' in page and "他人保存的描述" in page and ">我输入的描述</textarea>" in page
     assert f'name="version" value="{stale + 1}"' in page  # saving again replaces theirs knowingly
+    theirs = page.split('id="conflict-current"')[1]
+    assert "他人保存的描述" in theirs and "我输入的描述" not in theirs and "<textarea" not in theirs
     assert Discipline.objects.get(investigation=inv, step=2).content["what"] == "他人保存的描述"
+    resp = client.post(
+        _url(inv, "steps/2/"),
+        {"version": stale + 1, "editable": "1", "intent": "save", "what": "我输入的描述"},
+    )
+    assert resp.status_code == 302
+    assert Discipline.objects.get(investigation=inv, step=2).content["what"] == "我输入的描述"
 
 
 def test_the_gm_reads_but_gets_no_forms_and_cannot_post(client, inv, gm):
@@ -168,6 +176,8 @@ def test_the_gm_reads_but_gets_no_forms_and_cannot_post(client, inv, gm):
         _url(inv, "steps/2/"), {"version": _version(inv, 2), "editable": "1", "intent": "save", "what": "x"}
     )
     assert resp.status_code == 403
+    for post in ({"editable": "0", "intent": "save"}, {"editable": "1", "add_row": "is_is_not"}):
+        assert client.post(_url(inv, "steps/2/"), {"version": _version(inv, 2), **post}).status_code == 403
     assert client.post(_url(inv, "team/"), {"user": gm.pk, "role": "leader"}).status_code == 403
 
 
