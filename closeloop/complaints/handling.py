@@ -26,6 +26,7 @@ from closeloop.complaints.services import AUDITED_FIELDS, complaint_lock
 from closeloop.complaints.workflow import HandlingPath, Status, check_transition
 from closeloop.core import clock
 from closeloop.core.errors import FieldErrors, PermissionDenied, TransitionNotAllowed
+from closeloop.notifications.rules import notify_verdict_recorded
 
 if TYPE_CHECKING:
     from closeloop.investigations.models import Investigation
@@ -276,4 +277,5 @@ def complaint_record_verdict(
         changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)),
         data={"verdict": verdict.pk, "satisfied": satisfied, "score": score},
     )
+    notify_verdict_recorded(complaint=c, actor=actor, satisfied=satisfied, score=score)
     return c

@@ -188,3 +188,41 @@ def notify_action_rejected(*, action: Action, actor: User | None, note: str) -> 
         actor=actor,
         data={"note": note},
     )
+
+
+def recipients_verdict(complaint: Complaint) -> dict[User, str]:
+    """Who hears the customer's answer: the complaint's owner, whoever recorded it, the customer's
+    salesperson and, for an 8D complaint, the case's team."""
+    out: dict[User, str] = {}
+    if complaint.owner is not None:
+        out.setdefault(complaint.owner, "owner")
+    if complaint.created_by is not None:
+        out.setdefault(complaint.created_by, "recorder")
+    if complaint.customer.sales_owner is not None:
+        out.setdefault(complaint.customer.sales_owner, "sales_owner")
+    if complaint.investigation_id is not None:
+        from closeloop.investigations.models import TeamMember
+
+        for m in TeamMember.objects.filter(investigation_id=complaint.investigation_id).select_related(
+            "user"
+        ):
+            out.setdefault(m.user, "team_member")
+    return out
+
+
+def notify_verdict_recorded(
+    *, complaint: Complaint, actor: User | None, satisfied: bool, score: int | None
+) -> list[Notification]:
+    """Tell the people behind the complaint what the customer answered (closed, or reopened)."""
+    return notification_send(
+        verb="verdict_recorded",
+        recipients=recipients_verdict(complaint),
+        actor=actor,
+        complaint=complaint,
+        investigation_id=complaint.investigation_id,
+        data={
+            **_complaint_data(complaint),
+            "satisfied": satisfied,
+            "score": score if score is not None else "—",
+        },
+    )

@@ -287,5 +287,8 @@ def test_the_screwdriver_rust_case(api, client, bearer, story):
             ("qe", "investigation_closed", "owner"): 1,
             **{(p, "investigation_closed", "team_member"): 1 for p in ("p1", "p2", "p3")},
             ("sales", "investigation_closed", "sales_owner"): 1,
+            # the customer's answer: whoever recorded the complaint and the 8D team (the QM recorded it)
+            ("sales", "verdict_recorded", "recorder"): 1,
+            **{(p, "verdict_recorded", "team_member"): 1 for p in ("qe", "p1", "p2", "p3")},
         }
     )

@@ -373,3 +373,20 @@ def test_a_case_found_unnecessary_is_cancelled_and_its_complaints_go_back_to_qui
         services.investigation_cancel(investigation=inv, actor=qm, reason="again")
     c = complaint_resolve(complaint=complaint, actor=qm, resolution="已更换")
     assert c.status == "awaiting_customer"
+
+
+def test_the_customers_answer_is_told_to_the_owner_the_salesperson_and_the_8d_team(
+    complaint, qm, qe, team, finance, salesmgr, agent
+):
+    from closeloop.notifications.models import Notification
+
+    inv = case_through(
+        case_open(complaint, qm), upto=8, qm=qm, team=team, owner=qe, finance=finance, sales_manager=salesmgr
+    )
+    complaint.refresh_from_db()
+    complaint_record_verdict(complaint=complaint, actor=qm, satisfied=True, score=4)
+    told = set(
+        Notification.objects.filter(verb="verdict_recorded").values_list("recipient__username", "reason")
+    )
+    assert told == {("agent", "recorder"), ("qe", "team_member"), ("prod", "team_member")}  # qm acted
+    assert inv.pk == Notification.objects.filter(verb="verdict_recorded").first().investigation_id
