@@ -3,8 +3,6 @@ configuration that triage reads (priority weights, assignment rules, number sequ
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -12,7 +10,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.complaints.workflow import HandlingPath, Status
-from closeloop.core.models import TimeStamped
+from closeloop.core.models import AppendOnly, TimeStamped
 
 
 class Channel(models.TextChoices):
@@ -285,17 +283,7 @@ class Attachment(models.Model):
         return self.content_type.startswith("image/")
 
 
-class AppendOnlyQuerySet(models.QuerySet["ComplaintEvent"]):
-    """Audit rows are written once; bulk update and delete are refused at the ORM level."""
-
-    def update(self, **kwargs: Any) -> int:
-        raise PermissionError("Complaint events are append-only.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("Complaint events are append-only.")
-
-
-class ComplaintEvent(models.Model):
+class ComplaintEvent(AppendOnly):
     """One row per action on a complaint: the timeline and the audit trail.
 
     ``changes`` is a list of ``{"field", "old", "new"}`` with display values. Rows are append-only:
@@ -311,8 +299,6 @@ class ComplaintEvent(models.Model):
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("complaint event")
         verbose_name_plural = _("complaint events")
@@ -321,14 +307,6 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verb} @ {self.created_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise PermissionError("Complaint events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise PermissionError("Complaint events are append-only.")
 
 
 class PriorityWeights(models.Model):

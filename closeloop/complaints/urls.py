@@ -1,6 +1,6 @@
 from django.urls import path
 
-from closeloop.complaints import views, views_list
+from closeloop.complaints import views, views_handling, views_list
 
 app_name = "complaints"
 urlpatterns = [
@@ -8,10 +8,10 @@ urlpatterns = [
     path("bulk-assign/", views_list.ComplaintBulkAssignView.as_view(), name="bulk_assign"),
     path("<str:number>/", views.ComplaintDetailView.as_view(), name="detail"),
     path("<str:number>/triage/", views.ComplaintTriageView.as_view(), name="triage"),
-    path("<str:number>/start/", views.ComplaintStartView.as_view(), name="start"),
-    path("<str:number>/escalate/", views.ComplaintEscalateView.as_view(), name="escalate"),
-    path("<str:number>/resolve/", views.ComplaintResolveView.as_view(), name="resolve"),
-    path("<str:number>/verdict/", views.ComplaintVerdictView.as_view(), name="verdict"),
+    path("<str:number>/start/", views_handling.ComplaintStartView.as_view(), name="start"),
+    path("<str:number>/escalate/", views_handling.ComplaintEscalateView.as_view(), name="escalate"),
+    path("<str:number>/resolve/", views_handling.ComplaintResolveView.as_view(), name="resolve"),
+    path("<str:number>/verdict/", views_handling.ComplaintVerdictView.as_view(), name="verdict"),
     path("<str:number>/invalid/", views.ComplaintInvalidView.as_view(), name="invalid"),
     path("<str:number>/duplicate/", views.ComplaintDuplicateView.as_view(), name="duplicate"),
     path("<str:number>/attachments/", views.AttachmentAddView.as_view(), name="attachment_add"),

@@ -7,12 +7,12 @@ Statuses are assigned only by ``investigations.services`` after the tables in ``
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from closeloop.core.models import AppendOnly
 from closeloop.investigations.workflow import CaseStatus, Step, StepStatus, TeamRole
 
 
@@ -143,15 +143,7 @@ class TeamMember(models.Model):
         return f"{self.user} ({self.get_role_display()})"
 
 
-class AppendOnlyQuerySet(models.QuerySet["InvestigationEvent"]):
-    def update(self, **kwargs: Any) -> int:
-        raise PermissionError("8D events are append-only.")
-
-    def delete(self) -> tuple[int, dict[str, int]]:
-        raise PermissionError("8D events are append-only.")
-
-
-class InvestigationEvent(models.Model):
+class InvestigationEvent(AppendOnly):
     """One row per action on a case: its timeline. Append-only, like complaint events."""
 
     investigation = models.ForeignKey(Investigation, on_delete=models.PROTECT, related_name="events")
@@ -162,8 +154,6 @@ class InvestigationEvent(models.Model):
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("8D event")
         verbose_name_plural = _("8D events")
@@ -172,11 +162,3 @@ class InvestigationEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verb} @ {self.created_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise PermissionError("8D events are append-only.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise PermissionError("8D events are append-only.")
