@@ -127,7 +127,11 @@ class ComplaintVerdictView(LoginRequiredMixin, View):
                 expected_version=d["version"],
             )
         except PermissionDenied as exc:
-            raise DjangoPermissionDenied from exc
+            if not handling.complaint_can_handle(user=request_user(request), complaint=c):
+                raise DjangoPermissionDenied from exc
+            # A handler who may not choose where the 8D restarts is told so beside the form.
+            _form_errors(form, exc)
+            return _respond(request, c, ok=False, verdict_form=form)
         except ApplicationError as exc:
             _form_errors(form, exc)
             return _respond(request, c, ok=False, verdict_form=form)

@@ -347,3 +347,20 @@ def test_reopen_at_a_step_from_the_complaint_page(client, complaint, qm, qe, tea
     client.force_login(agent)  # recording an unsatisfied verdict is the quality manager's choice of step
     page = client.get(f"/complaints/{complaint.number}/").content.decode()
     assert 'name="reopen_step"' not in page
+
+
+def test_a_handler_who_may_not_choose_the_reopen_step_is_told_beside_the_form(
+    client, complaint, qm, qe, team, finance, salesmgr
+):
+    case_through(
+        case_open(complaint, qm), upto=8, qm=qm, team=team, owner=qe, finance=finance, sales_manager=salesmgr
+    )
+    complaint.refresh_from_db()
+    client.force_login(qe)  # handles complaints, does not approve 8D steps
+    resp = client.post(
+        f"/complaints/{complaint.number}/verdict/",
+        {"version": complaint.version, "satisfied": "no", "reopen_reason": "仍有锈迹", "reopen_step": "3"},
+    )
+    assert resp.status_code == 422 and "只有质量部经理可以选择8D从哪个步骤重新开始。" in resp.content.decode()
+    complaint.refresh_from_db()
+    assert complaint.status == "awaiting_customer"
