@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "closeloop.complaints",
     "closeloop.intake",
     "closeloop.investigations",
+    "closeloop.sla",
     "closeloop.actions",
     "closeloop.api",
     "closeloop.notifications",

@@ -29,3 +29,25 @@ def test_placeholders_survive_translation():
         if sorted(pattern.findall(e.msgid)) != sorted(pattern.findall(e.msgstr)) and not e.msgid_plural
     ]
     assert broken == []
+
+
+def _has_previous_singular(lines: list[str], i: int) -> bool:
+    """True when the comment block above line ``i`` holds a ``#| msgid`` (possibly multi-line)."""
+    j = i - 1
+    while j >= 0 and lines[j].startswith("#"):
+        if lines[j].startswith("#| msgid "):
+            return True
+        j -= 1
+    return False
+
+
+def test_catalogue_is_valid_for_gnu_gettext():
+    """`make messages` merges with GNU msgmerge, which refuses a previous plural (``#| msgid_plural``)
+    that has no previous singular before it; polib reads such a file without complaint."""
+    lines = CATALOGUE.read_text(encoding="utf-8").splitlines()
+    orphans = [
+        i + 1
+        for i, line in enumerate(lines)
+        if line.startswith("#| msgid_plural") and not _has_previous_singular(lines, i)
+    ]
+    assert orphans == []

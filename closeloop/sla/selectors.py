@@ -1,0 +1,44 @@
+"""Reads of working calendars: the schedule the deadline arithmetic runs on, and which years lack data."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from closeloop.core import clock
+from closeloop.sla.calendar import Schedule
+from closeloop.sla.models import CalendarDay, CalendarYear, DayKind, WorkCalendar
+
+
+def calendar_default() -> WorkCalendar:
+    """The default calendar (created by the first migration; recreated here if an admin removed it)."""
+    cal = WorkCalendar.objects.filter(is_default=True).first()
+    if cal is None:
+        cal, _created = WorkCalendar.objects.get_or_create(
+            code="default", defaults={"name": "默认工作日历", "is_default": True}
+        )
+    return cal
+
+
+def schedule_get(*, calendar: WorkCalendar | None = None) -> Schedule:
+    """The working schedule of ``calendar`` (the default one if None), with every special day. Two
+    queries; the special days are a few dozen rows a year."""
+    cal = calendar or calendar_default()
+    lunch = (cal.lunch_start, cal.lunch_end) if cal.lunch_start and cal.lunch_end else None
+    return Schedule(
+        tz=ZoneInfo(cal.time_zone),
+        work_start=cal.work_start,
+        work_end=cal.work_end,
+        lunch=lunch,
+        special_days={d: k == DayKind.WORKDAY for d, k in CalendarDay.objects.values_list("date", "kind")},
+        known_years=frozenset(CalendarYear.objects.values_list("year", flat=True)),
+    )
+
+
+def calendar_years_missing() -> list[int]:
+    """This year and next, when their schedule is not loaded: the administrators should load them
+    (the State Council publishes next year's schedule in the autumn)."""
+    this_year = clock.today().year
+    known = set(
+        CalendarYear.objects.filter(year__in=[this_year, this_year + 1]).values_list("year", flat=True)
+    )
+    return [y for y in (this_year, this_year + 1) if y not in known]
