@@ -112,3 +112,16 @@ def test_the_admin_warns_when_next_years_schedule_is_missing(client, db):
         assert "2027" in page and ("provisional" in page or "暂定" in page)
     finally:
         clock.freeze(None)
+
+
+def test_the_load_command_loads_a_known_year_and_refuses_an_unknown_one():
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    CalendarYear.objects.filter(year=2024).delete()
+    out = StringIO()
+    call_command("calendar_load", "2024", stdout=out)
+    assert "2024: 0 days added" in out.getvalue() and CalendarYear.objects.filter(year=2024).exists()
+    with pytest.raises(CommandError, match="2027"):
+        call_command("calendar_load", "2027")
