@@ -34,6 +34,7 @@ from closeloop.core.errors import ApplicationError, NotFound, PermissionDenied, 
 from closeloop.customers.pii import email_for, phone_for
 from closeloop.intake.drafts import AttachmentInput, ComplaintDraft, ContactInput
 from closeloop.intake.services import complaint_intake
+from closeloop.sla.selectors import deadline_rows
 
 router = Router(tags=["complaints"])
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)
@@ -97,6 +98,7 @@ def complaint_out(c: Complaint, user: User) -> dict[str, Any]:
         "invalid_reason": c.invalid_reason,
         "handling_path": c.handling_path,
         "investigation": c.investigation.number if c.investigation else None,
+        "deadlines": deadline_rows(c.deadlines.all(), now=clock.now()),
         "resolution": c.resolution,
         "resolved_at": c.resolved_at,
         "closed_at": c.closed_at,
@@ -261,7 +263,7 @@ def complaint_list(request: HttpRequest) -> dict[str, Any]:
             "duplicate_of",
             "investigation",
         )
-        .prefetch_related("attachments")
+        .prefetch_related("attachments", "deadlines")
     }
     return {
         "items": [complaint_out(full[i], _user(request)) for i in ids],

@@ -110,6 +110,14 @@ class TokenOut(Schema):
     token: str
 
 
+class DeadlineOut(Schema):
+    target: str
+    due_at: dt.datetime
+    met: bool | None = Field(description="True: reached in time; false: late or overdue; null: running")
+    breached_at: dt.datetime | None
+    provisional: bool = Field(description="Counted on weekdays only: that year's holidays are not loaded")
+
+
 class ErrorOut(Schema):
     code: str
     message: str
@@ -178,6 +186,7 @@ class ComplaintOut(Schema):
     invalid_reason: str
     handling_path: str
     investigation: str | None = None
+    deadlines: list[DeadlineOut] = []
     resolution: str
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None

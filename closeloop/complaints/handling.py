@@ -27,6 +27,8 @@ from closeloop.complaints.workflow import HandlingPath, Status, check_transition
 from closeloop.core import clock
 from closeloop.core.errors import FieldErrors, PermissionDenied, TransitionNotAllowed
 from closeloop.notifications.rules import notify_verdict_recorded
+from closeloop.sla import services as sla
+from closeloop.sla.models import Target
 
 if TYPE_CHECKING:
     from closeloop.investigations.models import Investigation
@@ -97,6 +99,8 @@ def complaint_start_handling(
         inv = _join_8d(c, actor, investigation)
         c.save(update_fields=["investigation"])
         events.event_record(complaint=c, verb="8d_linked", actor=actor, data={"investigation": inv.number})
+        sla.deadlines_plan(complaint=c)
+    sla.deadline_meet(complaint_id=c.pk, target=Target.RESPONSE)
     return c
 
 
@@ -128,6 +132,7 @@ def complaint_escalate_to_8d(
         data={"investigation": inv.number},
         changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)),
     )
+    sla.deadlines_plan(complaint=c)
     return c
 
 
@@ -141,6 +146,7 @@ def complaint_return_to_quick(*, complaint: Complaint, actor: User, reason: str)
     c.handling_path = HandlingPath.QUICK
     c.version += 1
     c.save()
+    sla.deadlines_drop_8d(complaint_id=c.pk)
     events.event_record(
         complaint=c,
         verb="returned_to_quick",
@@ -264,6 +270,7 @@ def complaint_record_verdict(
     c.status = target
     if satisfied:
         c.closed_at = now
+        sla.deadline_meet(complaint_id=c.pk, target=Target.CLOSURE)
     else:
         c.reopen_count += 1
         c.resolved_at = None

@@ -43,7 +43,11 @@ DETAIL_RELATED = (
 
 def complaint_detail_qs(*, user: User) -> QuerySet[Complaint]:
     """Visible complaints with everything a full representation reads, in one query (+attachments)."""
-    return complaint_visible_qs(user=user).select_related(*DETAIL_RELATED).prefetch_related("attachments")
+    return (
+        complaint_visible_qs(user=user)
+        .select_related(*DETAIL_RELATED)
+        .prefetch_related("attachments", "deadlines")
+    )
 
 
 def complaint_get_for_user(*, user: User, number: str) -> Complaint:

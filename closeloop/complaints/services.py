@@ -38,6 +38,7 @@ from closeloop.core.errors import (
 )
 from closeloop.customers.models import Contact, Customer, Product, SalesOrder, Shipment
 from closeloop.notifications.rules import notify_complaint_accepted, notify_complaint_assigned
+from closeloop.sla.services import deadlines_plan
 
 AUDITED_FIELDS = [
     "handling_path",
@@ -280,6 +281,7 @@ def complaint_triage(
         actor=actor,
         changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)),
     )
+    deadlines_plan(complaint=c)
     if accepted_now:
         notify_complaint_accepted(complaint=c, actor=actor)
     if c.owner_id is not None and c.owner_id != owner_before:

@@ -28,6 +28,7 @@ from closeloop.core import clock
 from closeloop.core.errors import ApplicationError, Conflict, NotFound
 from closeloop.core.views import request_user
 from closeloop.customers.pii import email_for, phone_for
+from closeloop.sla.selectors import deadline_rows
 
 
 def _complaint(request: HttpRequest, number: str) -> Complaint:
@@ -83,6 +84,7 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
         "verdict_form": forms.get("verdict_form") or VerdictForm(initial={"version": c.version}),
         "verdicts": list(c.verdicts.select_related("recorded_by")),
         "escalate_error": forms.get("escalate_error"),
+        "deadlines": deadline_rows(c.deadlines.all(), now=clock.now()),
         **_case_context(user, c),
         **_actions_context(c),
     }

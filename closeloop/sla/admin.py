@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from closeloop.core.errors import ValidationFailed
 from closeloop.sla import selectors, services
-from closeloop.sla.models import CalendarDay, CalendarYear, WorkCalendar
+from closeloop.sla.models import CalendarDay, CalendarYear, Deadline, DeadlinePolicy, WorkCalendar
 
 
 @admin.register(WorkCalendar)
@@ -83,3 +83,29 @@ class CalendarYearAdmin(admin.ModelAdmin):
                 messages.error(request, " ".join(str(m) for ms in exc.fields.values() for m in ms))
             else:
                 messages.success(request, _("%(year)s: %(n)s days added.") % {"year": cy.year, "n": added})
+
+
+@admin.register(DeadlinePolicy)
+class DeadlinePolicyAdmin(admin.ModelAdmin):
+    list_display = ["target", "amount", "unit", "severity", "urgency", "category", "customer", "is_active"]
+    list_filter = ["target", "unit", "is_active"]
+    list_editable = ["is_active"]
+    autocomplete_fields = ["customer"]
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(admin.ModelAdmin):
+    """Read-only: deadlines are set and met by the services."""
+
+    list_display = ["complaint", "target", "due_at", "provisional", "met_at", "breached_at"]
+    list_filter = ["target", "provisional"]
+    raw_id_fields = ["complaint"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

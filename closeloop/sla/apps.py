@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,9 @@ class SlaConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "closeloop.sla"
     verbose_name = _("Deadlines and working calendars")
+
+    def ready(self) -> None:
+        from closeloop.sla.defaults import defaults_after_migrate
+
+        # Test flushes empty every table; the calendar and the policies must come back.
+        post_migrate.connect(defaults_after_migrate, dispatch_uid="closeloop_sla_defaults")

@@ -12,6 +12,8 @@ import datetime as dt
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from closeloop.complaints.models import Severity, Urgency
+
 
 class WorkCalendar(models.Model):
     """A site's working hours (one default calendar; others per plant or site)."""
@@ -78,3 +80,83 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+class Target(models.TextChoices):
+    """What a deadline is for. The 8D targets apply once a complaint is on the full-8D path."""
+
+    RESPONSE = "response", _("First response (handling started)")
+    CONTAINMENT = "containment", _("D3 containment")
+    ROOT_CAUSE = "root_cause", _("D4 root cause")
+    CORRECTIVE = "corrective", _("D5/D6 corrective action")
+    PREVENTION = "prevention", _("D7 prevention")
+    CLOSURE = "closure", _("Closure")
+
+
+EIGHT_D_TARGETS = frozenset({Target.CONTAINMENT, Target.ROOT_CAUSE, Target.CORRECTIVE, Target.PREVENTION})
+
+
+class Unit(models.TextChoices):
+    CALENDAR_HOURS = "calendar_hours", _("calendar hours")
+    CALENDAR_DAYS = "calendar_days", _("calendar days")
+    WORKING_HOURS = "working_hours", _("working hours")
+    WORKING_DAYS = "working_days", _("working days")
+
+
+class DeadlinePolicy(models.Model):
+    """How long a target may take. The most specific policy that matches wins (customer, then category,
+    then severity, then urgency); an empty condition matches anything."""
+
+    target = models.CharField(_("target"), max_length=20, choices=Target.choices)
+    amount = models.PositiveSmallIntegerField(_("amount"))
+    unit = models.CharField(_("unit"), max_length=20, choices=Unit.choices)
+    severity = models.CharField(_("severity"), max_length=10, blank=True, choices=Severity.choices)
+    urgency = models.CharField(_("urgency"), max_length=10, blank=True, choices=Urgency.choices)
+    category = models.ForeignKey(
+        "complaints.Category", verbose_name=_("category"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    customer = models.ForeignKey(
+        "customers.Customer", verbose_name=_("customer"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("deadline policy")
+        verbose_name_plural = _("deadline policies")
+        ordering = ["target", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="policy_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_target_display()}: {self.amount} {self.get_unit_display()}"
+
+
+class Deadline(models.Model):
+    """One target's clock for one complaint. The clock starts at the complaint's received time."""
+
+    complaint = models.ForeignKey("complaints.Complaint", on_delete=models.CASCADE, related_name="deadlines")
+    target = models.CharField(_("target"), max_length=20, choices=Target.choices)
+    policy = models.ForeignKey(
+        DeadlinePolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    amount = models.PositiveSmallIntegerField(_("amount"))
+    unit = models.CharField(_("unit"), max_length=20, choices=Unit.choices)
+    due_at = models.DateTimeField(_("due at"))
+    provisional = models.BooleanField(
+        _("provisional"),
+        default=False,
+        help_text=_("Counted on weekdays only: a year's holidays are not loaded."),
+    )
+    met_at = models.DateTimeField(_("met at"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        ordering = ["due_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["complaint", "target"], name="uniq_deadline_target")]
+        indexes = [models.Index(fields=["met_at", "due_at"], name="deadline_open_due")]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.target} {self.due_at:%Y-%m-%d %H:%M}"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from closeloop.core import clock
 from closeloop.sla.calendar import Schedule
-from closeloop.sla.models import CalendarDay, CalendarYear, DayKind, WorkCalendar
+from closeloop.sla.models import CalendarDay, CalendarYear, DayKind, Deadline, Target, WorkCalendar
 
 
 def calendar_default() -> WorkCalendar:
@@ -42,3 +45,29 @@ def calendar_years_missing() -> list[int]:
         CalendarYear.objects.filter(year__in=[this_year, this_year + 1]).values_list("year", flat=True)
     )
     return [y for y in (this_year, this_year + 1) if y not in known]
+
+
+def deadline_rows(deadlines: Iterable[Deadline], *, now: dt.datetime) -> list[dict[str, Any]]:
+    """Deadlines as people and the API read them: ``met`` is True (reached in time), False (reached late,
+    or overdue now) or None (still running); ``breached_at`` is when it was missed."""
+    rows = []
+    for d in sorted(deadlines, key=lambda d: (d.due_at, d.pk)):
+        if d.met_at is not None:
+            met: bool | None = d.met_at <= d.due_at
+            breached = d.breached_at
+        elif now > d.due_at:
+            met, breached = False, d.due_at
+        else:
+            met, breached = None, None
+        rows.append(
+            {
+                "target": d.target,
+                "label": str(Target(d.target).label),
+                "due_at": d.due_at,
+                "met": met,
+                "met_at": d.met_at,
+                "breached_at": breached,
+                "provisional": d.provisional,
+            }
+        )
+    return rows

@@ -36,6 +36,7 @@ from closeloop.investigations.workflow import (
     check_case_transition,
     check_step_transition,
 )
+from closeloop.sla import services as sla
 
 
 def investigation_create(*, complaint: Complaint, actor: User, title: str = "") -> Investigation:
@@ -150,6 +151,9 @@ def discipline_approve(*, investigation: Investigation, step: int, actor: User, 
     events.event_record(
         investigation=inv, verb="step_approved", actor=actor, step=step, note=(note or "").strip()
     )
+    if step in sla.STEP_TARGETS:
+        for complaint_id in Complaint.objects.filter(investigation=inv).values_list("pk", flat=True):
+            sla.deadline_meet(complaint_id=complaint_id, target=sla.STEP_TARGETS[step])
     if step == LAST_STEP:
         _close(inv, actor, d)
     _bump(inv)

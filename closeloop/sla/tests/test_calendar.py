@@ -125,3 +125,13 @@ def test_the_load_command_loads_a_known_year_and_refuses_an_unknown_one():
     assert "2024: 0 days added" in out.getvalue() and CalendarYear.objects.filter(year=2024).exists()
     with pytest.raises(CommandError, match="2027"):
         call_command("calendar_load", "2027")
+
+
+def test_policies_are_edited_and_deadlines_read_in_the_admin(client):
+    from closeloop.accounts.models import User
+
+    client.force_login(User.objects.create_superuser("root2", "r@example.com", "pass12345!"))
+    page = client.get("/admin/sla/deadlinepolicy/").content.decode()
+    assert page.count('class="field-target"') >= 8
+    assert client.get("/admin/sla/deadline/").status_code == 200
+    assert client.get("/admin/sla/deadline/add/").status_code == 403
