@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from closeloop.core import clock
-from closeloop.sla.calendar import Schedule
+from closeloop.sla.calendar import MAX_DAYS, Schedule
 from closeloop.sla.models import CalendarDay, CalendarYear, DayKind, Deadline, Target, WorkCalendar
 
 
@@ -22,17 +22,20 @@ def calendar_default() -> WorkCalendar:
     return cal
 
 
-def schedule_get(*, calendar: WorkCalendar | None = None) -> Schedule:
-    """The working schedule of ``calendar`` (the default one if None), with every special day. Two
-    queries; the special days are a few dozen rows a year."""
+def schedule_get(*, calendar: WorkCalendar | None = None, since: dt.date | None = None) -> Schedule:
+    """The working schedule of ``calendar`` (the default one if None). With ``since``, only the special
+    days from then on as far as any deadline can reach (a few dozen rows a year) are read."""
     cal = calendar or calendar_default()
+    days = CalendarDay.objects.all()
+    if since is not None:
+        days = days.filter(date__gte=since, date__lt=since + dt.timedelta(days=MAX_DAYS))
     lunch = (cal.lunch_start, cal.lunch_end) if cal.lunch_start and cal.lunch_end else None
     return Schedule(
         tz=ZoneInfo(cal.time_zone),
         work_start=cal.work_start,
         work_end=cal.work_end,
         lunch=lunch,
-        special_days={d: k == DayKind.WORKDAY for d, k in CalendarDay.objects.values_list("date", "kind")},
+        special_days={d: k == DayKind.WORKDAY for d, k in days.values_list("date", "kind")},
         known_years=frozenset(CalendarYear.objects.values_list("year", flat=True)),
     )
 

@@ -103,7 +103,7 @@ def deadlines_plan(*, complaint: Complaint) -> list[Deadline]:
     from closeloop.sla.selectors import schedule_get
 
     policies = list(DeadlinePolicy.objects.filter(is_active=True))
-    schedule = schedule_get()
+    schedule = schedule_get(since=complaint.received_at.date() - dt.timedelta(days=1))
     facts = _facts(complaint)
     existing = {d.target: d for d in Deadline.objects.filter(complaint=complaint)}
     targets = applicable_targets(
