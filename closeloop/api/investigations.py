@@ -72,7 +72,7 @@ def case_out(inv: Investigation) -> dict[str, Any]:
         pk=inv.pk
     )
     facts = selectors.gate_facts(investigation=inv)
-    nav = selectors.investigation_navigator(investigation=inv)
+    nav = selectors.investigation_navigator(investigation=inv, facts=facts)
     return {
         **_summary(inv),
         "reopen_count": inv.reopen_count,

@@ -14,7 +14,7 @@ change and its event in one transaction. Who may act: triagers (quality roles) a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -166,6 +166,15 @@ def complaint_await_customer_after_8d(
     c = complaint_lock(complaint, None)
     if c.status != Status.IN_PROGRESS or c.handling_path != HandlingPath.EIGHT_D:
         return None
+    return _mark_resolved(
+        c, actor, resolution, {"investigation": c.investigation.number if c.investigation else None}
+    )
+
+
+def _mark_resolved(
+    c: Complaint, actor: User, resolution: str, data: dict[str, Any] | None = None
+) -> Complaint:
+    """in progress -> awaiting customer, told ``resolution``; the caller holds ``c`` locked."""
     check_transition(c.status, Status.AWAITING_CUSTOMER)
     before = events.snapshot(c, AUDITED_FIELDS)
     c.status, c.resolution, c.resolved_at = Status.AWAITING_CUSTOMER, resolution, clock.now()
@@ -176,7 +185,7 @@ def complaint_await_customer_after_8d(
         verb="resolved",
         actor=actor,
         note=resolution,
-        data={"investigation": c.investigation.number if c.investigation else None},
+        data=data,
         changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)),
     )
     return c
@@ -194,19 +203,7 @@ def complaint_resolve(
     resolution = (resolution or "").strip()
     if not resolution:
         raise FieldErrors.single("resolution", _("Say what was done for the customer."))
-    check_transition(c.status, Status.AWAITING_CUSTOMER)
-    before = events.snapshot(c, AUDITED_FIELDS)
-    c.status, c.resolution, c.resolved_at = Status.AWAITING_CUSTOMER, resolution, clock.now()
-    c.version += 1
-    c.save()
-    events.event_record(
-        complaint=c,
-        verb="resolved",
-        actor=actor,
-        note=resolution,
-        changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)),
-    )
-    return c
+    return _mark_resolved(c, actor, resolution)
 
 
 @transaction.atomic

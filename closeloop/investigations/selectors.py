@@ -153,8 +153,11 @@ class StepState:
         return "blocked" if self.blocked_by else "todo"
 
 
-def investigation_navigator(*, investigation: Investigation) -> list[StepState]:
-    """Where the case stands and what each step still lacks."""
+def investigation_navigator(
+    *, investigation: Investigation, facts: GateFacts | None = None
+) -> list[StepState]:
+    """Where the case stands and what each step still lacks (``facts`` from :func:`gate_facts` when the
+    caller already read them)."""
     disciplines = {
         d.step: d
         for d in Discipline.objects.filter(investigation=investigation).select_related(
@@ -162,7 +165,7 @@ def investigation_navigator(*, investigation: Investigation) -> list[StepState]:
         )
     }
     statuses = {s: d.status for s, d in disciplines.items()}
-    facts = gate_facts(investigation=investigation)
+    facts = facts or gate_facts(investigation=investigation)
     out: list[StepState] = []
     for s in Step:
         d = disciplines[s.value]

@@ -63,7 +63,8 @@ def _step_param(value: Any, default: int) -> int:
 
 def _context(request: HttpRequest, inv: Investigation, step: int, **extra: Any) -> dict[str, Any]:
     user = request_user(request)
-    nav = selectors.investigation_navigator(investigation=inv)
+    facts = selectors.gate_facts(investigation=inv)
+    nav = selectors.investigation_navigator(investigation=inv, facts=facts)
     state = nav[step]
     d4 = nav[Step.D4].discipline.content
     d2 = nav[Step.D2].discipline.content
@@ -80,7 +81,6 @@ def _context(request: HttpRequest, inv: Investigation, step: int, **extra: Any) 
     )
     actions = list(selectors.investigation_actions(investigation=inv))
     today = clock.today()
-    facts = selectors.gate_facts(investigation=inv)
     timeline = [(e, verb_label(e.verb)) for e in selectors.investigation_timeline(investigation=inv)]
     conflict = extra.pop("conflict_content", None)
     fields = extra.pop("fields", None)
