@@ -76,6 +76,8 @@ class Action(models.Model):
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True, editable=False)
     verification_note = models.TextField(_("verification of effect"), blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # Set once the owner was told the action is overdue, so the periodic check tells them once.
+    overdue_notified_at = models.DateTimeField(_("overdue notice sent"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("action")

@@ -246,3 +246,41 @@ def action_evidence_add(
         data={"action": action.pk, "title": action.title, "files": [n for n, _d in files]},
     )
     return out
+
+
+def actions_overdue_notify(*, today: dt.date | None = None, batch: int = 200) -> int:
+    """Tell the owner (and whoever asked for it and tracks it) once about each open action past its due
+    date; each notice is a timeline event too. Returns how many actions were told about.
+
+    Rows are claimed with ``SELECT … FOR UPDATE SKIP LOCKED`` in one short transaction per batch, so
+    several workers running the periodic check at once never tell anyone twice.
+    """
+    today = today or clock.today()
+    told = 0
+    while True:
+        with transaction.atomic():
+            rows = list(
+                Action.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("complaint", "owner", "requested_by", "tracker")
+                .filter(
+                    status__in=[ActionStatus.OPEN, ActionStatus.IN_PROGRESS],
+                    due_date__lt=today,
+                    overdue_notified_at__isnull=True,
+                )
+                .order_by("due_date", "pk")[:batch]
+            )
+            if not rows:
+                return told
+            now = clock.now()
+            for a in rows:
+                a.overdue_notified_at = now
+                a.save(update_fields=["overdue_notified_at"])
+                events.event_record(
+                    complaint=a.complaint,
+                    verb="action_overdue",
+                    data={"action": a.pk, "title": a.title, "owner": str(a.owner), "due": a.due_date.isoformat()},
+                )
+                rules.notify_action_overdue(action=a)
+            told += len(rows)
+        if len(rows) < batch:
+            return told

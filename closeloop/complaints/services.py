@@ -37,7 +37,12 @@ from closeloop.core.errors import (
     ValidationFailed,
 )
 from closeloop.customers.models import Contact, Customer, Product, SalesOrder, Shipment
-from closeloop.notifications.rules import notify_complaint_accepted, notify_complaint_assigned
+from closeloop.notifications.rules import (
+    notify_complaint_accepted,
+    notify_complaint_assigned,
+    notify_complaint_received,
+    notify_complaint_rejected,
+)
 from closeloop.sla.services import deadlines_plan
 
 AUDITED_FIELDS = [
@@ -210,6 +215,7 @@ def complaint_create(*, data: ComplaintData, actor: User | None) -> Complaint:
             **data.extra_event_data,
         },
     )
+    notify_complaint_received(complaint=complaint, actor=actor)
     return complaint
 
 
@@ -360,6 +366,7 @@ def complaint_mark_invalid(
         note=reason,
         changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)),
     )
+    notify_complaint_rejected(complaint=c, actor=actor)
     return c
 
 

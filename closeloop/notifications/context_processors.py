@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from closeloop.notifications.selectors import notification_unread_count
@@ -21,4 +22,7 @@ def unread_notifications(request: HttpRequest) -> dict[str, Any]:
     def count() -> int:
         return notification_unread_count(user=user)  # type: ignore[arg-type]
 
-    return {"notifications_unread": count}
+    return {
+        "notifications_unread": count,
+        "notifications_poll_seconds": settings.CLOSELOOP.get("NOTIFICATION_POLL_SECONDS", 30),
+    }

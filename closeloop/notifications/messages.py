@@ -14,14 +14,18 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 VERB_MESSAGES: dict[str, Any] = {
-    # Translators: a quality complaint was accepted (triaged); customer is the customer's name.
-    "complaint_accepted": _("Quality complaint %(number)s accepted: %(title)s (%(customer)s)"),
+    "complaint_received": _("New complaint %(number)s from %(customer)s: %(title)s"),
+    # Translators: a complaint was accepted (triaged); customer is the customer's name.
+    "complaint_accepted": _("Complaint %(number)s accepted: %(title)s (%(customer)s)"),
+    # Translators: reason is why the complaint was rejected as invalid.
+    "complaint_rejected": _("Complaint %(number)s was rejected as invalid: %(reason)s"),
     "complaint_assigned": _("Complaint %(number)s is now yours: %(title)s"),
     "action_assigned": _("New action for you on %(number)s: “%(title)s”, due %(due_date)s"),
     # Translators: owner is the person who did the action; note says what was done.
     "action_done": _("%(owner)s completed “%(title)s” on %(number)s: %(note)s"),
     "action_verified": _("Your action “%(title)s” on %(number)s was verified"),
     "action_rejected": _("Your action “%(title)s” on %(number)s was sent back: %(note)s"),
+    "action_overdue": _("Action “%(title)s” on %(number)s is overdue (due %(due_date)s)"),
     # Translators: case is an 8D case number, step an 8D step such as D4.
     "step_submitted": _("8D %(case)s: %(step)s was submitted for approval: %(title)s"),
     "step_approved": _("8D %(case)s: %(step)s was approved"),
@@ -32,6 +36,35 @@ VERB_MESSAGES: dict[str, Any] = {
     "cost_verification": _("8D %(case)s: the quality costs wait for your verification"),
     # Translators: satisfied is “satisfied” or “not satisfied”; score is 1–5.
     "verdict_recorded": _("Customer verdict on %(number)s: %(satisfied)s, score %(score)s"),
+    # Translators: target is a deadline such as “Closure”; percent is how much of its time is used.
+    "deadline_warning": _("%(number)s (%(title)s): %(percent)s%% of the time for “%(target)s” is used, due %(due_at)s"),
+    "deadline_breached": _("Overdue: “%(target)s” of %(number)s (%(title)s) was due %(due_at)s"),
+    # Translators: owner is the complaint's owner (may be empty).
+    "deadline_escalated": _("Escalated: “%(target)s” of %(number)s (%(title)s) is overdue since %(due_at)s; owner %(owner)s"),
+}
+
+# What each event is called where people choose events (notification rules, preferences).
+EVENT_LABELS: dict[str, Any] = {
+    "complaint_received": _("Complaint received"),
+    "complaint_accepted": _("Complaint accepted (triaged)"),
+    "complaint_assigned": _("Complaint assigned"),
+    "complaint_rejected": _("Complaint rejected as invalid"),
+    "step_submitted": _("8D step submitted"),
+    "step_approved": _("8D step approved"),
+    "step_returned": _("8D step sent back"),
+    "investigation_closed": _("8D closed"),
+    "investigation_reopened": _("8D reopened"),
+    "customer_summary_review": _("8D customer summary to review"),
+    "cost_verification": _("8D quality costs to verify"),
+    "action_assigned": _("Action assigned"),
+    "action_done": _("Action completed"),
+    "action_verified": _("Action verified"),
+    "action_rejected": _("Action sent back"),
+    "action_overdue": _("Action overdue"),
+    "deadline_warning": _("Deadline approaching"),
+    "deadline_breached": _("Deadline missed"),
+    "deadline_escalated": _("Deadline escalated"),
+    "verdict_recorded": _("Customer verdict"),
 }
 
 REASON_LABELS: dict[str, Any] = {
@@ -48,6 +81,15 @@ REASON_LABELS: dict[str, Any] = {
     "team_member": _("You are on the 8D team."),
     "approver": _("You approve this step."),
     "tracker": _("You track this action and verify its effect."),
+    "department_manager": _("You manage the responsible department."),
+    "rule_role": _("A notification rule names your role."),
+    "rule_department": _("A notification rule names your department."),
+    "rule_named": _("A notification rule names you."),
+    "escalation_owner": _("You own the complaint whose deadline was missed."),
+    "escalation_no_owner": _("Nobody owns the complaint whose deadline was missed: you are a quality manager."),
+    "escalation_department_manager": _("A missed deadline was escalated to you as the owner's department manager."),
+    "escalation_quality_manager": _("A missed deadline was escalated to you as a quality manager."),
+    "escalation_general_manager": _("A missed deadline was escalated to you as the general manager."),
 }
 
 # Data values that are codes rather than words, rendered in the reader's language.
@@ -66,6 +108,12 @@ class _Blank(dict[str, str]):
 
     def __missing__(self, key: str) -> str:
         return ""
+
+
+def value_labels_register(key: str, labels: dict[Any, Any]) -> None:
+    """Say how another app's codes stored under ``data[key]`` read (lazy labels), e.g. the deadline
+    targets, registered by the sla app when it is ready, so this module needs no models."""
+    _VALUE_LABELS[key] = labels
 
 
 def _value(key: str, value: Any) -> str:

@@ -1,7 +1,8 @@
-"""Who is told about what. Each ``recipients_*`` function returns ``{user: reason code}`` (the first
-reason found for a user wins); each ``notify_*`` helper builds the message data and calls
+"""Who is told about what by default. Each ``recipients_*`` function returns ``{user: reason code}``
+(the first reason found for a user wins); each ``notify_*`` helper builds the message data and calls
 :func:`closeloop.notifications.services.notification_send`, so it must run inside the transaction of
-the change it reports (see that function's contract).
+the change it reports (see that function's contract). The admin's notification rules
+(:mod:`closeloop.notifications.routing`) add people to these built-in recipients.
 
 Roles are read from the groups named by the role codes in :mod:`closeloop.accounts.roles`; only active
 users are told.
@@ -11,68 +12,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
 from closeloop.accounts import roles
 from closeloop.accounts.models import User
-from closeloop.complaints.models import Category, Complaint
+from closeloop.complaints.models import Complaint
 from closeloop.notifications.models import Notification
 from closeloop.notifications.services import notification_send
 
 if TYPE_CHECKING:
     from closeloop.actions.models import Action
 
-QUALITY_CATEGORY = "quality"
-
-# Who hears that a quality complaint was accepted, in the order their reason is chosen.
-COMPLAINT_ACCEPTED_ROLES: list[tuple[str, str]] = [
-    (roles.SALES_MANAGER, "role_sales_manager"),
-    (roles.QUALITY_MANAGER, "role_quality_manager"),
-    (roles.PURCHASING_MANAGER, "role_purchasing_manager"),
-    (roles.GENERAL_MANAGER, "role_general_manager"),
-]
-
-
 def users_with_role(code: str) -> QuerySet[User]:
     """Active users holding the role ``code`` (a group name), by id."""
     return User.objects.filter(groups__name=code, is_active=True).order_by("pk")
-
-
-def _users_by_roles(pairs: list[tuple[str, str]]) -> dict[User, str]:
-    """``{user: reason}`` for several roles in one query; a user with several roles gets the reason of
-    the first role listed."""
-    order = {code: i for i, (code, _reason) in enumerate(pairs)}
-    reason_of = dict(pairs)
-    rows = (
-        User.objects.filter(groups__name__in=list(order), is_active=True)
-        .annotate(role_code=F("groups__name"))
-        .order_by("pk")
-    )
-    found = sorted(rows, key=lambda u: (order[u.role_code], u.pk))  # type: ignore[attr-defined]
-    out: dict[User, str] = {}
-    for u in found:
-        out.setdefault(u, reason_of[u.role_code])  # type: ignore[attr-defined]
-    return out
-
-
-def category_is_within(category: Category | None, code: str) -> bool:
-    """True when ``category`` is the category ``code`` or one of its descendants (walks up the tree)."""
-    node = category
-    for _depth in range(10):
-        if node is None:
-            return False
-        if node.code == code:
-            return True
-        node = node.parent
-    return False
-
-
-def recipients_complaint_accepted(complaint: Complaint) -> dict[User, str]:
-    """A quality complaint, once accepted, is told to every sales, quality and purchasing manager and
-    the general manager. Other categories: nobody (from this rule)."""
-    if not category_is_within(complaint.category, QUALITY_CATEGORY):
-        return {}
-    return _users_by_roles(COMPLAINT_ACCEPTED_ROLES)
 
 
 def recipients_action_done(action: Action) -> dict[User, str]:
@@ -110,13 +63,47 @@ def _complaint_data(complaint: Complaint) -> dict[str, Any]:
 
 
 def notify_complaint_accepted(*, complaint: Complaint, actor: User | None) -> list[Notification]:
-    """Tell the managers that a quality complaint was accepted (see :func:`recipients_complaint_accepted`)."""
+    """Announce that a complaint was accepted at triage. It has no built-in recipients: the notification
+    rules decide (the default one tells the sales, quality and purchasing managers and the general
+    manager about a quality complaint)."""
     return notification_send(
         verb="complaint_accepted",
-        recipients=recipients_complaint_accepted(complaint),
+        recipients={},
         actor=actor,
         complaint=complaint,
         data={**_complaint_data(complaint), "customer": complaint.customer.name},
+    )
+
+
+def notify_complaint_received(*, complaint: Complaint, actor: User | None) -> list[Notification]:
+    """Announce a new complaint. No built-in recipients (the rules decide, e.g. the quality manager for
+    serious ones), except its owner when an assignment rule already gave it one."""
+    recipients: dict[User, str] = {}
+    if complaint.owner is not None:
+        recipients[complaint.owner] = "owner"
+    return notification_send(
+        verb="complaint_received",
+        recipients=recipients,
+        actor=actor,
+        complaint=complaint,
+        data={**_complaint_data(complaint), "customer": complaint.customer.name},
+    )
+
+
+def notify_complaint_rejected(*, complaint: Complaint, actor: User | None) -> list[Notification]:
+    """Tell whoever recorded the complaint and the customer's salesperson that it was rejected as invalid
+    (they answer the customer), with the reason."""
+    recipients: dict[User, str] = {}
+    if complaint.created_by is not None:
+        recipients[complaint.created_by] = "recorder"
+    if complaint.customer.sales_owner is not None:
+        recipients.setdefault(complaint.customer.sales_owner, "sales_owner")
+    return notification_send(
+        verb="complaint_rejected",
+        recipients=recipients,
+        actor=actor,
+        complaint=complaint,
+        data={**_complaint_data(complaint), "reason": complaint.invalid_reason},
     )
 
 
@@ -176,6 +163,21 @@ def notify_action_verified(*, action: Action, actor: User | None) -> list[Notifi
     """Tell the action's owner its effect was verified."""
     return _action_send(
         verb="action_verified", action=action, recipients={action.owner: "owner"}, actor=actor, data={}
+    )
+
+
+def notify_action_overdue(*, action: Action) -> list[Notification]:
+    """Tell an overdue action's owner, whoever asked for it and its tracker (no actor: the clock did it)."""
+    recipients: dict[User, str] = {action.owner: "owner"}
+    recipients.setdefault(action.requested_by, "requester")
+    if action.tracker is not None:
+        recipients.setdefault(action.tracker, "tracker")
+    return _action_send(
+        verb="action_overdue",
+        action=action,
+        recipients=recipients,
+        actor=None,
+        data={"due_date": action.due_date.isoformat()},
     )
 
 

@@ -7,13 +7,14 @@ import datetime as dt
 from django.db.models import F, Q, QuerySet
 
 from closeloop.accounts.models import User
-from closeloop.notifications.models import Notification
+from closeloop.notifications.models import Notification, NotificationPreference
 
 
 def notification_list_for_user(
     *, user: User, unread_only: bool = False, before: tuple[dt.datetime, int] | None = None
 ) -> QuerySet[Notification]:
-    """The user's notifications, newest first, each with ``complaint_number`` (or None) annotated.
+    """The user's notifications, newest first, each with ``complaint_number`` and ``rule_name`` (or None)
+    annotated.
 
     ``before`` is a keyset cursor ``(created_at, id)`` of the last row already shown: only older rows
     follow. Slice the result for a page.
@@ -24,7 +25,9 @@ def notification_list_for_user(
     if before is not None:
         created_at, pk = before
         qs = qs.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=pk))
-    return qs.annotate(complaint_number=F("complaint__number")).order_by("-created_at", "-id")
+    return qs.annotate(complaint_number=F("complaint__number"), rule_name=F("rule__name")).order_by(
+        "-created_at", "-id"
+    )
 
 
 def notification_get_for_user(*, user: User, notification_id: int) -> Notification | None:
@@ -35,3 +38,9 @@ def notification_get_for_user(*, user: User, notification_id: int) -> Notificati
 def notification_unread_count(*, user: User) -> int:
     """How many of the user's notifications are unread (one COUNT query)."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notification_preference_get(*, user: User) -> NotificationPreference:
+    """The user's preferences; an unsaved default row (email as it happens, nothing muted) if none."""
+    pref = NotificationPreference.objects.filter(user=user).first()
+    return pref if pref is not None else NotificationPreference(user=user)

@@ -6,4 +6,6 @@ app_name = "notifications"
 urlpatterns = [
     path("", views.NotificationInboxView.as_view(), name="inbox"),
     path("read/", views.NotificationReadView.as_view(), name="read"),
+    path("bell/", views.NotificationBellView.as_view(), name="bell"),
+    path("preferences/", views.NotificationPreferencesView.as_view(), name="preferences"),
 ]

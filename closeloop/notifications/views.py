@@ -1,17 +1,22 @@
-"""The inbox page: the signed-in user's notifications, and marking them read."""
+"""The inbox page (the signed-in user's notifications, marking them read), the polled bell and the
+user's notification preferences."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views import View
 
+from closeloop.core.errors import ApplicationError
 from closeloop.core.views import request_user
 from closeloop.notifications import selectors, services
+from closeloop.notifications.forms import NotificationPreferenceForm
 
 PAGE_SIZE = 50
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -94,3 +99,59 @@ class NotificationReadView(LoginRequiredMixin, View):
         if request.POST.get("show") == "unread":
             url += "?show=unread"
         return redirect(url)
+
+
+class NotificationBellView(LoginRequiredMixin, View):
+    """GET /notifications/bell/: the bell with its unread count, polled by htmx from every page."""
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        user = request_user(request)
+        response = render(
+            request,
+            "notifications/_bell.html",
+            {"unread": selectors.notification_unread_count(user=user)},
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class NotificationPreferencesView(LoginRequiredMixin, View):
+    """GET/POST /notifications/preferences/: email as it happens, a daily digest or none, and events
+    without email. The inbox always keeps everything."""
+
+    template_name = "notifications/preferences.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        pref = selectors.notification_preference_get(user=request_user(request))
+        form = NotificationPreferenceForm(
+            initial={"email_mode": pref.email_mode, "muted_events": pref.muted_events}
+        )
+        return self._render(request, form)
+
+    def post(self, request: HttpRequest) -> HttpResponse:
+        user = request_user(request)
+        form = NotificationPreferenceForm(request.POST)
+        if form.is_valid():
+            try:
+                services.notification_preference_set(
+                    user=user,
+                    email_mode=form.cleaned_data["email_mode"],
+                    muted_events=list(form.cleaned_data["muted_events"]),
+                )
+            except ApplicationError as exc:
+                for field, errors in exc.fields.items():
+                    for e in errors:
+                        form.add_error(field if field in form.fields else None, str(e))
+            else:
+                messages.success(request, _("Your notification preferences were saved."))
+                return redirect("notifications:preferences")
+        return self._render(request, form, status=422)
+
+    def _render(self, request: HttpRequest, form: NotificationPreferenceForm, status: int = 200) -> HttpResponse:
+        form.style_widgets()
+        return render(
+            request,
+            self.template_name,
+            {"form": form, "has_email": bool(request_user(request).email)},
+            status=status,
+        )

@@ -148,6 +148,12 @@ SECURE_REFERRER_POLICY = "same-origin"
 EMAIL_CONFIG = E.env.email_url_config(E.EMAIL_URL)
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = E.DEFAULT_FROM_EMAIL
+CLOSELOOP_SITE_URL = E.SITE_URL
+# The outbox (closeloop.notifications.delivery): how long a dispatcher holds a claimed row, attempts
+# before a row becomes a dead letter, and the connect/answer timeout of a webhook post.
+CLOSELOOP_DELIVERY_LEASE_SECONDS = 300
+CLOSELOOP_DELIVERY_MAX_ATTEMPTS = 8
+CLOSELOOP_WEBHOOK_TIMEOUT_SECONDS = 10
 
 CELERY_BROKER_URL = E.CELERY_BROKER_URL
 CELERY_RESULT_BACKEND = E.CELERY_RESULT_BACKEND
@@ -156,6 +162,14 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = E.TIME_ZONE
+# Beat runs once per installation (embedded: inside `make run`'s worker; production: one `celery beat`).
+# Each periodic task claims its rows with SKIP LOCKED, so several workers never process a row twice.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
+    "deadlines-scan": {"task": "closeloop.sla.tasks.deadlines_scan", "schedule": 60.0},
+    "deliveries-dispatch": {"task": "closeloop.notifications.tasks.deliveries_dispatch", "schedule": 30.0},
+    "digests-send": {"task": "closeloop.notifications.tasks.digests_send", "schedule": 300.0},
+    "actions-overdue": {"task": "closeloop.actions.tasks.actions_overdue_notify", "schedule": 900.0},
+}
 _FS_BROKER = VAR_DIR / "celery"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = (
     {
@@ -171,6 +185,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = (
 CLOSELOOP: dict[str, Any] = {
     "COMPLAINT_NUMBER_FORMAT": E.COMPLAINT_NUMBER_FORMAT,
     "ATTACHMENT_MAX_BYTES": E.ATTACHMENT_MAX_BYTES,
+    # Local hour (in each person's time zone) after which the daily notification digest is sent.
+    "DIGEST_HOUR": E.DIGEST_HOUR,
+    # Seconds between the notification bell's refreshes (htmx polling).
+    "NOTIFICATION_POLL_SECONDS": E.NOTIFICATION_POLL_SECONDS,
     # Content types sniffed from the bytes, never trusted from the file name.
     "ATTACHMENT_TYPES": {
         "image/jpeg": ".jpg",

@@ -15,8 +15,11 @@ def test_list_in_the_callers_language_and_mark_read(api, complaint, qe, managers
     assert len(body) == 1
     n = body[0]
     assert n["verb"] == "complaint_accepted" and n["read"] is False and n["complaint"] == complaint.number
-    assert n["text"] == f"Quality complaint {complaint.number} accepted: 螺丝刀杆生锈 (华东机电有限公司)"
-    assert (n["reason"], n["reason_label"]) == ("role_general_manager", "You are the general manager.")
+    assert n["text"] == f"Complaint {complaint.number} accepted: 螺丝刀杆生锈 (华东机电有限公司)"
+    assert (n["reason"], n["reason_label"]) == (
+        "role_general_manager",
+        "You are the general manager. (notification rule “质量客诉受理 → 销售、质量、采购经理和总经理”)",
+    )
     assert n["investigation_id"] is None and n["created_at"].startswith("2026-06-15T")
     sm_id = Notification.objects.get(recipient=sm).pk
     assert api(gm).post("/notifications/read", {"ids": [n["id"], sm_id]}).json() == {"marked": 1}
@@ -30,7 +33,7 @@ def test_list_in_the_callers_language_and_mark_read(api, complaint, qe, managers
 def test_the_api_speaks_the_callers_language_when_asked(api, complaint, qe, managers, zh_catalogue):
     triage(complaint, qe)
     zh = api(managers["gm"], HTTP_ACCEPT_LANGUAGE="zh-hans").get("/notifications").json()[0]
-    assert zh["text"].startswith(f"质量客诉 {complaint.number} 已受理")
+    assert zh["text"].startswith(f"客诉 {complaint.number} 已受理")
 
 
 def test_bad_input_is_refused_in_the_usual_shape(api, qm):

@@ -17,14 +17,14 @@ def test_complaint_accepted_in_english():
     with translation.override("en"):
         assert (
             notification_text(n)
-            == "Quality complaint KS-2026-000001 accepted: 螺丝刀杆生锈 (华东机电有限公司)"
+            == "Complaint KS-2026-000001 accepted: 螺丝刀杆生锈 (华东机电有限公司)"
         )
 
 
 def test_complaint_accepted_in_chinese(zh_catalogue):
     n = _n("complaint_accepted", number="KS-2026-000001", title="螺丝刀杆生锈", customer="华东机电有限公司")
     with translation.override("zh-hans"):
-        assert notification_text(n) == "质量客诉 KS-2026-000001 已受理：螺丝刀杆生锈（华东机电有限公司）"
+        assert notification_text(n) == "客诉 KS-2026-000001 已受理：螺丝刀杆生锈（华东机电有限公司）"
         assert reason_label("role_sales_manager") == "您是销售经理。"
     with translation.override("en"):
         assert reason_label("role_sales_manager") == "You are a sales manager."
@@ -68,4 +68,14 @@ def test_every_reason_the_rules_use_is_registered():
         "team_member",
         "approver",
         "tracker",
-    } == set(REASON_LABELS)
+        "department_manager",
+        "rule_role",
+        "rule_department",
+        "rule_named",
+    } <= set(REASON_LABELS)
+
+
+def test_every_verb_is_an_event_rules_can_choose_and_every_event_has_a_message():
+    from closeloop.notifications.messages import EVENT_LABELS
+
+    assert set(EVENT_LABELS) == set(VERB_MESSAGES)

@@ -34,8 +34,8 @@ def test_the_inbox_shows_my_notifications_newest_first_with_the_unread_emphasise
     Notification.objects.filter(pk=later.pk).update(read_at=frozen_now)
     client.force_login(gm)
     page = client.get("/notifications/").content.decode()
-    first = f"Quality complaint {complaint.number} accepted: 第二条 (华东机电有限公司)"
-    second = f"Quality complaint {complaint.number} accepted: 螺丝刀杆生锈 (华东机电有限公司)"
+    first = f"Complaint {complaint.number} accepted: 第二条 (华东机电有限公司)"
+    second = f"Complaint {complaint.number} accepted: 螺丝刀杆生锈 (华东机电有限公司)"
     assert first in page and second in page and page.index(first) < page.index(second)
     unread = Notification.objects.get(recipient=gm, read_at__isnull=True)
     assert f'<tr id="notification-{unread.pk}" class="cl-unread fw-semibold">' in page

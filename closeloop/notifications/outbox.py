@@ -1,0 +1,99 @@
+"""Writing the outbox: the deliveries a set of new notifications calls for. Runs in the transaction of
+the change (so a delivery exists exactly when its notification does); sending happens elsewhere
+(:mod:`closeloop.notifications.delivery`), after commit, in the worker."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import transaction
+
+from closeloop.core import clock
+from closeloop.notifications.models import (
+    Channel,
+    Delivery,
+    EmailMode,
+    Notification,
+    NotificationPreference,
+    WebhookEndpoint,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _wants_email(pref: NotificationPreference | None, verb: str) -> bool:
+    if pref is None:
+        return True
+    return pref.email_mode == EmailMode.IMMEDIATE and verb not in (pref.muted_events or [])
+
+
+def deliveries_enqueue(
+    *, notifications: Sequence[Notification], webhooks: Iterable[WebhookEndpoint]
+) -> list[Delivery]:
+    """Write the pending deliveries for ``notifications`` (all of one event): an email to each recipient
+    who has an address and wants immediate email for this event, and one post per webhook robot.
+
+    Contract: call inside the transaction that wrote the notifications; takes no lock. After that
+    transaction commits the worker is asked to send them (if the broker cannot be reached, the periodic
+    dispatch sends them later: nothing is lost).
+    """
+    if not notifications:
+        return []
+    now = clock.now()
+    first = notifications[0]
+    user_ids = [n.recipient_id for n in notifications]
+    prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=user_ids)}
+    rows: list[Delivery] = []
+    for n in notifications:
+        if n.recipient.email and _wants_email(prefs.get(n.recipient_id), n.verb):
+            rows.append(
+                Delivery(
+                    channel=Channel.EMAIL,
+                    event_id=uuid.uuid4(),
+                    verb=n.verb,
+                    notification=n,
+                    recipient_id=n.recipient_id,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+    payload: dict[str, Any] = {
+        "verb": first.verb,
+        "data": first.data,
+        "complaint": first.complaint.number if first.complaint_id else None,
+        "investigation_id": first.investigation_id,
+        "actor": str(first.actor) if first.actor_id else None,
+        "created_at": first.created_at,
+    }
+    for endpoint in webhooks:
+        rows.append(
+            Delivery(
+                channel=Channel.WEBHOOK,
+                event_id=uuid.uuid4(),
+                verb=first.verb,
+                notification=first,
+                endpoint=endpoint,
+                payload=payload,
+                next_attempt_at=now,
+                created_at=now,
+            )
+        )
+    if not rows:
+        return []
+    created = Delivery.objects.bulk_create(rows)
+    transaction.on_commit(deliveries_kick)
+    return created
+
+
+def deliveries_kick() -> None:
+    """Ask the worker to send what is due now. Never raises: when the broker is unreachable the
+    periodic dispatch (beat) sends the rows later."""
+    try:
+        from closeloop.notifications.tasks import deliveries_dispatch
+
+        deliveries_dispatch.delay()
+    except Exception:  # noqa: BLE001 — the outbox row is the guarantee, the kick only saves latency
+        log.warning("Could not queue delivery dispatch; the periodic dispatch will send it", exc_info=True)

@@ -1,0 +1,125 @@
+"""Admin-editable notification rules: which people an event reaches beyond its built-in recipients.
+
+Reads only. :func:`rule_recipients` is called by ``notification_send`` inside the change's transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from closeloop.accounts.models import User
+from closeloop.complaints.models import Complaint
+from closeloop.notifications.messages import REASON_LABELS
+from closeloop.notifications.models import NotificationRule, WebhookEndpoint
+
+
+@dataclass
+class Routed:
+    """People a set of rules adds (``{user: (reason, rule)}``, first rule wins) and the robots to post to."""
+
+    people: dict[User, tuple[str, NotificationRule]] = field(default_factory=dict)
+    webhooks: dict[int, WebhookEndpoint] = field(default_factory=dict)
+
+
+def _category_ids(complaint: Complaint) -> set[int]:
+    ids: set[int] = set()
+    node = complaint.category
+    while node is not None and len(ids) < 10:
+        ids.add(node.pk)
+        node = node.parent
+    return ids
+
+
+def rule_matches(rule: NotificationRule, complaint: Complaint | None) -> bool:
+    """True when every condition the rule sets holds for ``complaint``. A rule with conditions never
+    matches an event without a complaint."""
+    has_conditions = bool(rule.category_id or rule.severity or rule.customer_tier or rule.product_family)
+    if complaint is None:
+        return not has_conditions
+    if rule.category_id is not None and rule.category_id not in _category_ids(complaint):
+        return False
+    if rule.severity and rule.severity != complaint.severity:
+        return False
+    if rule.customer_tier and rule.customer_tier != complaint.customer.tier:
+        return False
+    if rule.product_family:
+        product = complaint.product
+        if product is None or product.family != rule.product_family:
+            return False
+    return True
+
+
+def _role_reason(code: str) -> str:
+    reason = f"role_{code}"
+    return reason if reason in REASON_LABELS else "rule_role"
+
+
+def _department_manager(complaint: Complaint) -> User | None:
+    department = complaint.department
+    if department is None and complaint.owner is not None:
+        department = complaint.owner.department
+    return department.manager if department is not None else None
+
+
+def _team(investigation_id: int | None) -> list[User]:
+    if investigation_id is None:
+        return []
+    from closeloop.investigations.models import Investigation, TeamMember
+
+    inv = Investigation.objects.select_related("owner").filter(pk=investigation_id).first()
+    people = [inv.owner] if inv is not None else []
+    people += [
+        m.user
+        for m in TeamMember.objects.filter(investigation_id=investigation_id).select_related("user")
+    ]
+    return people
+
+
+def _rule_people(
+    rule: NotificationRule, complaint: Complaint | None, investigation_id: int | None
+) -> Iterable[tuple[User | None, str]]:
+    for group in rule.roles.all():
+        for user in User.objects.filter(groups=group, is_active=True).order_by("pk"):
+            yield user, _role_reason(group.name)
+    for department in rule.departments.all():
+        for user in User.objects.filter(department=department, is_active=True).order_by("pk"):
+            yield user, "rule_department"
+    for user in rule.users.all():
+        yield user, "rule_named"
+    if complaint is not None:
+        if rule.to_owner:
+            yield complaint.owner, "owner"
+        if rule.to_department_manager:
+            yield _department_manager(complaint), "department_manager"
+        if rule.to_recorder:
+            yield complaint.created_by, "recorder"
+        if rule.to_sales_owner:
+            yield complaint.customer.sales_owner, "sales_owner"
+    if rule.to_team:
+        inv_id = investigation_id
+        if inv_id is None and complaint is not None:
+            inv_id = complaint.investigation_id
+        for user in _team(inv_id):
+            yield user, "team_member"
+
+
+def rule_recipients(*, verb: str, complaint: Complaint | None, investigation_id: int | None) -> Routed:
+    """The people and robots that the active rules for ``verb`` add for this complaint (one query when
+    no rule exists for the verb)."""
+    routed = Routed()
+    rules = list(
+        NotificationRule.objects.filter(event=verb, is_active=True)
+        .order_by("pk")
+        .prefetch_related("roles", "departments", "users", "webhooks")
+    )
+    for rule in rules:
+        if not rule_matches(rule, complaint):
+            continue
+        for user, reason in _rule_people(rule, complaint, investigation_id):
+            if user is not None:
+                routed.people.setdefault(user, (reason, rule))
+        for endpoint in rule.webhooks.all():
+            if endpoint.is_active:
+                routed.webhooks.setdefault(endpoint.pk, endpoint)
+    return routed
