@@ -101,6 +101,14 @@ class VerdictIn(Strict):
     reopen_step: int | None = Field(None, ge=0, le=8, description="8D complaints: where the case restarts")
 
 
+class ClockPauseIn(Strict):
+    """The complaint waits on the customer: ``reason`` is ``awaiting_confirmation``,
+    ``awaiting_information``, ``awaiting_samples`` or ``other`` (say what in ``note``)."""
+
+    reason: str = Field("", max_length=40)
+    note: str = Field("", max_length=5000)
+
+
 class TokenIn(Strict):
     username: str = Field(..., max_length=150)
     password: str = Field(..., max_length=200)
@@ -116,6 +124,9 @@ class DeadlineOut(Schema):
     met: bool | None = Field(description="True: reached in time; false: late or overdue; null: running")
     breached_at: dt.datetime | None
     provisional: bool = Field(description="Counted on weekdays only: that year's holidays are not loaded")
+    paused: bool = Field(
+        False, description="Its clock stands still while the complaint waits on the customer; it moves later"
+    )
 
 
 class ErrorOut(Schema):

@@ -14,6 +14,7 @@ from closeloop.accounts.services import api_token_create
 from closeloop.api import (
     action_records,
     actions,
+    complaint_clock,
     complaints,
     errors,
     investigations,
@@ -61,6 +62,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
 
 
 api.add_router("/", complaints.router)
+api.add_router("/", complaint_clock.router)
 api.add_router("/", masterdata.router)
 # Before actions: its /actions/{id}/{step} would otherwise swallow /actions/{id}/comments and the rest.
 api.add_router("/", action_records.router)

@@ -28,7 +28,8 @@ from closeloop.core import clock
 from closeloop.core.errors import FieldErrors, PermissionDenied, TransitionNotAllowed
 from closeloop.notifications.rules import notify_verdict_recorded
 from closeloop.sla import services as sla
-from closeloop.sla.models import Target
+from closeloop.sla.models import PauseReason, Target
+from closeloop.sla.selectors import clock_pause_current
 
 if TYPE_CHECKING:
     from closeloop.investigations.models import Investigation
@@ -188,6 +189,10 @@ def _mark_resolved(
         data=data,
         changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)),
     )
+    # The customer's time to answer is not ours: the clocks stop until the verdict (a pause already
+    # open, e.g. for returned parts, simply goes on).
+    if clock_pause_current(complaint_id=c.pk) is None:
+        sla.clock_pause_open(complaint=c, reason=PauseReason.AWAITING_CONFIRMATION, note="", actor=actor)
     return c
 
 
@@ -265,6 +270,9 @@ def complaint_record_verdict(
         )
     before = events.snapshot(c, AUDITED_FIELDS)
     c.status = target
+    # The wait on the customer ends either way; it moves the deadlines first, so closing is not counted
+    # late for the customer's time.
+    sla.clock_pause_close(complaint=c, actor=actor)
     if satisfied:
         c.closed_at = now
         sla.deadline_meet(complaint_id=c.pk, target=Target.CLOSURE)

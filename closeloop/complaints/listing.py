@@ -16,7 +16,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BooleanField, F, Func, Q, QuerySet, Value
+from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.sql.compiler import SQLCompiler
 from django.http import QueryDict
@@ -51,23 +51,30 @@ DEFAULT_SORT = "-received_at"
 SEVERITY_RANKED = (Severity.SERIOUS, Severity.GENERAL, Severity.MINOR)  # most severe first
 VIEWS = ("all", "mine", "unassigned", "overdue")
 
-# Response targets for the "overdue" view, counted in calendar time from received_at.
+# Before triage a complaint has no deadlines yet: the "overdue" view counts its age from received_at.
 RESPONSE_TARGET = {Urgency.URGENT: dt.timedelta(days=2), Urgency.NORMAL: dt.timedelta(days=5)}
-AWAITING_RESPONSE = (Status.NEW, Status.TRIAGED)
 
 
 def overdue_q(now: dt.datetime) -> Q:
-    """Complaints overdue at ``now``: still waiting for a response (status new or triaged, i.e. nobody
-    has started handling them) and received more than 2 calendar days ago if urgent, 5 if normal.
+    """Open complaints overdue at ``now``: one of their deadlines is unmet and past due (a clock paused
+    while the complaint waits on the customer is not overdue, unless it was missed before the wait);
+    or, not triaged yet (so without deadlines), received more than 2 calendar days ago if urgent, 5 if
+    normal.
 
     This is the single place the rule lives (the list's "overdue" view and the API's ``view=overdue``
-    both use it). Issue #4 replaces it with per-complaint deadlines computed by SLA policies and
-    business calendars.
+    both use it). The deadline test is an EXISTS on the deadlines' (met_at, due_at) index.
     """
-    late = Q()
+    from closeloop.sla.models import Deadline
+
+    late_deadline = Exists(
+        Deadline.objects.filter(complaint_id=OuterRef("pk"), met_at__isnull=True, due_at__lt=now).filter(
+            Q(paused_at__isnull=True) | Q(due_at__lte=F("paused_at"))
+        )
+    )
+    untriaged_late = Q()
     for urgency, target in RESPONSE_TARGET.items():
-        late |= Q(urgency=urgency, received_at__lt=now - target)
-    return Q(status__in=list(AWAITING_RESPONSE)) & late
+        untriaged_late |= Q(urgency=urgency, received_at__lt=now - target)
+    return Q(status__in=list(OPEN_STATUSES)) & (late_deadline | (Q(status=Status.NEW) & untriaged_late))
 
 
 @dataclass

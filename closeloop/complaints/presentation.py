@@ -3,8 +3,10 @@ Shared by the detail page, the API and (later) reports, so a word is translated 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -12,6 +14,7 @@ from closeloop.complaints.models import Channel, Complaint, ImpactScope, Severit
 from closeloop.complaints.priority import FACTOR_LABELS
 from closeloop.complaints.workflow import HandlingPath, Status
 from closeloop.customers.models import CustomerTier
+from closeloop.sla.models import EscalationWho, PauseReason, Target
 
 VERB_LABELS = {
     "created": gettext_lazy("recorded the complaint"),
@@ -28,6 +31,7 @@ VERB_LABELS = {
     "action_done": gettext_lazy("reported an action done"),
     "action_verified": gettext_lazy("verified an action's effect"),
     "action_rejected": gettext_lazy("sent an action back"),
+    "action_overdue": gettext_lazy("an action passed its due date: its owner was reminded"),
     "resolved": gettext_lazy("resolved it and asked the customer"),
     "closed": gettext_lazy("recorded the customer's satisfaction and closed it"),
     "reopened": gettext_lazy("reopened it: the customer is not satisfied"),
@@ -46,6 +50,11 @@ VERB_LABELS = {
     "8d_reopened": gettext_lazy("8D: the case was reopened"),
     "8d_cancelled": gettext_lazy("8D: the case was cancelled (no 8D needed)"),
     "returned_to_quick": gettext_lazy("back to quick resolution: no 8D needed"),
+    "clock_paused": gettext_lazy("paused the deadlines: the complaint waits on the customer"),
+    "clock_resumed": gettext_lazy("resumed the deadlines"),
+    "deadline_warning": gettext_lazy("sent a deadline reminder"),
+    "deadline_breached": gettext_lazy("recorded a missed deadline"),
+    "deadline_escalated": gettext_lazy("escalated a missed deadline"),
 }
 
 CHOICES_BY_FIELD: dict[str, Any] = {
@@ -117,3 +126,46 @@ def breakdown_display(breakdown: list[dict[str, Any]]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _when(iso: Any) -> str:
+    try:
+        return timezone.localtime(dt.datetime.fromisoformat(str(iso))).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return str(iso)
+
+
+def _label(choices: Any, code: Any) -> str:
+    return str(choices(code).label) if code in choices.values else str(code or "")
+
+
+def event_detail(verb: str, data: dict[str, Any]) -> str:
+    """The line under a timeline row of the deadlines' clock and scan, in the reader's language: why it
+    paused, which target, who was told at which step. Empty for other verbs."""
+    if not isinstance(data, dict):
+        return ""
+    told = ", ".join(str(n) for n in data.get("told") or []) or _("nobody to tell")
+    target = _label(Target, data.get("target"))
+    if verb == "clock_paused":
+        return _label(PauseReason, data.get("reason"))
+    if verb == "clock_resumed":
+        return _("paused since %(since)s (%(reason)s)") % {
+            "since": _when(data.get("paused_since")),
+            "reason": _label(PauseReason, data.get("reason")),
+        }
+    if verb == "deadline_warning":
+        return _("%(target)s: %(percent)s%% of the time used; told: %(told)s") % {
+            "target": target,
+            "percent": data.get("percent"),
+            "told": told,
+        }
+    if verb == "deadline_breached":
+        return _("%(target)s was due %(due_at)s") % {"target": target, "due_at": _when(data.get("due_at"))}
+    if verb == "deadline_escalated":
+        return _("%(target)s, step %(level)s (%(who)s); told: %(told)s") % {
+            "target": target,
+            "level": data.get("level"),
+            "who": _label(EscalationWho, data.get("who")),
+            "told": told,
+        }
+    return ""

@@ -28,7 +28,8 @@ from closeloop.core import clock
 from closeloop.core.errors import ApplicationError, Conflict, NotFound
 from closeloop.core.views import request_user
 from closeloop.customers.pii import email_for, phone_for
-from closeloop.sla.selectors import deadline_rows
+from closeloop.sla.models import PauseReason
+from closeloop.sla.selectors import clock_pause_current, deadline_rows
 
 
 def _complaint(request: HttpRequest, number: str) -> Complaint:
@@ -66,6 +67,7 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
                 "event": e,
                 "verb": presentation.verb_label(e.verb),
                 "changes": presentation.changes_display(e.changes),
+                "detail": presentation.event_detail(e.verb, e.data),
             }
             for e in reversed(events)
         ],
@@ -85,6 +87,11 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
         "verdicts": list(c.verdicts.select_related("recorded_by")),
         "escalate_error": forms.get("escalate_error"),
         "deadlines": deadline_rows(c.deadlines.all(), now=clock.now()),
+        "clock_pause": clock_pause_current(complaint_id=c.pk),
+        "pause_reasons": PauseReason.choices,
+        "pause_error": forms.get("pause_error"),
+        "can_pause_clock": c.status not in FINAL_STATUSES
+        and handling.complaint_can_handle(user=user, complaint=c),
         **_case_context(user, c),
         **_actions_context(c),
     }

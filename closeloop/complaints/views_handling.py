@@ -1,5 +1,6 @@
 """Handling a triaged complaint from its page: start (quick or full 8D, or joining an open 8D),
-escalate a quick resolution to an 8D, resolve, and record the customer's answer."""
+escalate a quick resolution to an 8D, resolve, record the customer's answer, and pause or resume the
+deadlines' clocks while the complaint waits on the customer."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from closeloop.complaints.forms import ResolveForm, VerdictForm
 from closeloop.complaints.views import _complaint, _form_errors, _respond
 from closeloop.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
 from closeloop.core.views import request_user
+from closeloop.sla import services as sla
 
 
 class ComplaintStartView(LoginRequiredMixin, View):
@@ -140,3 +142,38 @@ class ComplaintVerdictView(LoginRequiredMixin, View):
             _("The complaint is closed.") if c.status == "closed" else _("The complaint was reopened."),
         )
         return _respond(request, c, ok=True)
+
+
+class ComplaintClockPauseView(LoginRequiredMixin, View):
+    """The complaint waits on the customer: its deadlines' clocks stop (reason and note posted)."""
+
+    def post(self, request: HttpRequest, number: str) -> HttpResponse:
+        c = _complaint(request, number)
+        try:
+            sla.complaint_clock_pause(
+                complaint=c,
+                reason=request.POST.get("reason", ""),
+                note=request.POST.get("note", ""),
+                actor=request_user(request),
+            )
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied from exc
+        except ApplicationError as exc:
+            return _respond(request, c, ok=False, pause_error=_error_text(exc))
+        messages.success(request, _("The deadlines are paused while the complaint waits on the customer."))
+        return _respond(request, _complaint(request, number), ok=True)
+
+
+class ComplaintClockResumeView(LoginRequiredMixin, View):
+    """The customer answered: the clocks run again and the deadlines move later by the wait."""
+
+    def post(self, request: HttpRequest, number: str) -> HttpResponse:
+        c = _complaint(request, number)
+        try:
+            sla.complaint_clock_resume(complaint=c, actor=request_user(request))
+        except PermissionDenied as exc:
+            raise DjangoPermissionDenied from exc
+        except ApplicationError as exc:
+            return _respond(request, c, ok=False, pause_error=_error_text(exc))
+        messages.success(request, _("The deadlines run again, moved later by the wait."))
+        return _respond(request, _complaint(request, number), ok=True)

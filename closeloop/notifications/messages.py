@@ -37,10 +37,14 @@ VERB_MESSAGES: dict[str, Any] = {
     # Translators: satisfied is “satisfied” or “not satisfied”; score is 1–5.
     "verdict_recorded": _("Customer verdict on %(number)s: %(satisfied)s, score %(score)s"),
     # Translators: target is a deadline such as “Closure”; percent is how much of its time is used.
-    "deadline_warning": _("%(number)s (%(title)s): %(percent)s%% of the time for “%(target)s” is used, due %(due_at)s"),
+    "deadline_warning": _(
+        "%(number)s (%(title)s): %(percent)s%% of the time for “%(target)s” is used, due %(due_at)s"
+    ),
     "deadline_breached": _("Overdue: “%(target)s” of %(number)s (%(title)s) was due %(due_at)s"),
     # Translators: owner is the complaint's owner (may be empty).
-    "deadline_escalated": _("Escalated: “%(target)s” of %(number)s (%(title)s) is overdue since %(due_at)s; owner %(owner)s"),
+    "deadline_escalated": _(
+        "Escalated: “%(target)s” of %(number)s (%(title)s) is overdue since %(due_at)s; owner %(owner)s"
+    ),
 }
 
 # What each event is called where people choose events (notification rules, preferences).
@@ -86,8 +90,12 @@ REASON_LABELS: dict[str, Any] = {
     "rule_department": _("A notification rule names your department."),
     "rule_named": _("A notification rule names you."),
     "escalation_owner": _("You own the complaint whose deadline was missed."),
-    "escalation_no_owner": _("Nobody owns the complaint whose deadline was missed: you are a quality manager."),
-    "escalation_department_manager": _("A missed deadline was escalated to you as the owner's department manager."),
+    "escalation_no_owner": _(
+        "Nobody owns the complaint whose deadline was missed: you are a quality manager."
+    ),
+    "escalation_department_manager": _(
+        "A missed deadline was escalated to you as the owner's department manager."
+    ),
     "escalation_quality_manager": _("A missed deadline was escalated to you as a quality manager."),
     "escalation_general_manager": _("A missed deadline was escalated to you as the general manager."),
 }

@@ -13,7 +13,16 @@ from django.utils.translation import gettext_lazy
 
 from closeloop.core.errors import ValidationFailed
 from closeloop.sla import selectors, services
-from closeloop.sla.models import CalendarDay, CalendarYear, Deadline, DeadlinePolicy, WorkCalendar
+from closeloop.sla.models import (
+    CalendarDay,
+    CalendarYear,
+    ClockPause,
+    Deadline,
+    DeadlinePolicy,
+    EscalationStep,
+    ReminderThreshold,
+    WorkCalendar,
+)
 
 
 @admin.register(WorkCalendar)
@@ -97,8 +106,55 @@ class DeadlinePolicyAdmin(admin.ModelAdmin):
 class DeadlineAdmin(admin.ModelAdmin):
     """Read-only: deadlines are set and met by the services."""
 
-    list_display = ["complaint", "target", "due_at", "provisional", "met_at", "breached_at"]
+    list_display = [
+        "complaint",
+        "target",
+        "due_at",
+        "provisional",
+        "met_at",
+        "breached_at",
+        "paused_at",
+        "reminded_percent",
+        "escalation_level",
+        "next_check_at",
+    ]
     list_filter = ["target", "provisional"]
+    raw_id_fields = ["complaint"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ReminderThreshold)
+class ReminderThresholdAdmin(admin.ModelAdmin):
+    """Reminders before a deadline falls due, as shares of its time; each is told once per deadline."""
+
+    list_display = ["percent", "is_active"]
+    list_editable = ["is_active"]
+
+
+@admin.register(EscalationStep)
+class EscalationStepAdmin(admin.ModelAdmin):
+    """The ladder climbed after a deadline is missed. Changes apply from each deadline's next check; a
+    deadline already at the top of the ladder is not chased again."""
+
+    list_display = ["order", "who", "delay_hours", "severity", "is_active"]
+    list_editable = ["who", "delay_hours", "severity", "is_active"]
+    list_filter = ["who", "severity", "is_active"]
+
+
+@admin.register(ClockPause)
+class ClockPauseAdmin(admin.ModelAdmin):
+    """Read-only: pauses are opened and ended by the services (the complaint page, the API)."""
+
+    list_display = ["complaint", "reason", "started_at", "started_by", "ended_at", "ended_by"]
+    list_filter = ["reason"]
     raw_id_fields = ["complaint"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

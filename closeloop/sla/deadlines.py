@@ -6,7 +6,13 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from closeloop.sla.calendar import Result, Schedule, add_working_days, add_working_time
+from closeloop.sla.calendar import (
+    Result,
+    Schedule,
+    add_working_days,
+    add_working_time,
+    working_time_between,
+)
 from closeloop.sla.models import DeadlinePolicy, Unit
 
 
@@ -57,6 +63,40 @@ def due_compute(schedule: Schedule, start: dt.datetime, amount: int, unit: str) 
     if unit == Unit.WORKING_HOURS:
         return add_working_time(schedule, start, dt.timedelta(hours=amount))
     return add_working_days(schedule, start, amount)
+
+
+WORKING_UNITS = frozenset({Unit.WORKING_HOURS, Unit.WORKING_DAYS})
+
+
+def due_shift(schedule: Schedule, due: Result, unit: str, paused: tuple[dt.datetime, dt.datetime]) -> Result:
+    """``due`` moved later by the paused stretch: its working time for working units (a weekend in a
+    pause costs nothing), its calendar time otherwise. Provisional when the old due time was, or the
+    arithmetic leaned on a year without a loaded schedule."""
+    start, end = paused
+    if unit not in WORKING_UNITS:
+        return Result(due.at + max(end - start, dt.timedelta()), due.provisional)
+    span = working_time_between(schedule, start, end)
+    if not span:
+        return due  # adding nothing would still roll an end-of-day due time to the next morning
+    moved = add_working_time(schedule, due.at, span)
+    unknown = any(y not in schedule.known_years for y in range(start.year, end.year + 1))
+    return Result(moved.at, due.provisional or moved.provisional or unknown)
+
+
+def due_compute_paused(
+    schedule: Schedule,
+    start: dt.datetime,
+    amount: int,
+    unit: str,
+    pauses: Iterable[tuple[dt.datetime, dt.datetime]],
+) -> Result:
+    """:func:`due_compute`, then moved later by every ended pause (in time order) that began before the
+    deadline fell due: a deadline already missed when the complaint began waiting stays missed."""
+    due = due_compute(schedule, start, amount, unit)
+    for paused in sorted(pauses):
+        if paused[0] < due.at:
+            due = due_shift(schedule, due, unit, paused)
+    return due
 
 
 def applicable_targets(

@@ -1,6 +1,7 @@
 """What every database holds for deadlines: the default working calendar, the years the chinese-calendar
-package knows (holidays and adjusted working days), and the default deadline policies. Created by the
-migrations and re-ensured after every migrate or test flush; rows an administrator changed are kept."""
+package knows (holidays and adjusted working days), the default deadline policies, reminders and
+escalation ladder. Created by the migrations and re-ensured after every migrate or test flush; rows an
+administrator changed are kept (a table an administrator emptied on purpose is refilled, though)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,19 @@ POLICIES = [
     ("prevention", 30, "calendar_days", "", ""),
     ("closure", 60, "calendar_days", "", ""),
     ("closure", 30, "calendar_days", "serious", ""),
+]
+
+
+# Remind the owner when half and when four fifths of a deadline's time is used.
+REMINDER_PERCENTS = [50, 80]
+
+# (order, who, hours after the miss, only for severity): the owner's overdue notice at once, then the
+# owner's department manager, the quality managers and the general manager.
+LADDER = [
+    (1, "owner", 0, ""),
+    (2, "department_manager", 4, ""),
+    (3, "quality_managers", 24, ""),
+    (4, "general_manager", 48, ""),
 ]
 
 
@@ -62,6 +76,16 @@ def sla_defaults_ensure(apps: Any = None) -> None:
     if policy is not None and not policy.objects.exists():
         policy.objects.bulk_create(
             [policy(target=t, amount=a, unit=u, severity=s, urgency=g) for t, a, u, s, g in POLICIES]
+        )
+    try:
+        threshold, step = model("ReminderThreshold"), model("EscalationStep")
+    except LookupError:  # an early migration, before the reminders' and ladder's tables exist
+        return
+    if not threshold.objects.exists():
+        threshold.objects.bulk_create([threshold(percent=p) for p in REMINDER_PERCENTS])
+    if not step.objects.exists():
+        step.objects.bulk_create(
+            [step(order=o, who=w, delay_hours=h, severity=sev) for o, w, h, sev in LADDER]
         )
 
 

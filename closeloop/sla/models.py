@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -150,13 +151,138 @@ class Deadline(models.Model):
     )
     met_at = models.DateTimeField(_("met at"), null=True, blank=True)
     breached_at = models.DateTimeField(_("breached at"), null=True, blank=True)
+    # Bookkeeping of the scan (services.scan): when it must look at this deadline next (None: never —
+    # met, paused, or the ladder is climbed to its top), the highest reminder percentage already told,
+    # and the ``order`` of the last escalation step reached (0: none yet).
+    next_check_at = models.DateTimeField(_("next check at"), null=True, blank=True)
+    reminded_percent = models.PositiveSmallIntegerField(_("reminded up to percent"), default=0)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation step reached"), default=0)
+    paused_at = models.DateTimeField(
+        _("paused at"),
+        null=True,
+        blank=True,
+        help_text=_("The clock stopped here while the complaint waits on the customer."),
+    )
 
     class Meta:
         verbose_name = _("deadline")
         verbose_name_plural = _("deadlines")
         ordering = ["due_at", "id"]
         constraints = [models.UniqueConstraint(fields=["complaint", "target"], name="uniq_deadline_target")]
-        indexes = [models.Index(fields=["met_at", "due_at"], name="deadline_open_due")]
+        indexes = [
+            models.Index(fields=["met_at", "due_at"], name="deadline_open_due"),
+            models.Index(fields=["next_check_at"], name="deadline_next_check"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.target} {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class PauseReason(models.TextChoices):
+    """Why a complaint's clocks stand still: it waits on the customer."""
+
+    AWAITING_CONFIRMATION = "awaiting_confirmation", _("Awaiting the customer's confirmation")
+    AWAITING_INFORMATION = "awaiting_information", _("Awaiting information from the customer")
+    AWAITING_SAMPLES = "awaiting_samples", _("Awaiting samples or returned parts")
+    OTHER = "other", _("Other (see the note)")
+
+
+class ClockPause(models.Model):
+    """A stretch of time the complaint waited on the customer: its deadlines move later by it. At most
+    one pause per complaint is open (``ended_at`` empty)."""
+
+    complaint = models.ForeignKey(
+        "complaints.Complaint", on_delete=models.CASCADE, related_name="clock_pauses"
+    )
+    reason = models.CharField(_("reason"), max_length=30, choices=PauseReason.choices)
+    note = models.TextField(_("note"), blank=True)
+    started_at = models.DateTimeField(_("paused at"))
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("paused by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    ended_at = models.DateTimeField(_("resumed at"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resumed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("clock pause")
+        verbose_name_plural = _("clock pauses")
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["complaint"], condition=models.Q(ended_at__isnull=True), name="one_open_clock_pause"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True) | models.Q(ended_at__gte=models.F("started_at")),
+                name="clock_pause_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.reason} {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ReminderThreshold(models.Model):
+    """Remind the owner when this share of a deadline's time (working time for working units) is used."""
+
+    percent = models.PositiveSmallIntegerField(_("percent of the time used"), unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("deadline reminder")
+        verbose_name_plural = _("deadline reminders")
+        ordering = ["percent"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(percent__gte=1, percent__lte=99), name="reminder_percent_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.percent}%"
+
+
+class EscalationWho(models.TextChoices):
+    OWNER = "owner", _("The owner")
+    DEPARTMENT_MANAGER = "department_manager", _("The owner's department manager")
+    QUALITY_MANAGERS = "quality_managers", _("The quality managers")
+    GENERAL_MANAGER = "general_manager", _("The general manager")
+
+
+class EscalationStep(models.Model):
+    """One rung of the ladder climbed once a deadline is missed: who is told, how long after the miss.
+    Steps are climbed in ``order``; a step restricted to a severity is skipped for other complaints."""
+
+    order = models.PositiveSmallIntegerField(_("order"), unique=True)
+    who = models.CharField(_("who is told"), max_length=30, choices=EscalationWho.choices)
+    delay_hours = models.PositiveSmallIntegerField(_("hours after the deadline"), default=0)
+    severity = models.CharField(
+        _("only for severity"),
+        max_length=10,
+        blank=True,
+        choices=Severity.choices,
+        help_text=_("Leave empty for every complaint."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("escalation step")
+        verbose_name_plural = _("escalation ladder")
+        ordering = ["order"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(order__gte=1), name="escalation_order_positive")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.get_who_display()} +{self.delay_hours} h"

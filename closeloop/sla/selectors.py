@@ -9,7 +9,18 @@ from zoneinfo import ZoneInfo
 
 from closeloop.core import clock
 from closeloop.sla.calendar import MAX_DAYS, Schedule
-from closeloop.sla.models import CalendarDay, CalendarYear, DayKind, Deadline, Target, WorkCalendar
+from closeloop.sla.ladder import Step
+from closeloop.sla.models import (
+    CalendarDay,
+    CalendarYear,
+    ClockPause,
+    DayKind,
+    Deadline,
+    EscalationStep,
+    ReminderThreshold,
+    Target,
+    WorkCalendar,
+)
 
 
 def calendar_default() -> WorkCalendar:
@@ -52,13 +63,18 @@ def calendar_years_missing() -> list[int]:
 
 def deadline_rows(deadlines: Iterable[Deadline], *, now: dt.datetime) -> list[dict[str, Any]]:
     """Deadlines as people and the API read them: ``met`` is True (reached in time), False (reached late,
-    or overdue now) or None (still running); ``breached_at`` is when it was missed."""
+    or overdue now) or None (still running, or paused); ``breached_at`` is when it was missed;
+    ``paused`` says its clock stands still while the complaint waits on the customer."""
     rows = []
     for d in sorted(deadlines, key=lambda d: (d.due_at, d.pk)):
+        paused = d.met_at is None and d.paused_at is not None
+        # Paused before its due time, it is not overdue: it moves later when the clock resumes. One
+        # already missed when the wait began stays missed.
+        moves_later = paused and d.paused_at is not None and d.paused_at < d.due_at
         if d.met_at is not None:
             met: bool | None = d.met_at <= d.due_at
             breached = d.breached_at
-        elif now > d.due_at:
+        elif now > d.due_at and not moves_later:
             met, breached = False, d.due_at
         else:
             met, breached = None, None
@@ -71,6 +87,33 @@ def deadline_rows(deadlines: Iterable[Deadline], *, now: dt.datetime) -> list[di
                 "met_at": d.met_at,
                 "breached_at": breached,
                 "provisional": d.provisional,
+                "paused": paused,
             }
         )
     return rows
+
+
+def clock_pause_current(*, complaint_id: int) -> ClockPause | None:
+    """The complaint's open pause (at most one), or None while its clocks run."""
+    return ClockPause.objects.filter(complaint_id=complaint_id, ended_at__isnull=True).first()
+
+
+def pauses_ended(*, complaint_id: int) -> list[tuple[dt.datetime, dt.datetime]]:
+    """``(started_at, ended_at)`` of the complaint's ended pauses, in time order."""
+    rows = ClockPause.objects.filter(complaint_id=complaint_id, ended_at__isnull=False).order_by("started_at")
+    return [(a, b) for a, b in rows.values_list("started_at", "ended_at") if b is not None]
+
+
+def reminder_percents() -> list[int]:
+    """The active reminder thresholds, ascending (e.g. ``[50, 80]``)."""
+    return list(
+        ReminderThreshold.objects.filter(is_active=True).order_by("percent").values_list("percent", flat=True)
+    )
+
+
+def escalation_steps() -> list[Step]:
+    """The active escalation ladder, in climbing order."""
+    return [
+        Step(order=s.order, who=s.who, delay=dt.timedelta(hours=s.delay_hours), severity=s.severity)
+        for s in EscalationStep.objects.filter(is_active=True).order_by("order")
+    ]

@@ -21,6 +21,7 @@ def test_the_api_and_the_page_list_the_deadlines(api, client, agent, qm, order):
             "met": None,
             "breached_at": None,
             "provisional": False,
+            "paused": False,
         }
         client.force_login(qm)
         page = client.get(f"/complaints/{c.number}/").content.decode()

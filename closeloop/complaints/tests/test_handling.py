@@ -37,7 +37,16 @@ def test_quick_resolution_closes_with_the_customers_score(triaged, qm, qe):
     v = CustomerVerdict.objects.get(complaint=c)
     assert (v.satisfied, v.score, v.comment, v.recorded_by) == (True, 5, "处理及时", qe)
     verbs = list(ComplaintEvent.objects.filter(complaint=c).values_list("verb", flat=True))
-    assert verbs == ["created", "triaged", "handling_started", "resolved", "closed"]
+    # Awaiting the customer stops the deadlines' clocks; the verdict starts them again before closing.
+    assert verbs == [
+        "created",
+        "triaged",
+        "handling_started",
+        "resolved",
+        "clock_paused",
+        "clock_resumed",
+        "closed",
+    ]
 
 
 def test_unsatisfied_customer_reopens_and_it_is_counted(triaged, qm):
