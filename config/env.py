@@ -32,8 +32,6 @@ COMPLAINT_NUMBER_FORMAT: str = env.str("CLOSELOOP_COMPLAINT_NUMBER_FORMAT", defa
 ATTACHMENT_MAX_BYTES: int = env.int("CLOSELOOP_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 EMAIL_URL: str = env.str("CLOSELOOP_EMAIL_URL", default="consolemail://")
 DEFAULT_FROM_EMAIL: str = env.str("CLOSELOOP_FROM_EMAIL", default="closeloop@localhost")
-# The address people open Closeloop at: links in emails and robot messages are made absolute with it.
-SITE_URL: str = env.str("CLOSELOOP_SITE_URL", default="http://127.0.0.1:8000")
 SECURE_SSL_REDIRECT: bool = env.bool("CLOSELOOP_SECURE_SSL_REDIRECT", default=True)
 LOG_LEVEL: str = env.str("CLOSELOOP_LOG_LEVEL", default="INFO")
 # locmem (one process) by default; production: redis://host:6379/1 so throttles count across processes.
@@ -42,6 +40,12 @@ LOGIN_FAILURE_LIMIT: int = env.int("CLOSELOOP_LOGIN_FAILURE_LIMIT", default=5)
 API_TOKEN_RATE: str = env.str("CLOSELOOP_API_TOKEN_RATE", default="10/min")
 
 DIGEST_HOUR: int = env.int("CLOSELOOP_DIGEST_HOUR", default=8)
+# Outbox delivery: how long a worker's claim on a message lasts, tries before a dead letter, webhook
+# timeout, and the address links in emails and robot messages point to.
+DELIVERY_LEASE_SECONDS: int = env.int("CLOSELOOP_DELIVERY_LEASE_SECONDS", default=300)
+DELIVERY_MAX_ATTEMPTS: int = env.int("CLOSELOOP_DELIVERY_MAX_ATTEMPTS", default=8)
+WEBHOOK_TIMEOUT_SECONDS: float = env.float("CLOSELOOP_WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+SITE_URL: str = env.str("CLOSELOOP_SITE_URL", default="http://127.0.0.1:8000")
 NOTIFICATION_POLL_SECONDS: int = env.int("CLOSELOOP_NOTIFICATION_POLL_SECONDS", default=30)
 
 # Test-suite switches (CI sets them so that a missing browser or server fails instead of skipping).

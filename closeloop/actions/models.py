@@ -77,7 +77,9 @@ class Action(models.Model):
     verification_note = models.TextField(_("verification of effect"), blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     # Set once the owner was told the action is overdue, so the periodic check tells them once.
-    overdue_notified_at = models.DateTimeField(_("overdue notice sent"), null=True, blank=True, editable=False)
+    overdue_notified_at = models.DateTimeField(
+        _("overdue notice sent"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         verbose_name = _("action")

@@ -278,7 +278,12 @@ def actions_overdue_notify(*, today: dt.date | None = None, batch: int = 200) ->
                 events.event_record(
                     complaint=a.complaint,
                     verb="action_overdue",
-                    data={"action": a.pk, "title": a.title, "owner": str(a.owner), "due": a.due_date.isoformat()},
+                    data={
+                        "action": a.pk,
+                        "title": a.title,
+                        "owner": str(a.owner),
+                        "due": a.due_date.isoformat(),
+                    },
                 )
                 rules.notify_action_overdue(action=a)
             told += len(rows)

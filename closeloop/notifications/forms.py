@@ -23,4 +23,6 @@ class NotificationPreferenceForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["muted_events"].choices = [(k, str(v)) for k, v in EVENT_LABELS.items()]
+        muted = self.fields["muted_events"]
+        assert isinstance(muted, forms.MultipleChoiceField)
+        muted.choices = [(k, str(v)) for k, v in EVENT_LABELS.items()]

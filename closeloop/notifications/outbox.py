@@ -63,7 +63,7 @@ def deliveries_enqueue(
     payload: dict[str, Any] = {
         "verb": first.verb,
         "data": first.data,
-        "complaint": first.complaint.number if first.complaint_id else None,
+        "complaint": first.complaint.number if first.complaint is not None else None,
         "investigation_id": first.investigation_id,
         "actor": str(first.actor) if first.actor_id else None,
         "created_at": first.created_at,

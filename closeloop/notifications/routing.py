@@ -70,8 +70,7 @@ def _team(investigation_id: int | None) -> list[User]:
     inv = Investigation.objects.select_related("owner").filter(pk=investigation_id).first()
     people = [inv.owner] if inv is not None else []
     people += [
-        m.user
-        for m in TeamMember.objects.filter(investigation_id=investigation_id).select_related("user")
+        m.user for m in TeamMember.objects.filter(investigation_id=investigation_id).select_related("user")
     ]
     return people
 

@@ -23,6 +23,7 @@ from closeloop.notifications.services import notification_send
 if TYPE_CHECKING:
     from closeloop.actions.models import Action
 
+
 def users_with_role(code: str) -> QuerySet[User]:
     """Active users holding the role ``code`` (a group name), by id."""
     return User.objects.filter(groups__name=code, is_active=True).order_by("pk")

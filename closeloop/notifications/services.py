@@ -108,7 +108,9 @@ def notification_mark_read(*, user: User, notification_ids: list[int] | None) ->
     return qs.update(read_at=clock.now())
 
 
-def notification_preference_set(*, user: User, email_mode: str, muted_events: list[str]) -> NotificationPreference:
+def notification_preference_set(
+    *, user: User, email_mode: str, muted_events: list[str]
+) -> NotificationPreference:
     """Store how ``user`` wants to be told beyond the inbox. Raises ValidationFailed naming the field for
     an unknown mode or event."""
     errors = FieldErrors()

@@ -147,7 +147,9 @@ class NotificationPreferencesView(LoginRequiredMixin, View):
                 return redirect("notifications:preferences")
         return self._render(request, form, status=422)
 
-    def _render(self, request: HttpRequest, form: NotificationPreferenceForm, status: int = 200) -> HttpResponse:
+    def _render(
+        self, request: HttpRequest, form: NotificationPreferenceForm, status: int = 200
+    ) -> HttpResponse:
         form.style_widgets()
         return render(
             request,

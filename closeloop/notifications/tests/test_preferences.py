@@ -22,7 +22,9 @@ def reader(db):
 
 def _tell(user, actor, n=1):
     for _ in range(n):
-        notification_send(verb="step_approved", recipients={user: "team_member"}, actor=actor, data={"case": "8D-1"})
+        notification_send(
+            verb="step_approved", recipients={user: "team_member"}, actor=actor, data={"case": "8D-1"}
+        )
 
 
 def test_preferences_page_saves_and_shows_them(client, reader):
@@ -31,7 +33,8 @@ def test_preferences_page_saves_and_shows_them(client, reader):
     assert page.status_code == 200
     assert "One daily digest" in page.content.decode()
     r = client.post(
-        "/notifications/preferences/", {"email_mode": "digest", "muted_events": ["action_done", "step_approved"]}
+        "/notifications/preferences/",
+        {"email_mode": "digest", "muted_events": ["action_done", "step_approved"]},
     )
     assert r.status_code == 302
     pref = NotificationPreference.objects.get(user=reader)
@@ -64,7 +67,9 @@ def test_digest_once_a_day_after_the_hour_with_the_unread_notifications(reader, 
     clock.freeze(dt.datetime(2026, 11, 2, 7, 0, tzinfo=SHANGHAI))
     try:
         _tell(reader, qm, 3)
-        assert not Delivery.objects.filter(channel=Channel.EMAIL).exists()  # digest readers get no instant mail
+        assert not Delivery.objects.filter(
+            channel=Channel.EMAIL
+        ).exists()  # digest readers get no instant mail
         assert digests_send() == 0  # 07:00 in Shanghai: before the digest hour
         first = reader.notifications.order_by("pk").first()
         first.read_at = clock.now()
@@ -73,7 +78,9 @@ def test_digest_once_a_day_after_the_hour_with_the_unread_notifications(reader, 
         assert digests_send() == 1
         assert digests_send() == 0  # one a day
         digest = Delivery.objects.get(channel=Channel.DIGEST)
-        unread = list(reader.notifications.filter(read_at__isnull=True).order_by("pk").values_list("pk", flat=True))
+        unread = list(
+            reader.notifications.filter(read_at__isnull=True).order_by("pk").values_list("pk", flat=True)
+        )
         assert (digest.recipient, digest.payload["notification_ids"]) == (reader, unread)
         clock.freeze(dt.datetime(2026, 11, 3, 9, 0, tzinfo=SHANGHAI))
         assert digests_send() == 0  # nothing new since yesterday's digest: no empty email
@@ -81,7 +88,12 @@ def test_digest_once_a_day_after_the_hour_with_the_unread_notifications(reader, 
         _tell(reader, qm)
         clock.freeze(dt.datetime(2026, 11, 4, 8, 0, tzinfo=SHANGHAI))
         assert digests_send() == 1
-        assert len(Delivery.objects.filter(channel=Channel.DIGEST).order_by("-pk")[0].payload["notification_ids"]) == 1
+        assert (
+            len(
+                Delivery.objects.filter(channel=Channel.DIGEST).order_by("-pk")[0].payload["notification_ids"]
+            )
+            == 1
+        )
     finally:
         clock.freeze(None)
 
@@ -109,8 +121,9 @@ def test_the_bell_is_polled_and_counts_unread(client, reader, qm):
     _tell(reader, qm, 2)
     bell = client.get("/notifications/bell/")
     assert bell["Cache-Control"] == "no-store"
-    assert '<span class="badge bg-red text-red-fg ms-1" id="notification-count" aria-hidden="true">2</span>' in (
-        bell.content.decode()
+    assert (
+        '<span class="badge bg-red text-red-fg ms-1" id="notification-count" aria-hidden="true">2</span>'
+        in (bell.content.decode())
     )
 
 

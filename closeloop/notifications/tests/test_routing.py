@@ -115,12 +115,14 @@ def test_a_rule_with_conditions_never_matches_an_event_without_a_complaint(qm, q
 
 
 def test_the_outbox_gets_an_email_per_reader_who_wants_one_and_a_post_per_robot(complaint, qe, managers):
-    sm, qm_, pm, gm = managers["sm"], managers["qm"], managers["pm"], managers["gm"]
+    sm, qm_, pm = managers["sm"], managers["qm"], managers["pm"]
     for u in (sm, qm_, pm):
         u.email = f"{u.username}@example.com"
         u.save()
     NotificationPreference.objects.create(user=pm, email_mode="digest")
-    NotificationPreference.objects.create(user=qm_, email_mode="immediate", muted_events=["complaint_accepted"])
+    NotificationPreference.objects.create(
+        user=qm_, email_mode="immediate", muted_events=["complaint_accepted"]
+    )
     robot = WebhookEndpoint.objects.create(
         name="质量群", kind="wecom", url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x"
     )
