@@ -189,6 +189,8 @@ def _mark_resolved(
         data=data,
         changes=events.diff(before, events.snapshot(c, AUDITED_FIELDS)),
     )
+    # What was done, told to the customer, is the handling proposal (if the 8D's D3 did not already).
+    sla.deadline_meet(complaint_id=c.pk, target=Target.PROPOSAL)
     # The customer's time to answer is not ours: the clocks stop until the verdict (a pause already
     # open, e.g. for returned parts, simply goes on).
     if clock_pause_current(complaint_id=c.pk) is None:

@@ -22,6 +22,9 @@ POLICIES = [
     ("closure", 30, "calendar_days", "serious", ""),
 ]
 
+# (target, amount, unit, category code): a handling proposal for quality complaints within 3 days.
+CATEGORY_POLICIES = [("proposal", 3, "calendar_days", "quality")]
+
 
 # Remind the owner when half and when four fifths of a deadline's time is used.
 REMINDER_PERCENTS = [50, 80]
@@ -77,6 +80,7 @@ def sla_defaults_ensure(apps: Any = None) -> None:
         policy.objects.bulk_create(
             [policy(target=t, amount=a, unit=u, severity=s, urgency=g) for t, a, u, s, g in POLICIES]
         )
+        category_policies_ensure(policy, model_of=apps)
     try:
         threshold, step = model("ReminderThreshold"), model("EscalationStep")
     except LookupError:  # an early migration, before the reminders' and ladder's tables exist
@@ -87,6 +91,18 @@ def sla_defaults_ensure(apps: Any = None) -> None:
         step.objects.bulk_create(
             [step(order=o, who=w, delay_hours=h, severity=sev) for o, w, h, sev in LADDER]
         )
+
+
+def category_policies_ensure(policy: Any, *, model_of: Any = None) -> None:
+    """Add each default per-category policy whose target has no policy yet (its category must exist)."""
+    if model_of is not None:
+        category = model_of.get_model("complaints", "Category")
+    else:
+        from closeloop.complaints.models import Category as category
+    for target, amount, unit, code in CATEGORY_POLICIES:
+        cat = category.objects.filter(code=code).first()
+        if cat is not None and not policy.objects.filter(target=target).exists():
+            policy.objects.create(target=target, amount=amount, unit=unit, category_id=cat.pk)
 
 
 def defaults_after_migrate(sender: Any, **kwargs: Any) -> None:

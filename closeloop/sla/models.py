@@ -87,6 +87,8 @@ class Target(models.TextChoices):
     """What a deadline is for. The 8D targets apply once a complaint is on the full-8D path."""
 
     RESPONSE = "response", _("First response (handling started)")
+    # The seed's rule: a quality complaint gets a handling proposal (told to the customer) within 3 days.
+    PROPOSAL = "proposal", _("Handling proposal (quality complaints)")
     CONTAINMENT = "containment", _("D3 containment")
     ROOT_CAUSE = "root_cause", _("D4 root cause")
     CORRECTIVE = "corrective", _("D5/D6 corrective action")

@@ -14,7 +14,13 @@ def test_the_api_and_the_page_list_the_deadlines(api, client, agent, qm, order):
         c = _triage(_complaint(agent, order, at(2026, 9, 30, 15, 0)), qm)
         body = api(qm).get(f"/complaints/{c.number}").json()
         rows = {d["target"]: d for d in body["deadlines"]}
-        assert set(rows) == {"response", "closure"}
+        assert set(rows) == {"response", "proposal", "closure"}
+        # a quality complaint owes a handling proposal within 3 calendar days of receipt: missed by now
+        assert (rows["proposal"]["due_at"], rows["proposal"]["met"], rows["proposal"]["breached_at"]) == (
+            "2026-10-03T07:00:00Z",
+            False,
+            "2026-10-03T07:00:00Z",
+        )
         assert rows["response"] == {
             "target": "response",
             "due_at": "2026-10-13T07:00:00Z",

@@ -125,7 +125,9 @@ def test_overdue_is_an_unmet_deadline_past_due_or_untriaged_past_two_or_five_day
         complaint_triage(
             complaint=data[0],
             actor=qm,
-            category=Category.objects.get(code="quality-leakage"),
+            # Not a quality category: a quality one would also owe a handling proposal within 3 days of
+            # receipt (06-04), already missed here (see the sla tests).
+            category=Category.objects.get(code="documentation-certificate"),
             severity="serious",
             urgency="normal",
             impact_scope="single",

@@ -153,7 +153,8 @@ def discipline_approve(*, investigation: Investigation, step: int, actor: User, 
     )
     if step in sla.STEP_TARGETS:
         for complaint_id in Complaint.objects.filter(investigation=inv).values_list("pk", flat=True):
-            sla.deadline_meet(complaint_id=complaint_id, target=sla.STEP_TARGETS[step])
+            for target in sla.STEP_TARGETS[step]:
+                sla.deadline_meet(complaint_id=complaint_id, target=target)
     if step == LAST_STEP:
         _close(inv, actor, d)
     _bump(inv)

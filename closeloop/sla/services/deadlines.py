@@ -182,4 +182,11 @@ def deadlines_drop_8d(*, complaint_id: int) -> int:
     return deleted
 
 
-STEP_TARGETS = {3: Target.CONTAINMENT, 4: Target.ROOT_CAUSE, 6: Target.CORRECTIVE, 7: Target.PREVENTION}
+# The targets an approved 8D step meets: D3's approved containment is also the handling proposal the
+# customer is told.
+STEP_TARGETS: dict[int, tuple[str, ...]] = {
+    3: (Target.CONTAINMENT, Target.PROPOSAL),
+    4: (Target.ROOT_CAUSE,),
+    6: (Target.CORRECTIVE,),
+    7: (Target.PREVENTION,),
+}

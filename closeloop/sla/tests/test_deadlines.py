@@ -116,3 +116,49 @@ def test_the_most_specific_policy_wins(customer, quality_dept):
     )
     assert policy_choose(policies, "closure", facts).amount == 10  # the customer dictates its own
     assert policy_choose(policies, "closure", Facts("minor", "normal", frozenset(), None)).amount == 60
+
+
+def test_a_quality_complaint_owes_a_handling_proposal_within_3_days_met_by_the_resolution(agent, qm, order):
+    from closeloop.complaints.handling import complaint_resolve
+
+    clock.freeze(at(2026, 6, 1, 9, 0))
+    try:
+        c = _triage(_complaint(agent, order, at(2026, 6, 1, 8, 0)), qm)
+        proposal = _due(c, "proposal")
+        assert (proposal.amount, proposal.unit, proposal.due_at) == (3, "calendar_days", at(2026, 6, 4, 8, 0))
+        assert proposal.policy.category.code == "quality"
+        complaint_start_handling(complaint=c, actor=qm, path="quick")
+        clock.freeze(at(2026, 6, 3, 16, 0))
+        complaint_resolve(complaint=c, actor=qm, resolution="更换50支并加强防锈包装")
+        proposal.refresh_from_db()
+        assert (proposal.met_at, proposal.breached_at) == (at(2026, 6, 3, 16, 0), None)
+    finally:
+        clock.freeze(None)
+
+
+def test_other_categories_owe_no_handling_proposal(agent, qm, order):
+    clock.freeze(at(2026, 6, 1, 9, 0))
+    try:
+        c = complaint_triage(
+            complaint=_complaint(agent, order, at(2026, 6, 1, 8, 0)),
+            actor=qm,
+            category=Category.objects.get(code="delivery-late"),
+            severity="general",
+            urgency="normal",
+            impact_scope="single",
+            safety_risk=False,
+        )
+        assert not Deadline.objects.filter(complaint=c, target="proposal").exists()
+        assert Deadline.objects.filter(complaint=c, target="response").exists()
+    finally:
+        clock.freeze(None)
+
+
+def test_on_the_8d_path_the_approved_d3_containment_is_the_handling_proposal(complaint, qm, qe, worker):
+    from closeloop.investigations.tests.factories import case_open, case_through
+
+    inv = case_open(complaint, qm)
+    case_through(inv, upto=3, qm=qm, team=[(qe, "leader"), (qm, "champion"), (worker, "member")], owner=qe)
+    met = dict(Deadline.objects.filter(complaint=complaint).values_list("target", "met_at"))
+    assert met["proposal"] == met["containment"] == clock.now()
+    assert met["root_cause"] is None
