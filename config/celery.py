@@ -23,4 +23,10 @@ def _ensure_filesystem_broker_folders() -> None:
             Path(opts[key]).mkdir(parents=True, exist_ok=True)
 
 
-app.on_after_configure.connect(lambda sender, **kw: _ensure_filesystem_broker_folders())
+def _on_after_configure(sender: Celery, **kwargs: object) -> None:
+    _ensure_filesystem_broker_folders()
+
+
+# A strong reference: Celery's signals hold weak ones by default, and a lambda would be collected before
+# the signal fires (then a producer outside the worker, e.g. `manage.py demo_load`, found no queue folder).
+app.on_after_configure.connect(_on_after_configure, weak=False)

@@ -220,6 +220,18 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        """Refuse an address the sender would refuse (see :func:`netguard.url_check`), on the URL field."""
+        from django.core.exceptions import ValidationError
+
+        from closeloop.notifications import netguard
+
+        if self.url:
+            try:
+                netguard.url_check(self.url, allow_private=self.allow_private)
+            except netguard.AddressRefused as exc:
+                raise ValidationError({"url": exc.message}) from exc
+
 
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")

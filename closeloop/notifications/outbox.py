@@ -95,5 +95,5 @@ def deliveries_kick() -> None:
         from closeloop.notifications.tasks import deliveries_dispatch
 
         deliveries_dispatch.delay()
-    except Exception:  # noqa: BLE001 — the outbox row is the guarantee, the kick only saves latency
-        log.warning("Could not queue delivery dispatch; the periodic dispatch will send it", exc_info=True)
+    except Exception as exc:  # noqa: BLE001 — the outbox row is the guarantee, the kick only saves latency
+        log.warning("Could not queue the delivery dispatch (%s); the periodic dispatch will send it", exc)

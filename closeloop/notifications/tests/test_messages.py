@@ -15,10 +15,7 @@ def _n(verb, **data):
 def test_complaint_accepted_in_english():
     n = _n("complaint_accepted", number="KS-2026-000001", title="螺丝刀杆生锈", customer="华东机电有限公司")
     with translation.override("en"):
-        assert (
-            notification_text(n)
-            == "Complaint KS-2026-000001 accepted: 螺丝刀杆生锈 (华东机电有限公司)"
-        )
+        assert notification_text(n) == "Complaint KS-2026-000001 accepted: 螺丝刀杆生锈 (华东机电有限公司)"
 
 
 def test_complaint_accepted_in_chinese(zh_catalogue):

@@ -97,9 +97,12 @@ def test_every_kind_of_recipient_and_why_each_was_told(complaint, qe, qm, agent,
     assert set(Notification.objects.filter(verb="complaint_received").values_list("rule", flat=True)) == {
         rule.pk
     }
-    assert member.notifications.get().reason_label == (
-        "A notification rule names your department. (notification rule “everyone”)"
-    )
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert member.notifications.get().reason_label == (
+            "A notification rule names your department. (notification rule “everyone”)"
+        )
 
 
 def test_built_in_recipients_keep_their_own_reason_and_no_rule(complaint, qe, qm):
