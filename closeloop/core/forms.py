@@ -17,7 +17,8 @@ class StyledFormMixin:
         errors: Any = getattr(self, "_errors", None) or {}
         for name, field in self.fields.items():
             w = field.widget
-            if isinstance(w, forms.CheckboxInput):
+            # RadioSelect covers CheckboxSelectMultiple too: each option is its own check input.
+            if isinstance(w, forms.CheckboxInput | forms.RadioSelect):
                 css = "form-check-input"
             elif isinstance(w, forms.Select):
                 css = "form-select"

@@ -170,6 +170,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = (
         "data_folder_in": str(_FS_BROKER / "queue"),
         "data_folder_out": str(_FS_BROKER / "queue"),
         "processed_folder": str(_FS_BROKER / "processed"),
+        # Exchange tables; kombu's default is a "control" folder in the working directory.
+        "control_folder": str(_FS_BROKER / "control"),
         "store_processed": False,
     }
     if E.CELERY_BROKER_URL.startswith("filesystem")
