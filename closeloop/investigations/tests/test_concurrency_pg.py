@@ -7,45 +7,18 @@ overwrite or a double approval.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 
 from closeloop.core.errors import ApplicationError, Conflict, TransitionNotAllowed
 from closeloop.investigations import services
 from closeloop.investigations.models import Discipline, InvestigationEvent
 from closeloop.investigations.tests.factories import SEED_CONTENT, case_open, save, step_version
+from closeloop.testing.concurrency import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _race(*calls: Callable[[], Any]) -> tuple[list[Any], list[BaseException]]:
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            out = call()
-            with lock:
-                results.append(out)
-        except BaseException as exc:  # noqa: BLE001 — inspected by the test
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results, errors
 
 
 def test_two_concurrent_saves_of_one_step_one_wins_the_other_sees_the_winner(complaint, qm, qe):
@@ -57,7 +30,7 @@ def test_two_concurrent_saves_of_one_step_one_wins_the_other_sees_the_winner(com
             investigation=inv, step=2, actor=user, content={"what": what}, expected_version=v
         )
 
-    results, errors = _race(saver(qm, "生锈 (张)"), saver(qm, "锈蚀 (陈)"))
+    results, errors = race(saver(qm, "生锈 (张)"), saver(qm, "锈蚀 (陈)"))
     assert len(results) == 1 and len(errors) == 1
     assert isinstance(errors[0], Conflict)
     saved = Discipline.objects.get(investigation=inv, step=2)
@@ -73,7 +46,7 @@ def test_two_simultaneous_advances_of_the_same_step_exactly_one_wins(complaint, 
         services.discipline_submit(investigation=inv, step=0, actor=qm)
     fn = services.discipline_submit if move == "submit" else services.discipline_approve
 
-    results, errors = _race(
+    results, errors = race(
         lambda: fn(investigation=inv, step=0, actor=qm), lambda: fn(investigation=inv, step=0, actor=qm)
     )
     assert len(results) == 1, errors

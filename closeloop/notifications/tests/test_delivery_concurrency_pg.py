@@ -5,45 +5,15 @@ delivery to exactly one of them, so each is sent exactly once."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from typing import Any
-
 import pytest
-from django.db import connection
 
 from closeloop.notifications.delivery import deliveries_dispatch
 from closeloop.notifications.models import Delivery
 from closeloop.notifications.tests.outbox_builders import advance_past_retries, assign, mine, person
 from closeloop.notifications.tests.receivers import smtp  # noqa: F401  (fixture)
+from closeloop.testing.concurrency import race
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _race(*calls: Callable[[], Any]) -> tuple[list[Any], list[BaseException]]:
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-
-    def run(call: Callable[[], Any]) -> None:
-        try:
-            barrier.wait(timeout=30)
-            out = call()
-            with lock:
-                results.append(out)
-        except BaseException as exc:  # noqa: BLE001 — inspected by the test
-            with lock:
-                errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results, errors
 
 
 def _drain() -> int:
@@ -66,7 +36,7 @@ def test_two_dispatchers_at_once_send_each_delivery_exactly_once(smtp, complaint
     smtp.refuse = None
     advance_past_retries()
 
-    results, errors = _race(_drain, _drain)
+    results, errors = race(_drain, _drain)
 
     assert errors == []
     assert sum(results) == 24  # every row claimed once in all, whichever dispatcher got it

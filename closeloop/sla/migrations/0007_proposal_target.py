@@ -3,6 +3,17 @@ from typing import Any
 from django.db import migrations, models
 
 
+TARGETS = [
+    ("response", "First response (handling started)"),
+    ("proposal", "Handling proposal (quality complaints)"),
+    ("containment", "D3 containment"),
+    ("root_cause", "D4 root cause"),
+    ("corrective", "D5/D6 corrective action"),
+    ("prevention", "D7 prevention"),
+    ("closure", "Closure"),
+]
+
+
 def add_proposal_policy(apps: Any, schema_editor: Any) -> None:
     from closeloop.sla.defaults import category_policies_ensure
 
@@ -20,15 +31,7 @@ class Migration(migrations.Migration):
             model_name="deadline",
             name="target",
             field=models.CharField(
-                choices=[
-                    ("response", "First response (handling started)"),
-                    ("proposal", "Handling proposal (quality complaints)"),
-                    ("containment", "D3 containment"),
-                    ("root_cause", "D4 root cause"),
-                    ("corrective", "D5/D6 corrective action"),
-                    ("prevention", "D7 prevention"),
-                    ("closure", "Closure"),
-                ],
+                choices=TARGETS,
                 max_length=20,
                 verbose_name="target",
             ),
@@ -37,15 +40,7 @@ class Migration(migrations.Migration):
             model_name="deadlinepolicy",
             name="target",
             field=models.CharField(
-                choices=[
-                    ("response", "First response (handling started)"),
-                    ("proposal", "Handling proposal (quality complaints)"),
-                    ("containment", "D3 containment"),
-                    ("root_cause", "D4 root cause"),
-                    ("corrective", "D5/D6 corrective action"),
-                    ("prevention", "D7 prevention"),
-                    ("closure", "Closure"),
-                ],
+                choices=TARGETS,
                 max_length=20,
                 verbose_name="target",
             ),
