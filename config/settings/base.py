@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "closeloop.actions",
     "closeloop.api",
     "closeloop.notifications",
+    "closeloop.reports",
 ]
 
 MIDDLEWARE = [
