@@ -64,7 +64,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: [*_READ_ALL, *_INTAKE, *_PII],
     # A salesperson sees only the complaints of the customers they own (no view_all_complaints).
     SALESPERSON: ["complaints.view_complaint", *_VIEW_MASTER, *_INTAKE, *_PII],
-    SALES_MANAGER: [*_READ_ALL, *_INTAKE, *_PII, "investigations.review_customer_summary"],
+    SALES_MANAGER: [
+        *_READ_ALL,
+        *_INTAKE,
+        *_PII,
+        "investigations.review_customer_summary",
+        "reports.approve_handling_report",
+    ],
     QUALITY_ENGINEER: [*_READ_ALL, *_INTAKE, "complaints.triage_complaint", "complaints.change_complaint"],
     QUALITY_MANAGER: [
         *_READ_ALL,

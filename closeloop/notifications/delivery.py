@@ -125,6 +125,11 @@ def _send_one(row: Delivery, *, mailer: Mailer) -> None:
         mailer.send(email_digest_build(row))
     elif row.channel == Channel.WEBHOOK:
         webhook_deliver(row)
+    elif row.channel == Channel.REPORT:
+        # A document for a customer contact (not a user); the reports app builds it.
+        from closeloop.reports.handling_email import handling_report_email_build
+
+        mailer.send(handling_report_email_build(row))
     else:
         raise PermanentDeliveryError(f"unknown channel {row.channel!r}")
 

@@ -34,6 +34,13 @@ VERB_MESSAGES: dict[str, Any] = {
     "investigation_reopened": _("8D %(case)s was reopened at %(step)s: %(note)s"),
     "customer_summary_review": _("8D %(case)s: the customer summary waits for your review"),
     "cost_verification": _("8D %(case)s: the quality costs wait for your verification"),
+    "handling_report_review": _("Handling report v%(version)s of %(number)s waits for your approval"),
+    "handling_report_approved": _("Handling report v%(version)s of %(number)s was approved"),
+    "handling_report_returned": _("Handling report v%(version)s of %(number)s was sent back: %(note)s"),
+    # Translators: to is the customer contact's email address.
+    "report_sent": _("Handling report v%(version)s of %(number)s was sent to %(to)s"),
+    # Translators: answer is “accepted” or “rejected”.
+    "report_answered": _("The customer %(answer)s handling report v%(version)s of %(number)s %(reason)s"),
     # Translators: satisfied is “satisfied” or “not satisfied”; score is 1–5.
     "verdict_recorded": _("Customer verdict on %(number)s: %(satisfied)s, score %(score)s"),
     # Translators: target is a deadline such as “Closure”; percent is how much of its time is used.
@@ -68,6 +75,11 @@ EVENT_LABELS: dict[str, Any] = {
     "deadline_warning": _("Deadline approaching"),
     "deadline_breached": _("Deadline missed"),
     "deadline_escalated": _("Deadline escalated"),
+    "handling_report_review": _("Handling report to approve"),
+    "handling_report_approved": _("Handling report approved"),
+    "handling_report_returned": _("Handling report sent back"),
+    "report_sent": _("Report sent to the customer"),
+    "report_answered": _("Customer's answer to a report"),
     "verdict_recorded": _("Customer verdict"),
 }
 
@@ -89,6 +101,7 @@ REASON_LABELS: dict[str, Any] = {
     "rule_role": _("A notification rule names your role."),
     "rule_department": _("A notification rule names your department."),
     "rule_named": _("A notification rule names you."),
+    "report_author": _("You drafted this report."),
     "escalation_owner": _("You own the complaint whose deadline was missed."),
     "escalation_no_owner": _(
         "Nobody owns the complaint whose deadline was missed: you are a quality manager."
@@ -103,6 +116,7 @@ REASON_LABELS: dict[str, Any] = {
 # Data values that are codes rather than words, rendered in the reader's language.
 _VALUE_LABELS: dict[str, dict[Any, Any]] = {
     "satisfied": {True: _("satisfied"), False: _("not satisfied")},
+    "answer": {True: _("accepted"), False: _("rejected")},
 }
 
 

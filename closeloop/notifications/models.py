@@ -237,6 +237,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     WEBHOOK = "webhook", _("Webhook")
     DIGEST = "digest", _("Daily digest")
+    REPORT = "report", _("Report to a customer")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -94,6 +94,7 @@ class HandlingReport(models.Model):
         verbose_name = _("handling report")
         verbose_name_plural = _("handling reports")
         ordering = ["complaint", "-version"]
+        permissions = [("approve_handling_report", "Can approve handling reports before they are sent")]
         constraints = [
             models.UniqueConstraint(fields=["complaint", "version"], name="uniq_handling_report_version")
         ]

@@ -1,0 +1,69 @@
+"""Reads of handling reports, scoped to the complaints the user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy
+
+from closeloop.accounts.models import User
+from closeloop.complaints.models import Complaint
+from closeloop.complaints.selectors import complaint_visible_qs
+from closeloop.customers.pii import email_for
+from closeloop.reports.handling_workflow import APPROVE_PERMISSION
+from closeloop.reports.models import HandlingReport, ReportLanguage
+
+SECTION_LABELS = [
+    ("reported", gettext_lazy("What was reported")),
+    ("found", gettext_lazy("What was found")),
+    ("done_now", gettext_lazy("What was done now")),
+    ("prevention", gettext_lazy("What was changed so it will not happen again")),
+]
+
+
+def handling_report_get_for_user(*, user: User, report_id: int) -> HandlingReport | None:
+    """The report if its complaint is visible to ``user``; None otherwise (the caller answers 404)."""
+    return (
+        HandlingReport.objects.select_related(
+            "complaint__customer__sales_owner",
+            "complaint__product",
+            "complaint__contact",
+            "complaint__owner",
+            "complaint__created_by",
+            "created_by",
+            "reviewed_by",
+            "sent_by",
+        )
+        .filter(pk=report_id, complaint__in=complaint_visible_qs(user=user))
+        .first()
+    )
+
+
+def handling_card_context(*, user: User, complaint: Complaint) -> dict[str, Any]:
+    """What the complaint page's handling-report card shows: the versions (newest first), the latest,
+    what this user may do with it, and the customer's contacts that can receive it (emails masked for
+    people who may not read them; the server looks the address up by contact)."""
+    from closeloop.reports.handling import handling_report_can_write
+
+    versions = list(
+        HandlingReport.objects.filter(complaint=complaint)
+        .select_related("created_by", "reviewed_by", "sent_by")
+        .order_by("-version")
+    )
+    latest = versions[0] if versions else None
+    can_write = handling_report_can_write(user, complaint)
+    contacts = [
+        {"id": ct.pk, "name": ct.name, "email": email_for(user, ct.email)}
+        for ct in complaint.customer.contacts.exclude(email="").order_by("pk")
+    ]
+    return {
+        "handling_reports": versions,
+        "handling_report": latest,
+        "handling_can_write": can_write,
+        "handling_can_approve": user.has_perm(APPROVE_PERMISSION),
+        "handling_can_draft": can_write
+        and complaint.status in ("in_progress", "awaiting_customer", "closed"),
+        "handling_contacts": contacts,
+        "handling_languages": ReportLanguage.choices,
+        "handling_sections": [(key, str(label)) for key, label in SECTION_LABELS],
+    }
