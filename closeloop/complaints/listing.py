@@ -116,6 +116,14 @@ class ListFilters:
         return qd.urlencode()
 
 
+def _datetime_or_none(raw: str) -> dt.datetime | None:
+    """A datetime from a cursor, or None when it is malformed or impossible (month 13, hour 25)."""
+    try:
+        return parse_datetime(raw)
+    except ValueError:
+        return None
+
+
 def filters_parse(params: QueryDict) -> ListFilters:
     """Parse list filters from request parameters. Unknown values are dropped and reported."""
     f = ListFilters()
@@ -132,7 +140,10 @@ def filters_parse(params: QueryDict) -> ListFilters:
     for name in ("received_from", "received_to"):
         raw = (params.get(name) or "").strip()
         if raw:
-            value = parse_date(raw) if len(raw) <= 10 else None
+            try:
+                value = parse_date(raw) if len(raw) <= 10 else None
+            except ValueError:  # well formed but impossible, such as 2026-13-01
+                value = None
             if value is None:
                 f.errors[name] = str(_("Use a date like 2026-11-22."))
             setattr(f, name, value)
@@ -269,13 +280,13 @@ def _decode_cursor(cursor: str, field_name: str) -> tuple[Any, ...] | None:
         # (severity, received_at, id)
         if len(keys) != 2 or keys[0] not in Severity.values or not isinstance(keys[1], str):
             return None
-        received = parse_datetime(keys[1])
+        received = _datetime_or_none(keys[1])
         return (keys[0], received, pk) if received is not None else None
     if len(keys) != 1:
         return None
     (value,) = keys
     if field_name == "received_at":
-        value = parse_datetime(value) if isinstance(value, str) else None
+        value = _datetime_or_none(value) if isinstance(value, str) else None
     elif field_name == "priority_score":
         value = value if isinstance(value, int) and not isinstance(value, bool) else None
     elif not isinstance(value, str):

@@ -90,9 +90,10 @@ def test_filters_form_is_labelled(client, agent, data):
         assert f'for="{field_id}"' in body and f'id="{field_id}"' in body
 
 
-def test_bad_date_is_shown_next_to_the_field(client, agent, data):
+@pytest.mark.parametrize("raw", ["yesterday", "2026-13-01", "2026-02-30"])
+def test_bad_date_is_shown_next_to_the_field(client, agent, data, raw):
     client.force_login(agent)
-    resp = client.get("/complaints/?received_from=yesterday")
+    resp = client.get(f"/complaints/?received_from={raw}")
     assert resp.status_code == 200
     assert 'class="invalid-feedback"' in resp.content.decode()
 
