@@ -13,6 +13,7 @@ urlpatterns = [
     path("8d/", include("closeloop.investigations.urls")),
     path("crm/", include("closeloop.customers.urls")),
     path("notifications/", include("closeloop.notifications.urls")),
+    path("reports/", include("closeloop.reports.urls")),
     path("api/v1/", api_v1.urls),
     path("admin/", admin.site.urls),
 ]

@@ -17,9 +17,12 @@ from closeloop.api import (
     complaint_clock,
     complaints,
     errors,
+    exports,
+    handling_reports,
     investigations,
     masterdata,
     notifications,
+    reports,
 )
 from closeloop.api.auth import BearerAuth, TokenRateThrottle
 from closeloop.api.schemas import ErrorOut, TokenIn, TokenOut
@@ -69,3 +72,6 @@ api.add_router("/", action_records.router)
 api.add_router("/", actions.router)
 api.add_router("/", notifications.router)
 api.add_router("/", investigations.router)
+api.add_router("/", exports.router)
+api.add_router("/", handling_reports.router)
+api.add_router("/", reports.router)

@@ -94,7 +94,14 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
         and handling.complaint_can_handle(user=user, complaint=c),
         **_case_context(user, c),
         **_actions_context(c),
+        **handling_card_context(user=user, complaint=c),
     }
+
+
+def handling_card_context(*, user: User, complaint: Complaint) -> dict[str, Any]:
+    from closeloop.reports.handling_selectors import handling_card_context as card
+
+    return card(user=user, complaint=complaint)
 
 
 def _case_context(user: User, c: Complaint) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 Timings are measured here and printed (and written to var/bench/results.json); tests never assert
 them. Requests go through Django's full stack in-process (middleware, views, templates, API), so the
-numbers are server-side time without network.
+numbers are server-side time without network. The export step (``reports.bench``) writes the
+complaint ledger at 10,000 and 100,000 rows and records wall time and memory peaks under ``exports``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from closeloop.accounts.models import User
 from closeloop.accounts.services import api_token_create
 from closeloop.complaints.models import Complaint
 from closeloop.core.generator import complaints_generate
+from closeloop.reports.bench import bench_exports
 
 
 def _timed(fn: Callable[[], Any], runs: int) -> dict[str, float]:
@@ -113,12 +115,14 @@ def bench_run(*, size: int, runs: int = 30, out: Callable[[str], None] = print) 
     for name, fn in cases:
         results[name] = _timed(fn, runs)
         out(f"  {name:<32} p50 {results[name]['p50_ms']:>8.2f} ms   p95 {results[name]['p95_ms']:>8.2f} ms")
+    exports = bench_exports(user=user, size=size, out=out)
     report = {
         "size": Complaint.objects.count(),
         "database": connection.vendor,
         "python": platform.python_version(),
         "machine": platform.machine(),
         "results": results,
+        "exports": exports,
     }
     path = Path(settings.BASE_DIR) / "var" / "bench"
     path.mkdir(parents=True, exist_ok=True)

@@ -6,16 +6,18 @@ from typing import Any
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from reportlab.lib.units import mm
 
 from closeloop.reports import pdfkit
 from closeloop.reports.models import HandlingReport, ReportLanguage
 
+# The section headings the customer reads (the catalogue holds their Chinese).
 SECTION_LABELS = {
-    "reported": ("What you reported", "客户反映的问题"),
-    "found": ("What we found", "调查结果"),
-    "done_now": ("What we did at once", "已采取的处理措施"),
-    "prevention": ("What we changed so it will not happen again", "防止再发生的改进措施"),
+    "reported": gettext_noop("What you reported"),
+    "found": gettext_noop("What we found"),
+    "done_now": gettext_noop("What we did at once"),
+    "prevention": gettext_noop("What we changed so it will not happen again"),
 }
 
 
@@ -46,31 +48,38 @@ def handling_report_pdf(report: HandlingReport) -> bytes:
         return _label(lang, text)
 
     story: list[Any] = [
-        pdfkit.label(L("Customer complaint handling report"), st.title),
+        pdfkit.label(L(gettext_noop("Customer complaint handling report")), st.title),
         pdfkit.label(f"{c.number} · v{r.version} · {c.title}", st.small),
         pdfkit.key_values(
             [
-                (L("Customer"), c.customer.name),
-                (L("Complaint"), c.number),
-                (L("Product"), str(c.product) if c.product_id else ""),
-                (L("Lot"), c.lot),
-                (L("Received"), _when(c.received_at)),
-                (L("Quantity affected"), c.quantity_affected or ""),
-                (L("Contact"), r.sent_to_name or (c.contact.name if c.contact is not None else "")),
-                (L("Report date"), _when(r.sent_at or r.reviewed_at or r.created_at)),
+                (L(gettext_noop("Customer")), c.customer.name),
+                (L(gettext_noop("Complaint")), c.number),
+                (L(gettext_noop("Product")), str(c.product) if c.product_id else ""),
+                (L(gettext_noop("Lot")), c.lot),
+                (L(gettext_noop("Received")), _when(c.received_at)),
+                (L(gettext_noop("Quantity affected")), c.quantity_affected or ""),
+                (
+                    L(gettext_noop("Contact")),
+                    r.sent_to_name or (c.contact.name if c.contact is not None else ""),
+                ),
+                (L(gettext_noop("Report date")), _when(r.sent_at or r.reviewed_at or r.created_at)),
             ]
         ),
     ]
-    for key, (en, _zh) in SECTION_LABELS.items():
+    for key, en in SECTION_LABELS.items():
         story.append(pdfkit.label(L(en), st.h1))
         story.append(pdfkit.para(getattr(r, key), st.body))
-    story.append(pdfkit.label(L("Approval"), st.h1))
+    story.append(pdfkit.label(L(gettext_noop("Approval")), st.h1))
     story.append(
         pdfkit.table(
             [
-                [L("Step"), L("Name"), L("Date")],
-                [L("Drafted by"), str(r.created_by), _when(r.created_at)],
-                [L("Approved by the sales manager"), str(r.reviewed_by or ""), _when(r.reviewed_at)],
+                [L(gettext_noop("Step")), L(gettext_noop("Name")), L(gettext_noop("Date"))],
+                [L(gettext_noop("Drafted by")), str(r.created_by), _when(r.created_at)],
+                [
+                    L(gettext_noop("Approved by the sales manager")),
+                    str(r.reviewed_by or ""),
+                    _when(r.reviewed_at),
+                ],
             ],
             widths=[60 * mm, 60 * mm, pdfkit.WIDTH - 120 * mm],
             st=st,

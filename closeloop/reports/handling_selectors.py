@@ -65,5 +65,6 @@ def handling_card_context(*, user: User, complaint: Complaint) -> dict[str, Any]
         and complaint.status in ("in_progress", "awaiting_customer", "closed"),
         "handling_contacts": contacts,
         "handling_languages": ReportLanguage.choices,
+        "can_audit_pack": user.has_perm("complaints.triage_complaint"),
         "handling_sections": [(key, str(label)) for key, label in SECTION_LABELS],
     }

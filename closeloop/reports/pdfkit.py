@@ -111,6 +111,9 @@ def table(
         data.append([c if isinstance(c, Flowable) else para(c, style) for c in row])
     t = Table(data, colWidths=list(widths) if widths else None, repeatRows=1 if header else 0)
     commands: list[tuple[Any, ...]] = [
+        # Every cell "sets" its font even when it holds a paragraph: without this the PDF names an
+        # unembedded Helvetica.
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
         ("GRID", (0, 0), (-1, -1), 0.4, RULE),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 4),
@@ -140,6 +143,7 @@ def key_values(pairs: Sequence[tuple[Any, Any]], *, st: Styles | None = None, co
     t.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), FONT),
                 ("GRID", (0, 0), (-1, -1), 0.4, RULE),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 *[("BACKGROUND", (2 * c, 0), (2 * c, -1), HEAD_FILL) for c in range(columns)],
@@ -185,6 +189,9 @@ def render(
         title=title,
         author="Closeloop",
         creator="Closeloop",
+        # The canvas otherwise starts every page in Helvetica, a font reference no PDF of ours needs
+        # and that is never embedded.
+        initialFontName=FONT,
     )
     frame = Frame(MARGIN, MARGIN, WIDTH, PAGE[1] - 2 * MARGIN, id="body")
     doc.addPageTemplates([PageTemplate(id="page", frames=[frame], onPage=decorate)])

@@ -3,6 +3,9 @@
 Tests marked ``postgres`` run only on PostgreSQL; with CLOSELOOP_REQUIRE_POSTGRES=1 (CI) they fail
 instead of skipping when the suite runs on another database.
 
+Tests that read PDFs with poppler (``pdffonts``, ``pdftoppm``) take the ``poppler`` fixture: skipped
+when poppler-utils is missing, failed instead when CLOSELOOP_REQUIRE_BROWSER=1 (CI installs both).
+
 Tests marked ``browser`` run when a Chromium is found at ``config.env.CHROMIUM_PATH``. Without one,
 ``make test`` skips them and says so plainly; with CLOSELOOP_REQUIRE_BROWSER=1 (CI) a missing
 Chromium fails the run instead of skipping.
@@ -11,6 +14,7 @@ Chromium fails the run instead of skipping.
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -126,3 +130,20 @@ def login(page: Any, username: str, password: str = "pass12345!") -> None:
     page.fill("#id_password", password)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+POPPLER_TOOLS = ("pdffonts", "pdftoppm")
+
+
+@pytest.fixture
+def poppler() -> dict[str, str]:
+    """Paths of poppler's ``pdffonts`` and ``pdftoppm``. Missing: the test is skipped with the reason,
+    or fails when CLOSELOOP_REQUIRE_BROWSER=1 (CI, where poppler-utils is installed)."""
+    found = {tool: shutil.which(tool) for tool in POPPLER_TOOLS}
+    missing = [tool for tool, path in found.items() if path is None]
+    if missing:
+        message = f"poppler-utils not installed ({', '.join(missing)} missing): PDF fonts and pages unchecked"
+        if E.REQUIRE_BROWSER:
+            pytest.fail(f"{message}; required by CLOSELOOP_REQUIRE_BROWSER.")
+        pytest.skip(message)
+    return {tool: str(path) for tool, path in found.items()}
