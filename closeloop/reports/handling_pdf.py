@@ -63,7 +63,8 @@ def handling_report_pdf(report: HandlingReport) -> bytes:
                     r.sent_to_name or (c.contact.name if c.contact is not None else ""),
                 ),
                 (L(gettext_noop("Report date")), _when(r.sent_at or r.reviewed_at or r.created_at)),
-            ]
+            ],
+            label_width=(38 if lang == ReportLanguage.BILINGUAL else 24) * mm,
         ),
     ]
     for key, en in SECTION_LABELS.items():

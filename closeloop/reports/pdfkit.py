@@ -125,8 +125,15 @@ def table(
     return t
 
 
-def key_values(pairs: Sequence[tuple[Any, Any]], *, st: Styles | None = None, columns: int = 2) -> Table:
-    """Label/value pairs laid out in ``columns`` column pairs (a document header)."""
+def key_values(
+    pairs: Sequence[tuple[Any, Any]],
+    *,
+    st: Styles | None = None,
+    columns: int = 2,
+    label_width: float = 24 * mm,
+) -> Table:
+    """Label/value pairs laid out in ``columns`` column pairs (a document header); bilingual labels want
+    a wider ``label_width``."""
     st = st or styles()
     cells = [(label(k, st.cell_head), para(v, st.cell)) for k, v in pairs]
     rows = []
@@ -137,7 +144,7 @@ def key_values(pairs: Sequence[tuple[Any, Any]], *, st: Styles | None = None, co
             row += [k, v]
         row += [""] * (2 * columns - len(row))
         rows.append(row)
-    label_w = 24 * mm
+    label_w = label_width
     value_w = (WIDTH - columns * label_w) / columns
     t = Table(rows, colWidths=[label_w, value_w] * columns)
     t.setStyle(
