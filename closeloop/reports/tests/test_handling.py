@@ -189,3 +189,21 @@ def test_only_handlers_or_the_salesperson_write_it(closed_case, agent):
         svc.handling_report_create(complaint=closed_case, actor=agent)
     assert not HandlingReport.objects.exists()
     assert Complaint.objects.get(pk=closed_case.pk).status == "awaiting_customer"
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en", "bilingual"])
+def test_the_pdf_embeds_its_font_and_every_page_renders(
+    closed_case, qe, salesmgr, poppler, tmp_path, language
+):
+    import subprocess
+
+    r = _approved(closed_case, qe, salesmgr)
+    r.language = language
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(handling_report_pdf(r))
+    fonts = subprocess.run([poppler["pdffonts"], str(pdf)], check=True, capture_output=True, text=True).stdout
+    rows = [line.split() for line in fonts.splitlines()[2:] if line.strip()]
+    assert rows and all("NotoSansSC" in row[0] and "yes" in row for row in rows), fonts
+    subprocess.run([poppler["pdftoppm"], "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page*.png"))
+    assert pages and all(p.stat().st_size > 1000 for p in pages)
