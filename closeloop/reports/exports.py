@@ -178,8 +178,15 @@ def export_job_get_for_user(*, user: User, job_id: int) -> ExportJob:
 def export_download_name(job: ExportJob) -> str:
     """The name a finished job's file is downloaded under, in the active language."""
     stamp = timezone.localtime(job.finished_at or job.created_at).strftime("%Y%m%d-%H%M")
+    if job.kind == ExportKind.AUDIT_PACK:
+        return f"{job.params.get('complaint', '')}-audit-pack-{stamp}.zip"
     return f"{LEDGERS[job.kind].file_stem()}-{stamp}.xlsx"
 
 
+def export_content_type(job: ExportJob) -> str:
+    return "application/zip" if job.kind == ExportKind.AUDIT_PACK else XLSX_TYPE
+
+
 def export_kinds() -> list[tuple[str, str]]:
-    return [(k, str(label)) for k, label in ExportKind.choices]
+    """The ledger kinds a person may export from the list (the audit pack starts from a complaint)."""
+    return [(k, str(label)) for k, label in ExportKind.choices if k != ExportKind.AUDIT_PACK]

@@ -12,6 +12,7 @@ from closeloop.complaints.selectors import complaint_visible_qs
 from closeloop.customers.pii import email_for
 from closeloop.reports.handling_workflow import APPROVE_PERMISSION
 from closeloop.reports.models import HandlingReport, ReportLanguage
+from closeloop.reports.pack_jobs import PACK_PERMISSION
 
 SECTION_LABELS = [
     ("reported", gettext_lazy("What was reported")),
@@ -65,6 +66,6 @@ def handling_card_context(*, user: User, complaint: Complaint) -> dict[str, Any]
         and complaint.status in ("in_progress", "awaiting_customer", "closed"),
         "handling_contacts": contacts,
         "handling_languages": ReportLanguage.choices,
-        "can_audit_pack": user.has_perm("complaints.triage_complaint"),
+        "can_audit_pack": user.has_perm(PACK_PERMISSION),
         "handling_sections": [(key, str(label)) for key, label in SECTION_LABELS],
     }

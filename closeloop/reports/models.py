@@ -139,6 +139,7 @@ class ExportKind(models.TextChoices):
     LEDGER = "ledger", _("Complaint ledger")
     CUSTOMER_STATUS = "customer_status", _("Complaint status per customer")
     PREVENTIVE = "preventive", _("Preventive-action report")
+    AUDIT_PACK = "audit_pack", _("Audit evidence pack")
 
 
 class ExportStatus(models.TextChoices):

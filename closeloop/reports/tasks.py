@@ -9,3 +9,11 @@ from closeloop.reports import exports
 def export_job_run(job_id: int) -> int:
     """Write the export job's file (``exports.export_job_run``; idempotent, so a redelivery is harmless)."""
     return exports.export_job_run(job_id=job_id).pk
+
+
+@shared_task(acks_late=True)
+def audit_pack_job_run(job_id: int) -> int:
+    """Write the audit pack of a job (``pack_jobs.audit_pack_job_run``; idempotent)."""
+    from closeloop.reports import pack_jobs
+
+    return pack_jobs.audit_pack_job_run(job_id=job_id).pk

@@ -16,7 +16,7 @@ urlpatterns: list = [
     path("analysis.pdf", views_analysis.AnalysisPdfView.as_view(), name="analysis_pdf"),
     path("8d/<str:number>.pdf", views.EightDReportDownloadView.as_view(fmt="pdf"), name="eightd_pdf"),
     path("8d/<str:number>.docx", views.EightDReportDownloadView.as_view(fmt="docx"), name="eightd_docx"),
-    path("audit-pack/<str:number>.zip", views_pack.AuditPackView.as_view(), name="audit_pack"),
+    path("audit-pack/<str:number>/", views_pack.AuditPackView.as_view(), name="audit_pack"),
     path(
         "handling/<str:number>/draft/",
         views_handling.HandlingReportCreateView.as_view(),

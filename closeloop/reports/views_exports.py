@@ -14,7 +14,6 @@ from django.views import View
 from closeloop.core.errors import NotFound, PermissionDenied, ValidationFailed
 from closeloop.core.views import request_user
 from closeloop.reports import exports
-from closeloop.reports.exports import XLSX_TYPE
 from closeloop.reports.models import ExportJob, ExportStatus
 
 
@@ -66,7 +65,7 @@ class ExportDownloadView(LoginRequiredMixin, View):
             raise Http404
         response = FileResponse(
             job.file.open("rb"),
-            content_type=XLSX_TYPE,
+            content_type=exports.export_content_type(job),
             as_attachment=True,
             filename=exports.export_download_name(job),
         )

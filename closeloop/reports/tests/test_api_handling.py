@@ -5,13 +5,12 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from closeloop.api.tests.conftest import api, bearer  # noqa: F401  (fixtures)
-from closeloop.reports.tests.test_handling import CAUSE, PREVENTION, closed_case  # noqa: F401
+from closeloop.reports.tests.test_handling import CAUSE, PREVENTION
 
 pytestmark = pytest.mark.django_db
 
 
-def test_draft_approve_send_answer_and_the_pdf(api, closed_case, qe, salesmgr, qm):  # noqa: F811
+def test_draft_approve_send_answer_and_the_pdf(api, closed_case, qe, salesmgr, qm):
     n = closed_case.number
     base = f"/complaints/{n}/reports/handling"
     assert api(qe).get(f"{base}.pdf").status_code == 404  # nothing drafted yet
@@ -44,7 +43,7 @@ def test_draft_approve_send_answer_and_the_pdf(api, closed_case, qe, salesmgr, q
     assert [(v["version"], v["status"]) for v in ledger] == [(1, "rejected")]
 
 
-def test_unknown_versions_and_invisible_complaints_are_not_found(api, closed_case, qe, sales):  # noqa: F811
+def test_unknown_versions_and_invisible_complaints_are_not_found(api, closed_case, qe, sales):
     n = closed_case.number
     api(qe).post(f"/complaints/{n}/reports/handling", {})
     assert api(qe).get(f"/complaints/{n}/reports/handling.pdf", version=7).status_code == 404

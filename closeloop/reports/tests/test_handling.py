@@ -9,7 +9,6 @@ from pypdf import PdfReader
 
 from closeloop.complaints.models import Complaint, ComplaintEvent
 from closeloop.core.errors import PermissionDenied, TransitionNotAllowed, ValidationFailed
-from closeloop.investigations.tests.factories import case_open, case_through
 from closeloop.notifications.delivery import deliveries_dispatch
 from closeloop.notifications.models import Channel, Delivery, Notification
 from closeloop.reports import handling as svc
@@ -20,17 +19,6 @@ pytestmark = pytest.mark.django_db
 
 CAUSE = "运输包装无防水措施"
 PREVENTION = "尼龙薄膜"
-
-
-@pytest.fixture
-def closed_case(complaint, qm, qe, team, finance, salesmgr):
-    """The seed case (rust on screwdriver shafts) through D8: its complaint waits for the customer."""
-    case_through(
-        case_open(complaint, qm), upto=8, qm=qm, team=team, owner=qe, finance=finance, sales_manager=salesmgr
-    )
-    complaint.refresh_from_db()
-    assert complaint.status == "awaiting_customer"
-    return complaint
 
 
 def _pdf_text(data: bytes) -> str:

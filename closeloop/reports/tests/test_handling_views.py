@@ -4,7 +4,6 @@ people click them; errors name the field in the user's language."""
 import pytest
 
 from closeloop.reports.models import HandlingReport
-from closeloop.reports.tests.test_handling import closed_case  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -13,7 +12,7 @@ def _page(client, number):
     return client.get(f"/complaints/{number}/").content.decode()
 
 
-def test_the_card_walks_a_report_from_draft_to_sent(client, closed_case, qe, salesmgr):  # noqa: F811
+def test_the_card_walks_a_report_from_draft_to_sent(client, closed_case, qe, salesmgr):
     n = closed_case.number
     client.force_login(qe)
     assert 'id="handling-report"' in _page(client, n) and 'id="handling-new"' in _page(client, n)
@@ -62,7 +61,7 @@ def test_the_card_walks_a_report_from_draft_to_sent(client, closed_case, qe, sal
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
 
 
-def test_a_bad_address_is_named_and_nothing_is_sent(client, closed_case, qe, salesmgr):  # noqa: F811
+def test_a_bad_address_is_named_and_nothing_is_sent(client, closed_case, qe, salesmgr):
     from closeloop.reports import handling as svc
 
     r = svc.handling_report_create(complaint=closed_case, actor=qe)
@@ -76,7 +75,7 @@ def test_a_bad_address_is_named_and_nothing_is_sent(client, closed_case, qe, sal
     assert r.status == "approved" and r.delivery_id is None
 
 
-def test_reports_of_complaints_one_may_not_see_are_not_found(client, closed_case, qe, sales):  # noqa: F811
+def test_reports_of_complaints_one_may_not_see_are_not_found(client, closed_case, qe, sales):
     from closeloop.reports import handling as svc
 
     r = svc.handling_report_create(complaint=closed_case, actor=qe)

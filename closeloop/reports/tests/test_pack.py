@@ -10,7 +10,7 @@ import zipfile
 import pytest
 
 from closeloop.reports import handling as svc
-from closeloop.reports.tests.test_handling import closed_case  # noqa: F401  (fixture)
+from closeloop.reports.models import ExportJob
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,9 @@ PNG = bytes.fromhex(
 )
 
 
-def test_the_pack_holds_the_whole_record(client, closed_case, qe, qm, salesmgr):  # noqa: F811
+def test_the_pack_holds_the_whole_record(
+    client, closed_case, qe, qm, salesmgr, django_capture_on_commit_callbacks
+):
     from closeloop.complaints.attachments import attachment_add
 
     attachment_add(complaint=closed_case, actor=qe, name="锈蚀照片.png", data=PNG)
@@ -31,8 +33,16 @@ def test_the_pack_holds_the_whole_record(client, closed_case, qe, qm, salesmgr):
     closed_case.save(update_fields=["title"])
 
     client.force_login(qm)
-    response = client.get(f"/reports/audit-pack/{closed_case.number}.zip")
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's task, run eagerly here
+        started = client.post(f"/reports/audit-pack/{closed_case.number}/", {"language": "zh-hans"})
+    assert started.status_code == 302
+    job = ExportJob.objects.get(kind="audit_pack")
+    assert started["Location"] == f"/reports/exports/{job.pk}/"
+    assert (job.status, job.processed_rows, job.total_rows) == ("done", job.total_rows, job.total_rows)
+    assert 'id="export-download"' in client.get(started["Location"]).content.decode()
+    response = client.get(f"/reports/exports/{job.pk}/download/")
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert f"{closed_case.number}-audit-pack" in response["Content-Disposition"]
     z = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
     names = set(z.namelist())
     case = closed_case.investigation.number
@@ -60,8 +70,14 @@ def test_the_pack_holds_the_whole_record(client, closed_case, qe, qm, salesmgr):
         assert hashlib.sha256(z.read(name)).hexdigest() == sha
 
 
-def test_only_the_quality_team_gets_a_pack(client, closed_case, sales, agent):  # noqa: F811
+def test_only_the_quality_team_gets_a_pack(client, closed_case, sales, agent, qm):
     client.force_login(sales)  # cannot even see this customer's complaint
-    assert client.get(f"/reports/audit-pack/{closed_case.number}.zip").status_code == 404
+    assert client.post(f"/reports/audit-pack/{closed_case.number}/").status_code == 404
     client.force_login(agent)
-    assert client.get(f"/reports/audit-pack/{closed_case.number}.zip").status_code == 403
+    assert client.post(f"/reports/audit-pack/{closed_case.number}/").status_code == 403
+    assert not ExportJob.objects.exists()
+    client.force_login(qm)
+    client.post(f"/reports/audit-pack/{closed_case.number}/")
+    job = ExportJob.objects.get()
+    client.force_login(agent)  # somebody else's pack does not exist for you
+    assert client.get(f"/reports/exports/{job.pk}/download/").status_code == 404

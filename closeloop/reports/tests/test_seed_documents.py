@@ -18,7 +18,6 @@ from closeloop.reports.eightd.data import eightd_report_data
 from closeloop.reports.eightd.pdf import eightd_pdf
 from closeloop.reports.exports import ledger_write
 from closeloop.reports.ledgers.filters import ledger_filters_parse
-from closeloop.reports.tests.test_handling import closed_case  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +29,7 @@ def _text(pdf: bytes) -> str:
     return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
 
 
-def test_the_seed_case_documents_from_8d_to_the_preventive_action_report(closed_case, qe, qm, salesmgr):  # noqa: F811
+def test_the_seed_case_documents_from_8d_to_the_preventive_action_report(closed_case, qe, qm, salesmgr):
     report = _text(
         eightd_pdf(eightd_report_data(investigation=closed_case.investigation), language="zh-hans")
     )

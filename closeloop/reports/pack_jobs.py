@@ -1,0 +1,95 @@
+"""The audit pack is written by the worker (it copies every evidence file): a job records the request,
+the worker fills it with progress, and only its creator downloads it (the export job's page and
+download serve it)."""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+
+from django.core.files import File
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from closeloop.accounts.models import User
+from closeloop.complaints.models import Complaint
+from closeloop.complaints.selectors import complaint_get_for_user
+from closeloop.core import clock
+from closeloop.core.errors import FieldErrors, NotFound, PermissionDenied
+from closeloop.reports.models import ExportJob, ExportKind, ExportStatus
+from closeloop.reports.pack import audit_pack_size, audit_pack_write
+
+logger = logging.getLogger(__name__)
+
+# The quality team prepares what an auditor samples.
+PACK_PERMISSION = "complaints.triage_complaint"
+LANGUAGES = ("zh-hans", "en")
+
+
+def _check(user: User) -> None:
+    if not user.has_perm(PACK_PERMISSION):
+        raise PermissionDenied(gettext_lazy("Only the quality team prepares audit packs."))
+
+
+def audit_pack_job_create(*, user: User, complaint: Complaint, language: str) -> ExportJob:
+    """Record an audit-pack job for a complaint the caller may see (checked by the caller's selector)
+    and queue it to the worker after commit. Raises PermissionDenied, ValidationFailed (``language``)."""
+    _check(user)
+    if language not in LANGUAGES:
+        raise FieldErrors.single("language", _("Choose Chinese or English."))
+    with transaction.atomic():
+        job = ExportJob.objects.create(
+            kind=ExportKind.AUDIT_PACK,
+            params={"complaint": complaint.number, "language": language},
+            total_rows=audit_pack_size(complaint),
+            created_by=user,
+            created_at=clock.now(),
+        )
+        from closeloop.reports.tasks import audit_pack_job_run as task
+
+        job_id = job.pk
+        transaction.on_commit(lambda: task.delay(job_id))
+    return job
+
+
+def audit_pack_job_run(*, job_id: int) -> ExportJob:
+    """Write a queued pack with the creator's rights as they are now. Idempotent: a job that is not
+    queued is returned untouched. Locks the job row only to claim it; a failure ends it as failed."""
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().get(pk=job_id)
+        if job.status != ExportStatus.QUEUED or job.kind != ExportKind.AUDIT_PACK:
+            return job
+        job.status = ExportStatus.RUNNING
+        job.save(update_fields=["status"])
+    user = User.objects.get(pk=job.created_by_id)
+    with translation.override(user.language or None):
+        try:
+            _check(user)
+            complaint = complaint_get_for_user(user=user, number=str(job.params.get("complaint", "")))
+
+            def progress(done: int) -> None:
+                ExportJob.objects.filter(pk=job.pk).update(processed_rows=done)
+
+            with tempfile.TemporaryFile(suffix=".zip") as fh:
+                manifest = audit_pack_write(
+                    complaint=complaint,
+                    user=user,
+                    language=str(job.params.get("language") or "zh-hans"),
+                    fileobj=fh,
+                    progress=progress,
+                )
+                fh.seek(0)
+                job.file.save(f"audit-pack-{job.pk}.zip", File(fh), save=False)
+            job.total_rows = job.processed_rows = len(manifest) + 1  # and the manifest itself
+            job.status = ExportStatus.DONE
+        except (NotFound, PermissionDenied):
+            job.status, job.failure = ExportStatus.FAILED, _("You may no longer see this complaint.")
+        except Exception:
+            logger.exception("audit pack job %s failed", job.pk)
+            job.status = ExportStatus.FAILED
+            job.failure = _("An unexpected error stopped the export; the administrator has the details.")
+        job.finished_at = clock.now()
+        job.save()
+    return job
