@@ -16,7 +16,18 @@ from typing import Any
 
 from django.db import connection
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BooleanField, Exists, F, Func, OuterRef, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.sql.compiler import SQLCompiler
 from django.http import QueryDict
@@ -28,7 +39,7 @@ from closeloop.accounts.models import User
 from closeloop.complaints.models import Category, Complaint, Severity, Urgency
 from closeloop.complaints.search import tokenize
 from closeloop.complaints.selectors import complaint_visible_qs
-from closeloop.complaints.workflow import OPEN_STATUSES, Status
+from closeloop.complaints.workflow import OPEN_STATUSES, HandlingPath, Status
 from closeloop.core import clock
 
 COUNT_CAP = 1000
@@ -50,6 +61,13 @@ SORT_ALIASES = {"-priority_score": "-priority", "priority_score": "priority"}
 DEFAULT_SORT = "-received_at"
 SEVERITY_RANKED = (Severity.SERIOUS, Severity.GENERAL, Severity.MINOR)  # most severe first
 VIEWS = ("all", "mine", "unassigned", "overdue")
+
+# Drill-down parameters (the cockpit's figures link to the list through them).
+STEPS = {f"D{n}": n for n in range(9)}  # "D0".."D8" -> Investigation.current_step
+QUICK_STEP = "quick"  # the quick-resolution path (no 8D case)
+REPEAT_WINDOW = dt.timedelta(days=90)
+_DEPARTMENT_CODE = re.compile(r"[-a-zA-Z0-9_]{1,40}")
+_FLAGS = {"1": True, "0": False, "": False}
 
 # Before triage a complaint has no deadlines yet: the "overdue" view counts its age from received_at.
 RESPONSE_TARGET = {Urgency.URGENT: dt.timedelta(days=2), Urgency.NORMAL: dt.timedelta(days=5)}
@@ -88,6 +106,15 @@ class ListFilters:
     received_from: dt.date | None = None
     received_to: dt.date | None = None
     q: str = ""
+    product_family: str = ""
+    closed_from: dt.date | None = None
+    closed_to: dt.date | None = None
+    step: str = ""
+    department: str = ""
+    root_cause: str = ""
+    deadline_missed: str = ""
+    reopened: bool = False
+    repeat: bool = False
     sort: str = DEFAULT_SORT
     cursor: str = ""
     errors: dict[str, str] = field(default_factory=dict)
@@ -104,6 +131,15 @@ class ListFilters:
             "received_from": self.received_from.isoformat() if self.received_from else "",
             "received_to": self.received_to.isoformat() if self.received_to else "",
             "q": self.q,
+            "product_family": self.product_family,
+            "closed_from": self.closed_from.isoformat() if self.closed_from else "",
+            "closed_to": self.closed_to.isoformat() if self.closed_to else "",
+            "step": self.step,
+            "department": self.department,
+            "root_cause": self.root_cause,
+            "deadline_missed": self.deadline_missed,
+            "reopened": "1" if self.reopened else "",
+            "repeat": "1" if self.repeat else "",
             "sort": self.sort if self.sort != DEFAULT_SORT else "",
         }
         data.update(override)
@@ -137,7 +173,8 @@ def filters_parse(params: QueryDict) -> ListFilters:
     f.category = (params.get("category") or "").strip()[:60]
     f.owner = (params.get("owner") or "").strip()[:150]
     f.q = (params.get("q") or "").strip()[:100]
-    for name in ("received_from", "received_to"):
+    _drill_parse(f, params)
+    for name in ("received_from", "received_to", "closed_from", "closed_to"):
         raw = (params.get(name) or "").strip()
         if raw:
             try:
@@ -152,6 +189,69 @@ def filters_parse(params: QueryDict) -> ListFilters:
     f.sort = sort if sort in SORTS else DEFAULT_SORT
     f.cursor = (params.get("cursor") or "")[:200]
     return f
+
+
+def _drill_parse(f: ListFilters, params: QueryDict) -> None:
+    """The drill-down parameters. A value outside its set is reported on its field (shown next to
+    it on the page, a 422 naming it in the API) and not applied."""
+    from closeloop.investigations.content import CAUSE_CATEGORIES
+    from closeloop.sla.models import Target
+
+    f.product_family = (params.get("product_family") or "").strip()[:100]
+    step = (params.get("step") or "").strip()
+    if step and step.upper() not in STEPS and step != QUICK_STEP:
+        f.errors["step"] = str(_("Use a step from D0 to D8, or “quick” for quick resolution."))
+    elif step:
+        f.step = step if step == QUICK_STEP else step.upper()
+    department = (params.get("department") or "").strip()
+    if department and not _DEPARTMENT_CODE.fullmatch(department):
+        f.errors["department"] = str(_("Use a department code, such as “quality”."))
+    else:
+        f.department = department
+    root_cause = (params.get("root_cause") or "").strip()
+    if root_cause and root_cause not in CAUSE_CATEGORIES:
+        f.errors["root_cause"] = str(_("Use one of the fishbone categories: %(codes)s.")) % {
+            "codes": ", ".join(CAUSE_CATEGORIES)
+        }
+    else:
+        f.root_cause = root_cause
+    missed = (params.get("deadline_missed") or "").strip()
+    if missed and missed not in Target.values:
+        f.errors["deadline_missed"] = str(_("Use one of the deadline targets: %(codes)s.")) % {
+            "codes": ", ".join(Target.values)
+        }
+    else:
+        f.deadline_missed = missed
+    for name in ("reopened", "repeat"):
+        raw = (params.get(name) or "").strip()
+        if raw not in _FLAGS:
+            f.errors[name] = str(_("Use 1 to apply this filter."))
+        setattr(f, name, _FLAGS.get(raw, False))
+
+
+def deadline_missed_q(target: str, now: dt.datetime) -> Q:
+    """Complaints whose ``target`` deadline was met late, or is unmet and past due (a clock paused
+    while waiting on the customer counts only if it was already late when it paused, as in
+    overdue_q)."""
+    from closeloop.sla.models import Deadline
+
+    late = Q(met_at__gt=F("due_at")) | (
+        Q(met_at__isnull=True, due_at__lt=now) & (Q(paused_at__isnull=True) | Q(due_at__lte=F("paused_at")))
+    )
+    return Q(Exists(Deadline.objects.filter(late, complaint_id=OuterRef("pk"), target=target)))
+
+
+def repeat_q() -> Q:
+    """Complaints whose customer already complained about the same product in the REPEAT_WINDOW
+    before this one was received. A complaint without a product is never a repeat."""
+    window_start = ExpressionWrapper(OuterRef("received_at") - REPEAT_WINDOW, output_field=DateTimeField())
+    earlier = Complaint.objects.filter(
+        customer_id=OuterRef("customer_id"),
+        product_id=OuterRef("product_id"),
+        received_at__lt=OuterRef("received_at"),
+        received_at__gte=window_start,
+    )
+    return Q(product__isnull=False) & Q(Exists(earlier))
 
 
 # A query that could be (part of) a complaint number, e.g. "KS-2026-000123" or "2026-0001".
@@ -253,8 +353,37 @@ def filtered_qs(*, user: User, f: ListFilters) -> QuerySet[Complaint]:
         qs = qs.filter(
             received_at__lt=dt.datetime.combine(f.received_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
         )
+    if f.closed_from:
+        qs = qs.filter(closed_at__gte=dt.datetime.combine(f.closed_from, dt.time.min, tzinfo=tz))
+    if f.closed_to:
+        qs = qs.filter(
+            closed_at__lt=dt.datetime.combine(f.closed_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        )
+    qs = _drill_filter(qs, f, now)
     if f.q:
         qs = search_filter(qs, f.q)
+    return qs
+
+
+def _drill_filter(qs: QuerySet[Complaint], f: ListFilters, now: dt.datetime) -> QuerySet[Complaint]:
+    if f.product_family:
+        qs = qs.filter(product__family=f.product_family)
+    if f.step == QUICK_STEP:
+        qs = qs.filter(handling_path=HandlingPath.QUICK)
+    elif f.step:
+        qs = qs.filter(investigation__current_step=STEPS[f.step])
+    if f.department:
+        qs = qs.filter(department__code=f.department)
+    if f.root_cause:
+        # Investigation.root_cause_category is kept by discipline_save from the D4 content: the
+        # category of the occurrence root cause, once that cause is verified on the fishbone.
+        qs = qs.filter(investigation__root_cause_category=f.root_cause)
+    if f.deadline_missed:
+        qs = qs.filter(deadline_missed_q(f.deadline_missed, now))
+    if f.reopened:
+        qs = qs.filter(reopen_count__gt=0)
+    if f.repeat:
+        qs = qs.filter(repeat_q())
     return qs
 
 

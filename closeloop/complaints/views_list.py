@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
-from closeloop.accounts.models import User
+from closeloop.accounts.models import Department, User
 from closeloop.complaints import listing, selectors, services
-from closeloop.complaints.models import Severity
+from closeloop.complaints.models import Category, Severity
 from closeloop.complaints.workflow import Status
 from closeloop.core.views import request_user
 from closeloop.intake.forms import category_choices
@@ -41,6 +44,106 @@ def _sort_links(f: listing.ListFilters) -> dict[str, dict[str, str]]:
     return links
 
 
+# Drill-down parameters have no field of their own on the filter form: they ride along as hidden
+# inputs so that changing another filter keeps them, and show as chips.
+DRILL_PARAMS = (
+    "product_family",
+    "closed_from",
+    "closed_to",
+    "step",
+    "department",
+    "root_cause",
+    "deadline_missed",
+    "reopened",
+    "repeat",
+)
+
+
+def _filter_labels() -> dict[str, str]:
+    return {
+        "q": _("Search"),
+        "status": _("Status"),
+        "severity": _("Severity"),
+        "customer": _("Customer code"),
+        "category": _("Category"),
+        "owner": _("Owner"),
+        "received_from": _("Received from"),
+        "received_to": _("Received to"),
+        "product_family": _("Product family"),
+        "closed_from": _("Closed from"),
+        "closed_to": _("Closed to"),
+        "step": _("8D step"),
+        "department": _("Department"),
+        "root_cause": _("Root cause"),
+        "deadline_missed": _("Deadline missed"),
+        "reopened": _("Reopened"),
+        "repeat": _("Repeat complaint"),
+    }
+
+
+def _cleared() -> dict[str, Any]:
+    """Overrides for ``as_query`` that drop every filter (the view and sort stay)."""
+    return {**dict.fromkeys(_filter_labels(), ""), "status": [], "severity": []}
+
+
+def _chip_value(f: listing.ListFilters, name: str) -> str:
+    """A filter's value as the user reads it (labels rather than codes where they are at hand)."""
+    from closeloop.investigations.content import CAUSE_CATEGORIES
+    from closeloop.investigations.workflow import Step
+    from closeloop.sla.models import Target
+
+    value = getattr(f, name)
+    if name == "status":
+        return ", ".join(str(Status(v).label) for v in value)
+    if name == "severity":
+        return ", ".join(str(Severity(v).label) for v in value)
+    if name == "category":
+        # One small query, only when the list is filtered by category.
+        cat = Category.objects.filter(code=value).select_related("parent").first()
+        return cat.full_label if cat else str(value)
+    if name == "department":
+        dep = Department.objects.filter(code=value).first()
+        return str(dep) if dep else str(value)
+    if name == "owner" and value == "none":
+        return str(_("Nobody"))
+    if name == "step":
+        if value == listing.QUICK_STEP:
+            return str(_("Quick resolution"))
+        return str(Step(listing.STEPS[value]).label)
+    if name == "root_cause":
+        return str(CAUSE_CATEGORIES[value])
+    if name == "deadline_missed":
+        return str(Target(value).label)
+    if name in ("reopened", "repeat"):
+        return str(_("yes"))
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def filter_chips(f: listing.ListFilters, params: QueryDict) -> list[dict[str, str]]:
+    """One removable chip per active filter, so a list reached from the cockpit says what it shows;
+    a rejected value gets a chip carrying its error (the drill-down parameters have no form field
+    to show it next to)."""
+    chips = []
+    for name, label in _filter_labels().items():
+        remove = f"?{f.as_query(**{name: [] if name in ('status', 'severity') else ''})}"
+        if name in f.errors:
+            chips.append(
+                {
+                    "name": name,
+                    "label": label,
+                    "value": (params.get(name) or "")[:60],
+                    "error": f.errors[name],
+                    "remove_url": remove,
+                }
+            )
+        elif getattr(f, name):
+            value = _chip_value(f, name)
+            chips.append({"name": name, "label": label, "value": value, "error": "", "remove_url": remove})
+    return chips
+
+
 class ComplaintListView(LoginRequiredMixin, View):
     """The complaint ledger. Filters, sort and cursor live in the query string; an htmx request
     aimed at the table gets the table alone, anything else the whole page (so it works without JS)."""
@@ -57,6 +160,8 @@ class ComplaintListView(LoginRequiredMixin, View):
             "can_assign": user.has_perm("complaints.assign_complaint"),
             "here": f"{request.path}?{f.as_query()}",
             "sort_links": _sort_links(f),
+            "chips": filter_chips(f, request.GET),
+            "clear_url": f"?{f.as_query(**_cleared())}",
             # All active users (a small table); DISTINCT over complaint owners would scan complaints.
             "owners": User.objects.filter(is_active=True)
             .order_by("username")
@@ -69,6 +174,9 @@ class ComplaintListView(LoginRequiredMixin, View):
                 "statuses": Status.choices,
                 "severities": Severity.choices,
                 "categories": category_choices(),
+                "drill_hidden": [
+                    (name, value) for name in DRILL_PARAMS if (value := QueryDict(f.as_query()).get(name, ""))
+                ],
                 "sorts": [
                     ("-received_at", _("Newest first")),
                     ("received_at", _("Oldest first")),
