@@ -14,6 +14,7 @@ urlpatterns = [
     path("crm/", include("closeloop.customers.urls")),
     path("notifications/", include("closeloop.notifications.urls")),
     path("reports/", include("closeloop.reports.urls")),
+    path("dashboard/", include("closeloop.dashboards.urls")),
     path("api/v1/", api_v1.urls),
     path("admin/", admin.site.urls),
 ]

@@ -46,6 +46,8 @@ _TRIAGE = [
     "complaints.change_complaint",
 ]
 _PII = ["customers.view_contact_pii"]
+# The GM cockpit (/dashboard/): reading the KPI targets is what opening the cockpit means.
+_COCKPIT = ["dashboards.view_kpitarget"]
 _MASTER_EDIT = [
     "customers.add_customer",
     "customers.change_customer",
@@ -63,11 +65,12 @@ _MASTER_EDIT = [
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     AGENT: [*_READ_ALL, *_INTAKE, *_PII],
     # A salesperson sees only the complaints of the customers they own (no view_all_complaints).
-    SALESPERSON: ["complaints.view_complaint", *_VIEW_MASTER, *_INTAKE, *_PII],
+    SALESPERSON: ["complaints.view_complaint", *_VIEW_MASTER, *_INTAKE, *_PII, *_COCKPIT],
     SALES_MANAGER: [
         *_READ_ALL,
         *_INTAKE,
         *_PII,
+        *_COCKPIT,
         "investigations.review_customer_summary",
         "reports.approve_handling_report",
     ],
@@ -76,6 +79,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         *_READ_ALL,
         *_INTAKE,
         *_TRIAGE,
+        *_COCKPIT,
         "complaints.change_assignmentrule",
         "complaints.change_category",
         "complaints.change_priorityweights",
@@ -84,13 +88,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     ],
     PURCHASING_MANAGER: [*_READ_ALL],
     FINANCE: [*_READ_ALL, "investigations.verify_cost"],
-    GENERAL_MANAGER: [*_READ_ALL, *_PII],
+    GENERAL_MANAGER: [*_READ_ALL, *_PII, *_COCKPIT],
     ADMINISTRATOR: [
         *_READ_ALL,
         *_INTAKE,
         *_TRIAGE,
         *_PII,
         *_MASTER_EDIT,
+        *_COCKPIT,
         "complaints.change_assignmentrule",
         "complaints.add_assignmentrule",
         "complaints.change_category",

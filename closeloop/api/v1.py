@@ -16,6 +16,7 @@ from closeloop.api import (
     actions,
     complaint_clock,
     complaints,
+    dashboard,
     errors,
     exports,
     handling_reports,
@@ -75,3 +76,4 @@ api.add_router("/", investigations.router)
 api.add_router("/", exports.router)
 api.add_router("/", handling_reports.router)
 api.add_router("/", reports.router)
+api.add_router("/", dashboard.router)

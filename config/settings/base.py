@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "closeloop.api",
     "closeloop.notifications",
     "closeloop.reports",
+    "closeloop.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +162,7 @@ CELERY_TIMEZONE = E.TIME_ZONE
 # Each periodic task claims its rows with SKIP LOCKED, so several workers never process a row twice.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "deadlines-scan": {"task": "closeloop.sla.tasks.deadlines_scan", "schedule": 60.0},
+    "dashboard-rollups-refresh": {"task": "closeloop.dashboards.tasks.rollups_refresh", "schedule": 60.0},
     "deliveries-dispatch": {"task": "closeloop.notifications.tasks.deliveries_dispatch", "schedule": 30.0},
     "digests-send": {"task": "closeloop.notifications.tasks.digests_send", "schedule": 300.0},
     "actions-overdue": {"task": "closeloop.actions.tasks.actions_overdue_notify", "schedule": 900.0},

@@ -1,0 +1,235 @@
+"""KPI figures computed live from the operational tables, for one period.
+
+This is the reference the rollups must equal (``tests/test_rollup_equals_live.py``). Every function takes
+the scoped complaint queryset from :func:`scope_qs` (who may see what, and the cockpit's filters, but
+no dates) and the period's bounds ``[start, end)``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from statistics import median
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+
+from closeloop.actions.models import Action
+from closeloop.actions.workflow import ActionStatus
+from closeloop.complaints.models import Category, Complaint, ComplaintEvent, CustomerVerdict
+from closeloop.complaints.selectors import complaint_visible_qs
+from closeloop.complaints.workflow import Status
+from closeloop.dashboards.kpi import DashFilters
+from closeloop.investigations.models import Investigation
+from closeloop.investigations.workflow import CaseStatus
+from closeloop.sla.models import Deadline, Target
+
+NOT_VALID = (Status.REJECTED, Status.MERGED)
+REPEAT_WINDOW = dt.timedelta(days=90)
+TIMELY_TARGETS = {
+    "timely_response": Target.RESPONSE,
+    "timely_containment": Target.CONTAINMENT,
+    "timely_root_cause": Target.ROOT_CAUSE,
+    "timely_closure": Target.CLOSURE,
+}
+
+
+def category_ids(code: str) -> list[int]:
+    """The category with ``code`` and its subcategories (the tree is two levels deep)."""
+    cat = Category.objects.filter(code=code).only("id").first()
+    if cat is None:
+        return []
+    return [cat.pk, *Category.objects.filter(parent=cat).values_list("id", flat=True)]
+
+
+def scope_qs(*, user: Any, f: DashFilters) -> QuerySet[Complaint]:
+    """Complaints ``user`` may see that match the cockpit's customer, category and product family."""
+    qs = complaint_visible_qs(user=user)
+    if f.customer:
+        qs = qs.filter(customer__code=f.customer)
+    if f.category:
+        qs = qs.filter(category_id__in=category_ids(f.category))
+    if f.product_family:
+        qs = qs.filter(product__family=f.product_family)
+    return qs
+
+
+def valid(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    return qs.exclude(status__in=NOT_VALID)
+
+
+def repeat_exists() -> Exists:
+    """True for a complaint whose customer already had a valid complaint about the same product in the
+    90 days before it was received (an exact tie in ``received_at`` is broken by id). This is the list's
+    ``repeat=1``."""
+    earlier = Complaint.objects.filter(
+        customer_id=OuterRef("customer_id"),
+        product_id=OuterRef("product_id"),
+        received_at__gte=OuterRef("received_at") - REPEAT_WINDOW,
+    ).exclude(status__in=NOT_VALID)
+    earlier = earlier.filter(
+        Q(received_at__lt=OuterRef("received_at"))
+        | Q(received_at=OuterRef("received_at"), id__lt=OuterRef("id"))
+    )
+    return Exists(earlier)
+
+
+def deadline_counted_q(now: dt.datetime) -> Q:
+    """Deadlines that count in a timely rate at ``now``: met, or unmet and past due — but not an unmet
+    clock paused before its due time (it will move later when the wait ends)."""
+    paused_early = Q(met_at__isnull=True, paused_at__isnull=False, paused_at__lt=F("due_at"))
+    return Q(met_at__isnull=False) | (Q(due_at__lt=now) & ~paused_early)
+
+
+def deadline_missed_q(target: str, now: dt.datetime) -> Q:
+    """Complaint filter for the list's ``deadline_missed=<target>``: that deadline was met late, or is
+    unmet and past due (a clock paused before its due time is not)."""
+    late = Q(met_at__gt=F("due_at")) | (
+        Q(met_at__isnull=True, due_at__lt=now) & ~Q(paused_at__isnull=False, paused_at__lt=F("due_at"))
+    )
+    now_late = Exists(Deadline.objects.filter(late, complaint_id=OuterRef("pk"), target=target))
+    return Q(now_late)
+
+
+@dataclass
+class Counts:
+    """The additive figures of one period (what a rollup stores)."""
+
+    received: int = 0
+    invalid: int = 0
+    closed: int = 0
+    reopened_closed: int = 0
+    repeat: int = 0
+    verdicts: int = 0
+    satisfied: int = 0
+    score_sum: int = 0
+    score_count: int = 0
+    copq: Decimal = Decimal(0)
+    # target -> [due, met on time]
+    deadlines: dict[str, list[int]] | None = None
+
+    def timely(self, targets: list[str] | None = None) -> tuple[int, int]:
+        """(met on time, due) over ``targets`` (all when None)."""
+        rows = self.deadlines or {}
+        keys = rows.keys() if targets is None else [t for t in targets if t in rows]
+        return sum(rows[k][1] for k in keys), sum(rows[k][0] for k in keys)
+
+
+def counts_live(cq: QuerySet[Complaint], start: dt.datetime, end: dt.datetime, now: dt.datetime) -> Counts:
+    """The additive figures over ``[start, end)`` computed from the operational tables."""
+    in_period = Q(received_at__gte=start, received_at__lt=end)
+    rec = cq.filter(in_period).aggregate(
+        received=Count("id", filter=~Q(status__in=NOT_VALID)),
+        invalid=Count("id", filter=Q(status__in=NOT_VALID)),
+    )
+    closed = cq.filter(status=Status.CLOSED, closed_at__gte=start, closed_at__lt=end).aggregate(
+        closed=Count("id"), reopened=Count("id", filter=Q(reopen_count__gt=0))
+    )
+    repeat = valid(cq).filter(in_period, product_id__isnull=False).filter(repeat_exists()).count()
+    verdicts = CustomerVerdict.objects.filter(
+        complaint__in=valid(cq).values("id"), recorded_at__gte=start, recorded_at__lt=end
+    ).aggregate(
+        n_verdicts=Count("id"),
+        n_satisfied=Count("id", filter=Q(satisfied=True)),
+        n_score_sum=Sum("score", filter=Q(satisfied=True)),
+        n_score_count=Count("score", filter=Q(satisfied=True)),
+    )
+    deadlines: dict[str, list[int]] = {}
+    rows = (
+        Deadline.objects.filter(complaint__in=valid(cq).values("id"), due_at__gte=start, due_at__lt=end)
+        .filter(deadline_counted_q(now))
+        .values("target")
+        .annotate(due=Count("id"), met=Count("id", filter=Q(met_at__lte=F("due_at"))))
+    )
+    for row in rows:
+        deadlines[row["target"]] = [row["due"], row["met"]]
+    return Counts(
+        received=rec["received"],
+        invalid=rec["invalid"],
+        closed=closed["closed"],
+        reopened_closed=closed["reopened"],
+        repeat=repeat,
+        verdicts=verdicts["n_verdicts"],
+        satisfied=verdicts["n_satisfied"],
+        score_sum=verdicts["n_score_sum"] or 0,
+        score_count=verdicts["n_score_count"],
+        copq=copq_live(cq, start, end),
+        deadlines=deadlines,
+    )
+
+
+def primary_complaint_ids() -> QuerySet[Complaint]:
+    """Per 8D case, the complaint its cost is counted with: the lowest id among those it covers (so a
+    case covering several customers' complaints is counted once, never twice)."""
+    first = (
+        Complaint.objects.filter(investigation_id=OuterRef("investigation_id"))
+        .order_by("id")
+        .values("id")[:1]
+    )
+    return Complaint.objects.filter(investigation_id__isnull=False, id=first)
+
+
+def copq_live(cq: QuerySet[Complaint], start: dt.datetime, end: dt.datetime) -> Decimal:
+    """D8 cost minus recoveries of the 8D cases closed in ``[start, end)`` whose primary complaint (see
+    :func:`primary_complaint_ids`) is in ``cq``."""
+    primary = Complaint.objects.filter(investigation_id=OuterRef("pk"), id__in=cq.values("id")).filter(
+        id__in=primary_complaint_ids().values("id")
+    )
+    total = Investigation.objects.filter(
+        Exists(primary), status=CaseStatus.CLOSED, closed_at__gte=start, closed_at__lt=end
+    ).aggregate(cost=Sum(F("cost_total") - F("cost_recovered")))["cost"]
+    return Decimal(total or 0).quantize(Decimal("0.01"))
+
+
+def open_live(cq: QuerySet[Complaint], end: dt.datetime) -> int:
+    """Valid complaints received before ``end`` and not closed before it."""
+    return valid(cq).filter(received_at__lt=end).exclude(status=Status.CLOSED, closed_at__lt=end).count()
+
+
+def nearest_rank(values: list[float], share: float) -> float | None:
+    """The nearest-rank percentile: the smallest value with at least ``share`` of the values at or
+    below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(math.ceil(share * len(ordered)), 1) - 1]
+
+
+def durations_live(cq: QuerySet[Complaint], start: dt.datetime, end: dt.datetime) -> dict[str, float | None]:
+    """Median and 90th percentile of receipt→closure (days, 2 decimals) over complaints closed in the
+    period; median of receipt→handling started (hours, 2 decimals) over valid complaints whose handling
+    started in the period. Always live: they are not additive (see models.DailyRollup)."""
+    cycle = [
+        (closed - received).total_seconds() / 86400
+        for received, closed in cq.filter(
+            closed_at__isnull=False,
+        )
+        .filter(status=Status.CLOSED, closed_at__gte=start, closed_at__lt=end)
+        .values_list("received_at", "closed_at")
+        if closed is not None
+    ]
+    started = ComplaintEvent.objects.filter(
+        complaint__in=valid(cq).values("id"),
+        verb="handling_started",
+        created_at__gte=start,
+        created_at__lt=end,
+    ).values_list("created_at", "complaint__received_at")
+    response = [(at - received).total_seconds() / 3600 for at, received in started]
+    p90 = nearest_rank(cycle, 0.9)
+    return {
+        "cycle_median_days": round(median(cycle), 2) if cycle else None,
+        "cycle_p90_days": round(p90, 2) if p90 is not None else None,
+        "first_response_hours": round(median(response), 2) if response else None,
+        "response_n": len(response),
+    }
+
+
+def overdue_actions_live(cq: QuerySet[Complaint], last_day: dt.date) -> int:
+    """Open or in-progress actions on valid complaints in scope due before ``last_day``."""
+    return Action.objects.filter(
+        complaint__in=valid(cq).values("id"),
+        status__in=[ActionStatus.OPEN, ActionStatus.IN_PROGRESS],
+        due_date__lt=last_day,
+    ).count()

@@ -1,0 +1,358 @@
+"""Maintaining the daily rollups, and reading them.
+
+Maintenance is a worker job (``rollups_refresh``, every 60 s from beat), not a hook inside the
+services: every change that moves a figure already writes a timeline row in its transaction
+(ComplaintEvent: created, triaged, handling_started, clock_paused/resumed, closed, reopened,
+marked_invalid/duplicate ...; InvestigationEvent for 8D closure and D8 cost), so the job recomputes the
+days touched by complaints with events since its last run — plus, through RollupFootprint, the days
+those complaints were counted on before, and the days of the repeat complaints that follow them.
+The window looks back ``OVERLAP`` before the watermark, because a transaction may commit after a
+later one; recomputing a day twice is harmless. Figures are therefore updated within about a minute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from closeloop.complaints.models import Complaint, ComplaintEvent, CustomerVerdict
+from closeloop.complaints.workflow import Status
+from closeloop.core import clock
+from closeloop.customers.models import Customer
+from closeloop.dashboards import live
+from closeloop.dashboards.kpi import DashFilters, site_tz
+from closeloop.dashboards.models import DailyRollup, DeadlineRollup, RollupFootprint, RollupState
+from closeloop.investigations.models import InvestigationEvent
+from closeloop.investigations.workflow import CaseStatus
+from closeloop.sla.models import Deadline
+
+OVERLAP = dt.timedelta(minutes=5)
+KEYS = ("customer_id", "category_id", "product_family", "severity")
+
+
+def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=site_tz())
+    return start, start + dt.timedelta(days=1)
+
+
+def _local_day(instant: dt.datetime) -> dt.date:
+    return instant.astimezone(site_tz()).date()
+
+
+def _keyed(qs: QuerySet[Any], prefix: str = "") -> QuerySet[Any]:
+    # Aliased k_*: an annotation may not share its name with a field of the model it reads.
+    return qs.values(
+        k_customer_id=F(f"{prefix}customer_id"),
+        k_category_id=F(f"{prefix}category_id"),
+        k_product_family=Coalesce(f"{prefix}product__family", models_empty()),
+        k_severity=F(f"{prefix}severity"),
+    ).order_by()
+
+
+def models_empty() -> Any:
+    from django.db.models import Value
+
+    return Value("")
+
+
+def rollup_day_compute(*, day: dt.date, now: dt.datetime) -> None:
+    """Replace the rollup rows of ``day`` (a day that is over) with figures computed live."""
+    start, end = _day_bounds(day)
+    rows: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+    def add(qs: QuerySet[Any], **aggregates: Any) -> None:
+        # Aliased: an aggregate may not share its name with a field of the model it reads.
+        for r in qs.annotate(**{f"n_{name}": agg for name, agg in aggregates.items()}):
+            key = tuple(r[f"k_{k}"] for k in KEYS)
+            slot = rows.setdefault(key, {})
+            for name in aggregates:
+                slot[name] = slot.get(name, 0) + (r[f"n_{name}"] or 0)
+
+    cq = Complaint.objects.all()
+    add(
+        _keyed(cq.filter(received_at__gte=start, received_at__lt=end)),
+        received=Count("id", filter=~Q(status__in=live.NOT_VALID)),
+        invalid=Count("id", filter=Q(status__in=live.NOT_VALID)),
+    )
+    add(
+        _keyed(
+            live.valid(cq)
+            .filter(received_at__gte=start, received_at__lt=end, product_id__isnull=False)
+            .filter(live.repeat_exists())
+        ),
+        repeat=Count("id"),
+    )
+    add(
+        _keyed(cq.filter(status=Status.CLOSED, closed_at__gte=start, closed_at__lt=end)),
+        closed=Count("id"),
+        reopened_closed=Count("id", filter=Q(reopen_count__gt=0)),
+    )
+    verdicts = CustomerVerdict.objects.filter(recorded_at__gte=start, recorded_at__lt=end).exclude(
+        complaint__status__in=live.NOT_VALID
+    )
+    add(
+        _keyed(verdicts, "complaint__"),
+        verdicts=Count("id"),
+        satisfied=Count("id", filter=Q(satisfied=True)),
+        score_sum=Sum("score", filter=Q(satisfied=True)),
+        score_count=Count("score", filter=Q(satisfied=True)),
+    )
+    primaries = live.primary_complaint_ids().filter(
+        investigation__status=CaseStatus.CLOSED,
+        investigation__closed_at__gte=start,
+        investigation__closed_at__lt=end,
+    )
+    add(_keyed(primaries), copq=Sum(F("investigation__cost_total") - F("investigation__cost_recovered")))
+    deadline_rows = (
+        _keyed(
+            Deadline.objects.filter(due_at__gte=start, due_at__lt=end)
+            .exclude(complaint__status__in=live.NOT_VALID)
+            .filter(live.deadline_counted_q(now)),
+            "complaint__",
+        )
+        .values(*(f"k_{k}" for k in KEYS), "target")
+        .annotate(n_due=Count("id"), n_met=Count("id", filter=Q(met_at__lte=F("due_at"))))
+    )
+    with transaction.atomic():
+        DailyRollup.objects.filter(day=day).delete()
+        DeadlineRollup.objects.filter(day=day).delete()
+        DailyRollup.objects.bulk_create(
+            DailyRollup(day=day, **dict(zip(KEYS, key, strict=True)), **figures)
+            for key, figures in rows.items()
+        )
+        DeadlineRollup.objects.bulk_create(
+            DeadlineRollup(
+                day=day, target=r["target"], due=r["n_due"], met=r["n_met"], **{k: r[f"k_{k}"] for k in KEYS}
+            )
+            for r in deadline_rows
+        )
+
+
+def _footprints(ids: set[int]) -> dict[int, RollupFootprint]:
+    """Where each complaint counts now: receipt, closing, verdict, due and 8D-closing days."""
+    out: dict[int, RollupFootprint] = {}
+    for c in Complaint.objects.filter(id__in=ids).values(
+        "id", "received_at", "closed_at", "customer_id", "product_id", "investigation__closed_at"
+    ):
+        days = {_local_day(c["received_at"])}
+        for instant in (c["closed_at"], c["investigation__closed_at"]):
+            if instant:
+                days.add(_local_day(instant))
+        out[c["id"]] = RollupFootprint(
+            complaint_id=c["id"],
+            customer_id=c["customer_id"],
+            product_id=c["product_id"],
+            received_day=_local_day(c["received_at"]),
+            days=sorted(days),
+        )
+    for cid, instant in [
+        *CustomerVerdict.objects.filter(complaint_id__in=ids).values_list("complaint_id", "recorded_at"),
+        *Deadline.objects.filter(complaint_id__in=ids).values_list("complaint_id", "due_at"),
+    ]:
+        fp = out[cid]
+        fp.days = sorted({*fp.days, _local_day(instant)})
+    for fp in out.values():
+        fp.days = [d.isoformat() if isinstance(d, dt.date) else d for d in fp.days]
+    return out
+
+
+def _followers_days(keys: set[tuple[int, int, dt.date]]) -> set[dt.date]:
+    """Receipt days of complaints whose repeat flag may change with (customer, product, received day)."""
+    days: set[dt.date] = set()
+    for customer_id, product_id, day in keys:
+        start, _end = _day_bounds(day)
+        days.update(
+            _local_day(r)
+            for r in Complaint.objects.filter(
+                customer_id=customer_id,
+                product_id=product_id,
+                received_at__gte=start,
+                received_at__lt=start + live.REPEAT_WINDOW + dt.timedelta(days=2),
+            ).values_list("received_at", flat=True)
+        )
+    return days
+
+
+def _changed_complaints(since: dt.datetime) -> set[int]:
+    ids = set(ComplaintEvent.objects.filter(created_at__gte=since).values_list("complaint_id", flat=True))
+    cases = InvestigationEvent.objects.filter(created_at__gte=since).values("investigation_id")
+    ids.update(Complaint.objects.filter(investigation_id__in=cases).values_list("id", flat=True))
+    return ids
+
+
+def rollups_rebuild(*, since: dt.date | None = None, now: dt.datetime | None = None) -> int:
+    """Recompute every day from ``since`` (default: the first complaint's day) to yesterday, and the
+    footprints. Returns the number of days computed. For a first install or after a repair."""
+    now = now or clock.now()
+    today = _local_day(now)
+    first = Complaint.objects.order_by("received_at").values_list("received_at", flat=True).first()
+    start_day = today if first is None else since or _local_day(first)
+    day, n = start_day, 0
+    while day < today:
+        rollup_day_compute(day=day, now=now)
+        day, n = day + dt.timedelta(days=1), n + 1
+    if since is None:
+        DailyRollup.objects.filter(day__lt=start_day).delete()
+        DeadlineRollup.objects.filter(day__lt=start_day).delete()
+    ids = set(Complaint.objects.values_list("id", flat=True))
+    RollupFootprint.objects.all().delete() if since is None else RollupFootprint.objects.filter(
+        complaint_id__in=ids
+    ).delete()
+    RollupFootprint.objects.bulk_create(_footprints(ids).values(), batch_size=1000)
+    RollupState.objects.update_or_create(pk=1, defaults={"complete_until": today, "watermark": now})
+    return n
+
+
+def rollups_refresh(*, now: dt.datetime | None = None) -> int:
+    """Bring the rollups up to date: the days touched since the last run, and the days that ended since.
+    Returns the number of days recomputed. Takes the state row's lock, so two workers never interleave."""
+    now = now or clock.now()
+    today = _local_day(now)
+    with transaction.atomic():
+        state = RollupState.objects.select_for_update().filter(pk=1).first()
+        if state is None or state.complete_until is None or state.watermark is None:
+            return rollups_rebuild(now=now)
+        ids = _changed_complaints(state.watermark - OVERLAP)
+        old = RollupFootprint.objects.in_bulk(list(ids))
+        new = _footprints(ids)
+        dirty = {dt.date.fromisoformat(d) for fp in [*old.values(), *new.values()] for d in fp.days}
+        dirty |= _followers_days(
+            {
+                (fp.customer_id, fp.product_id, fp.received_day)
+                for fp in [*old.values(), *new.values()]
+                if fp.product_id and fp.customer_id and fp.received_day
+            }
+        )
+        day = state.complete_until
+        while day < today:
+            dirty.add(day)
+            day += dt.timedelta(days=1)
+        todo = sorted(d for d in dirty if d < today)
+        for d in todo:
+            rollup_day_compute(day=d, now=now)
+        RollupFootprint.objects.filter(complaint_id__in=ids).delete()
+        RollupFootprint.objects.bulk_create(new.values(), batch_size=1000)
+        state.complete_until, state.watermark = today, now
+        state.save()
+    return len(todo)
+
+
+def _rollup_qs(model: Any, f: DashFilters) -> QuerySet[Any] | None:
+    """Rows matching ``f``'s filters, or None when a filter names nothing (the answer is then zero)."""
+    qs = model._default_manager.all()
+    if f.customer:
+        cid = Customer.objects.filter(code=f.customer).values_list("id", flat=True).first()
+        if cid is None:
+            return None
+        qs = qs.filter(customer_id=cid)
+    if f.category:
+        qs = qs.filter(category_id__in=live.category_ids(f.category))
+    if f.product_family:
+        qs = qs.filter(product_family=f.product_family)
+    return qs
+
+
+def _usable(user: Any) -> dt.date | None:
+    """The first day not rolled up, when the rollups may answer for ``user``: they are keyed by
+    customer, so they serve only roles that see every complaint (a salesperson's scope also holds
+    complaints they created or own, which no key expresses — they are few, and counted live)."""
+    if not user.has_perm("complaints.view_all_complaints"):
+        return None
+    return RollupState.objects.filter(pk=1).values_list("complete_until", flat=True).first()
+
+
+def counts_from_rollups(*, user: Any, f: DashFilters, now: dt.datetime) -> live.Counts | None:
+    """``f``'s additive figures: rolled-up days summed, and the days not rolled up (today) live."""
+    until = _usable(user)
+    if until is None:
+        return None
+    last = min(f.date_to, until - dt.timedelta(days=1))
+    c = live.Counts(deadlines={})
+    if last >= f.date_from:
+        qs = _rollup_qs(DailyRollup, f)
+        dqs = _rollup_qs(DeadlineRollup, f)
+        if qs is not None and dqs is not None:
+            sums = qs.filter(day__gte=f.date_from, day__lte=last).aggregate(
+                **{
+                    n: Sum(n)
+                    for n in (
+                        "received",
+                        "invalid",
+                        "repeat",
+                        "closed",
+                        "reopened_closed",
+                        "verdicts",
+                        "satisfied",
+                        "score_sum",
+                        "score_count",
+                        "copq",
+                    )
+                }
+            )
+            for name, value in sums.items():
+                setattr(c, name, value or (Decimal(0) if name == "copq" else 0))
+            for r in (
+                dqs.filter(day__gte=f.date_from, day__lte=last)
+                .values("target")
+                .annotate(due=Sum("due"), met=Sum("met"))
+                .order_by()
+            ):
+                c.deadlines[r["target"]] = [r["due"], r["met"]]  # type: ignore[index]
+    if f.date_to >= until:
+        tail_from = max(f.date_from, until)
+        tail = DashFilters(
+            date_from=tail_from,
+            date_to=f.date_to,
+            product_family=f.product_family,
+            customer=f.customer,
+            category=f.category,
+        )
+        start, end = tail.bounds()
+        t = live.counts_live(live.scope_qs(user=user, f=f), start, end, now)
+        for name in (
+            "received",
+            "invalid",
+            "repeat",
+            "closed",
+            "reopened_closed",
+            "verdicts",
+            "satisfied",
+            "score_sum",
+            "score_count",
+            "copq",
+        ):
+            setattr(c, name, getattr(c, name) + getattr(t, name))
+        for target, (due, met) in (t.deadlines or {}).items():
+            slot = c.deadlines.setdefault(target, [0, 0])  # type: ignore[union-attr]
+            slot[0] += due
+            slot[1] += met
+    c.copq = Decimal(c.copq).quantize(Decimal("0.01"))
+    return c
+
+
+def open_from_rollups(*, user: Any, f: DashFilters, now: dt.datetime) -> int | None:
+    """Open at the period's end = valid complaints received before it − complaints closed before it
+    (a closed complaint is valid and was received before it closed), summed over rolled-up days and
+    counted live after them."""
+    until = _usable(user)
+    if until is None:
+        return None
+    qs = _rollup_qs(DailyRollup, f)
+    if qs is None:
+        return 0
+    end_day = f.date_to + dt.timedelta(days=1)
+    cut = min(end_day, until)
+    sums = qs.filter(day__lt=cut).aggregate(r=Sum("received"), c=Sum("closed"))
+    total = (sums["r"] or 0) - (sums["c"] or 0)
+    if end_day > until:
+        start, _e = _day_bounds(until)
+        _s, end = f.bounds()
+        cq = live.scope_qs(user=user, f=f)
+        total += live.valid(cq).filter(received_at__gte=start, received_at__lt=end).count()
+        total -= cq.filter(status=Status.CLOSED, closed_at__gte=start, closed_at__lt=end).count()
+    return total

@@ -1,0 +1,345 @@
+"""The cockpit's reads. Every figure is scoped by ``complaint_visible_qs`` (a salesperson counts their own
+customers' complaints) and the cockpit's filters; the counting rules are in kpi.py and in
+``KPI_DEFINITIONS``. Additive figures come from the daily rollups when they are fresh (rollups.py),
+from the operational tables otherwise; both give the same answer (tests/test_rollup_equals_live.py).
+
+Drills: for a count, the list parameters show exactly the complaints counted; for a rate, the complaints
+of its numerator; for a median, those of its sample (``denominator``). ``{}`` when the list cannot.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from closeloop.complaints.listing import overdue_q
+from closeloop.complaints.models import Severity
+from closeloop.complaints.workflow import OPEN_STATUSES, HandlingPath, Status
+from closeloop.core import clock
+from closeloop.core.errors import FieldErrors
+from closeloop.customers.models import Customer
+from closeloop.dashboards import live
+from closeloop.dashboards.kpi import (
+    AGE_BUCKETS,
+    AGEING_BY,
+    KPI_DEFINITIONS,
+    PARETO_DIMENSIONS,
+    TREND_GRAINS,
+    AgeingRow,
+    DashFilters,
+    Kpi,
+    ParetoRow,
+    RiskRow,
+    TrendPoint,
+    age_bucket,
+    site_tz,
+)
+
+VALID_STATUSES = ",".join(s for s in Status.values if s not in live.NOT_VALID)
+OPEN_LIST = ",".join(s for s in Status.values if s in OPEN_STATUSES)
+
+
+def _rate(num: int, den: int) -> float | None:
+    return round(num / den, 4) if den else None
+
+
+def counts_get(*, user: Any, f: DashFilters, now: dt.datetime) -> live.Counts:
+    """The additive figures of ``f``'s period: from the rollups when they can answer (see
+    rollups.counts_from_rollups), live otherwise."""
+    from closeloop.dashboards import rollups
+
+    answer = rollups.counts_from_rollups(user=user, f=f, now=now)
+    if answer is not None:
+        return answer
+    start, end = f.bounds()
+    return live.counts_live(live.scope_qs(user=user, f=f), start, end, now)
+
+
+def open_get(*, user: Any, f: DashFilters, now: dt.datetime) -> int:
+    from closeloop.dashboards import rollups
+
+    answer = rollups.open_from_rollups(user=user, f=f, now=now)
+    if answer is not None:
+        return answer
+    return live.open_live(live.scope_qs(user=user, f=f), f.bounds()[1])
+
+
+def _figures(*, user: Any, f: DashFilters, now: dt.datetime) -> dict[str, tuple[Any, int | None, int | None]]:
+    """code -> (value, numerator, denominator) for one period."""
+    c = counts_get(user=user, f=f, now=now)
+    cq = live.scope_qs(user=user, f=f)
+    start, end = f.bounds()
+    out: dict[str, tuple[Any, int | None, int | None]] = {
+        "received": (c.received, None, None),
+        "invalid": (c.invalid, None, None),
+        "closed": (c.closed, None, None),
+        "open": (open_get(user=user, f=f, now=now), None, None),
+    }
+    met, due = c.timely()
+    out["timely_rate"] = (_rate(met, due), met, due)
+    for code, target in live.TIMELY_TARGETS.items():
+        met, due = c.timely([target])
+        out[code] = (_rate(met, due), met, due)
+    mean = round(c.score_sum / c.score_count, 2) if c.score_count else None
+    out["satisfaction_mean"] = (mean, c.score_sum, c.score_count)
+    out["satisfaction_rate"] = (_rate(c.satisfied, c.verdicts), c.satisfied, c.verdicts)
+    out["repeat_rate"] = (_rate(c.repeat, c.received), c.repeat, c.received)
+    out["reopen_rate"] = (_rate(c.reopened_closed, c.closed), c.reopened_closed, c.closed)
+    out["copq"] = (float(c.copq), None, None)
+    durations = live.durations_live(cq, start, end)
+    out["cycle_median_days"] = (durations["cycle_median_days"], None, c.closed)
+    out["cycle_p90_days"] = (durations["cycle_p90_days"], None, c.closed)
+    out["first_response_hours"] = (durations["first_response_hours"], None, int(durations["response_n"] or 0))
+    out["overdue_actions"] = (live.overdue_actions_live(cq, f.date_to), None, None)
+    return out
+
+
+def _drills(f: DashFilters, now: dt.datetime) -> dict[str, dict[str, str]]:
+    base = f.drill_base()
+    received = {**base, "received_from": f.date_from.isoformat(), "received_to": f.date_to.isoformat()}
+    closed = {
+        **base,
+        "status": Status.CLOSED.value,
+        "closed_from": f.date_from.isoformat(),
+        "closed_to": f.date_to.isoformat(),
+    }
+    return {
+        "received": {**received, "status": VALID_STATUSES},
+        "invalid": {**received, "status": f"{Status.REJECTED.value},{Status.MERGED.value}"},
+        "closed": closed,
+        # Only the current state is listable: a past period's backlog has changed since.
+        "open": {**base, "status": OPEN_LIST} if f.bounds()[1] > now else {},
+        "repeat_rate": {**received, "status": VALID_STATUSES, "repeat": "1"},
+        "reopen_rate": {**closed, "reopened": "1"},
+        "cycle_median_days": closed,
+        "cycle_p90_days": closed,
+    }
+
+
+def kpis_get(*, user: Any, f: DashFilters) -> dict[str, Kpi]:
+    """Every KPI of KPI_DEFINITIONS for ``f`` with the previous period's value, scoped to ``user``."""
+    now = clock.now()
+    current = _figures(user=user, f=f, now=now)
+    previous = _figures(user=user, f=f.previous(), now=now)
+    drills = _drills(f, now)
+    return {
+        code: Kpi(
+            code=code,
+            value=current[code][0],
+            numerator=current[code][1],
+            denominator=current[code][2],
+            previous=previous[code][0],
+            unit=definition.unit,
+            drill=drills.get(code, {}),
+        )
+        for code, definition in KPI_DEFINITIONS.items()
+    }
+
+
+def _choice(field: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise FieldErrors.single(field, _("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)})
+
+
+def pareto_get(*, user: Any, f: DashFilters, dimension: str) -> list[ParetoRow]:
+    """Valid complaints received in the period by ``dimension``, most first (ties by key). ``category``
+    groups by top-level category; ``root_cause`` by the verified D4 cause category (人机料法环测) of the
+    complaint's 8D, leaving out complaints without one. Raises ValidationFailed("dimension")."""
+    _choice("dimension", dimension, PARETO_DIMENSIONS)
+    start, end = f.bounds()
+    qs = live.valid(live.scope_qs(user=user, f=f)).filter(received_at__gte=start, received_at__lt=end)
+    received = {
+        "received_from": f.date_from.isoformat(),
+        "received_to": f.date_to.isoformat(),
+        "status": VALID_STATUSES,
+    }
+    base = f.drill_base()
+    if dimension == "category":
+        rows = qs.values(
+            key=Coalesce("category__parent__code", "category__code"),
+            label=Coalesce("category__parent__name", "category__name"),
+        )
+    elif dimension == "product":
+        rows = qs.values(key=F("product__code"), label=F("product__name"))
+    elif dimension == "customer":
+        rows = qs.values(key=F("customer__code"), label=F("customer__name"))
+    else:
+        qs = qs.exclude(investigation__root_cause_category="").filter(investigation__isnull=False)
+        rows = qs.values(
+            key=F("investigation__root_cause_category"), label=F("investigation__root_cause_category")
+        )
+    counted = sorted(rows.annotate(n=Count("id")).order_by(), key=lambda r: (-r["n"], r["key"] or ""))
+    total = sum(r["n"] for r in counted)
+    out, running = [], 0
+    drill_param = {"category": "category", "customer": "customer", "root_cause": "root_cause"}.get(dimension)
+    for r in counted:
+        running += r["n"]
+        key = r["key"] or ""
+        drill = {**base, **received, drill_param: key} if drill_param and key else {}
+        out.append(
+            ParetoRow(
+                key=key,
+                label=str(r["label"] or _("(none)")),
+                count=r["n"],
+                share=round(r["n"] / total, 4),
+                cumulative_share=round(running / total, 4),
+                drill=drill,
+            )
+        )
+    return out
+
+
+def trend_periods(date_to: dt.date, grain: str) -> list[tuple[dt.date, dt.date, str]]:
+    """The 12 calendar weeks (Monday first) or months ending with the one holding ``date_to``, as
+    (first day, last day, label); the last is cut at ``date_to``."""
+    out: list[tuple[dt.date, dt.date, str]] = []
+    if grain == "week":
+        monday = date_to - dt.timedelta(days=date_to.weekday())
+        for i in range(11, -1, -1):
+            s = monday - dt.timedelta(weeks=i)
+            year, week, _day = s.isocalendar()
+            out.append((s, min(s + dt.timedelta(days=6), date_to), f"{year}-W{week:02d}"))
+        return out
+    y, m = date_to.year, date_to.month
+    for i in range(11, -1, -1):
+        yy, mm = divmod(y * 12 + m - 1 - i, 12)
+        s = dt.date(yy, mm + 1, 1)
+        nxt = dt.date(yy + (mm + 1) // 12, (mm + 1) % 12 + 1, 1)
+        out.append((s, min(nxt - dt.timedelta(days=1), date_to), f"{s:%Y-%m}"))
+    return out
+
+
+def trend_get(*, user: Any, f: DashFilters, grain: str) -> list[TrendPoint]:
+    """received / closed / timely rate per week or month (see :func:`trend_periods`); ``f``'s start
+    date is ignored. Raises ValidationFailed("grain")."""
+    _choice("grain", grain, TREND_GRAINS)
+    now = clock.now()
+    points = []
+    for start, end, label in trend_periods(f.date_to, grain):
+        period = DashFilters(
+            date_from=start,
+            date_to=end,
+            product_family=f.product_family,
+            customer=f.customer,
+            category=f.category,
+        )
+        c = counts_get(user=user, f=period, now=now)
+        met, due = c.timely()
+        points.append(
+            TrendPoint(
+                start=start, label=label, received=c.received, closed=c.closed, timely_rate=_rate(met, due)
+            )
+        )
+    return points
+
+
+def _step_key(c: Any) -> str:
+    if c["status"] == Status.IN_PROGRESS:
+        if c["handling_path"] == HandlingPath.EIGHT_D and c["investigation__current_step"] is not None:
+            return f"D{c['investigation__current_step']}"
+        return "quick"
+    return str(c["status"])
+
+
+def backlog_ageing_get(*, user: Any, f: DashFilters, by: str) -> list[AgeingRow]:
+    """The open backlog *now* (dates of ``f`` are ignored; its other filters apply) by ``step`` (the
+    status, or for complaints in progress the 8D step ``D0``…``D8`` or ``quick``), ``owner`` or
+    ``department``, in buckets of whole days since receipt (site time zone). Raises
+    ValidationFailed("by")."""
+    _choice("by", by, AGEING_BY)
+    tz = site_tz()
+    today = clock.now().astimezone(tz).date()
+    rows = (
+        live.scope_qs(user=user, f=f)
+        .filter(status__in=list(OPEN_STATUSES))
+        .values(
+            "status",
+            "handling_path",
+            "investigation__current_step",
+            "received_at",
+            "owner__username",
+            "owner__display_name",
+            "department__code",
+            "department__name",
+        )
+    )
+    groups: dict[str, dict[str, Any]] = {}
+    base = {**f.drill_base(), "status": OPEN_LIST}
+    for r in rows.iterator():
+        if by == "step":
+            key = _step_key(r)
+            label = key if key.startswith("D") or key == "quick" else str(Status(key).label)
+            if key.startswith("D") or key == "quick":
+                drill = {**base, "status": Status.IN_PROGRESS.value, "step": key}
+            else:
+                drill = {**base, "status": key}
+        elif by == "owner":
+            key = r["owner__username"] or "none"
+            label = r["owner__display_name"] or r["owner__username"] or _("Unassigned")
+            drill = {**base, "owner": key}
+        else:
+            key = r["department__code"] or ""
+            label = r["department__name"] or _("No department")
+            drill = {**base, "department": key} if key else {}
+        g = groups.setdefault(
+            key, {"label": str(label), "buckets": dict.fromkeys(AGE_BUCKETS, 0), "drill": drill}
+        )
+        g["buckets"][age_bucket((today - r["received_at"].astimezone(tz).date()).days)] += 1
+    out = [
+        AgeingRow(
+            key=k, label=g["label"], buckets=g["buckets"], total=sum(g["buckets"].values()), drill=g["drill"]
+        )
+        for k, g in groups.items()
+    ]
+    return sorted(out, key=lambda r: (-r.total, r.key))
+
+
+def customers_at_risk_get(*, user: Any, f: DashFilters, limit: int = 10) -> list[RiskRow]:
+    """Customers whose valid complaints grew against the previous period or who have serious open
+    complaints overdue now, worst first (overdue serious, then growth, then recent count)."""
+    start, end = f.bounds()
+    pstart, _pend = f.previous().bounds()
+    now = clock.now()
+    qs = live.valid(live.scope_qs(user=user, f=f))
+    rows = (
+        qs.filter(received_at__gte=pstart, received_at__lt=end)
+        .values("customer__code", "customer__name")
+        .annotate(
+            recent=Count("id", filter=Q(received_at__gte=start)),
+            previous=Count("id", filter=Q(received_at__lt=start)),
+        )
+    )
+    overdue = dict(
+        qs.filter(overdue_q(now), severity=Severity.SERIOUS)
+        .values_list("customer__code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    names = {r["customer__code"]: r for r in rows}
+    missing = overdue.keys() - names.keys()
+    for code, name in Customer.objects.filter(code__in=missing).values_list("code", "name"):
+        names[code] = {"customer__code": code, "customer__name": name, "recent": 0, "previous": 0}
+    out = [
+        RiskRow(
+            customer=code,
+            name=r["customer__name"] or "",
+            recent=r["recent"],
+            previous=r["previous"],
+            overdue_serious=overdue.get(code, 0),
+            drill={
+                **f.drill_base(),
+                "customer": code,
+                "status": VALID_STATUSES,
+                "received_from": f.date_from.isoformat(),
+                "received_to": f.date_to.isoformat(),
+            },
+        )
+        for code, r in names.items()
+        if r["recent"] > r["previous"] or overdue.get(code, 0)
+    ]
+    out.sort(key=lambda r: (-r.overdue_serious, -(r.recent - r.previous), -r.recent, r.customer))
+    return out[:limit]

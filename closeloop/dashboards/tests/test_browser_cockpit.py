@@ -1,0 +1,62 @@
+"""In a real browser: the cockpit draws its charts without console errors, a click on a Pareto bar
+opens the list of exactly that bar's complaints, and switching to English relabels the charts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from closeloop.dashboards.tests.test_views import data, now  # noqa: F401 - fixtures
+from closeloop.testing.plugin import login
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+CHART = "window.cockpitCharts && window.cockpitCharts['pareto-category']"
+
+
+def _categories(page: Any) -> list[str]:
+    return page.evaluate(f"{CHART}.getOption().xAxis[0].data")
+
+
+def test_cockpit_charts_drill_down_and_relabel(page, gm, data):  # noqa: F811 - fixture
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    login(page, "gm")
+    page.goto("/dashboard/?period=this_month")
+    page.wait_for_function(f"!!({CHART})")
+    # Every chart on screen is drawn on a canvas.
+    for chart_id in ("pareto-category", "trend", "ageing"):
+        assert page.locator(f"#chart-{chart_id} canvas").count() >= 1
+    assert errors == []
+
+    labels = _categories(page)
+    assert labels[0] == "质量"
+    # The table view holds the same numbers.
+    page.locator("[data-table-toggle='pareto-category']").click()
+    table = page.locator("#table-pareto-category")
+    assert table.is_visible()
+    assert table.locator("tbody tr").first.locator("th").inner_text() == "质量"
+    assert table.locator("tbody tr").first.locator("td").first.inner_text() == "4"
+    page.locator("[data-table-toggle='pareto-category']").click()
+
+    # Click the first bar (4 quality complaints): the list behind it shows exactly 4.
+    value = page.evaluate(f"{CHART}.getOption().series[0].data[0].value")
+    x, y = page.evaluate(f"{CHART}.convertToPixel({{seriesIndex: 0}}, [0, {value} / 2])")
+    page.locator("#chart-pareto-category").scroll_into_view_if_needed()
+    box = page.locator("#chart-pareto-category").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_url("**/complaints/?**")
+    assert page.locator("#result-count").get_attribute("data-count") == str(value)
+    assert page.locator("#active-filters [data-filter='category']").count() == 1
+
+    # Back on the cockpit, switch the language: the server relabels the charts.
+    page.goto("/dashboard/?period=this_month")
+    page.wait_for_function(f"!!({CHART})")
+    page.select_option("#language-select", "en")
+    page.wait_for_load_state("load")
+    page.wait_for_function(f"!!({CHART}) && {CHART}.getOption().xAxis[0].data[0] !== '质量'")
+    assert _categories(page)[0] == "Quality"
+    assert errors == []

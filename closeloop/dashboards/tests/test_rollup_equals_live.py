@@ -1,0 +1,171 @@
+"""The rollups give the live answer: seeded random complaints (verdicts, reopenings, deadlines met on
+time, late, missed and paused, invalid and duplicate complaints, closed 8D cases with costs) across
+period boundaries, compared for several filters and periods; after a rebuild and after changes picked
+up by a refresh. Rows are written directly (hundreds through the services would take minutes); the
+counting rules themselves are pinned on service-built data in test_kpis.py."""
+
+import datetime as dt
+import random
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from closeloop.complaints.models import Category, Complaint, ComplaintEvent, CustomerVerdict
+from closeloop.core import clock
+from closeloop.customers.tests.factories import customer_make, product_make
+from closeloop.dashboards import live, rollups
+from closeloop.dashboards.kpi import DashFilters
+from closeloop.dashboards.selectors import kpis_get
+from closeloop.investigations.models import Investigation
+from closeloop.sla.models import Deadline
+
+SH = ZoneInfo("Asia/Shanghai")
+NOW = dt.datetime(2026, 6, 15, 10, 0, tzinfo=SH)
+pytestmark = pytest.mark.django_db
+
+
+def _generate(rng: random.Random, owner) -> None:
+    customers = [customer_make(f"R{i}", f"客户{i}") for i in range(3)]
+    products = [product_make(f"RP{i}", f"产品{i}", family="fam-a" if i < 2 else "fam-b") for i in range(4)]
+    cats = list(Category.objects.order_by("id")[:6])
+    start = dt.datetime(2026, 2, 1, tzinfo=SH)
+    cases = [
+        Investigation.objects.create(
+            number=f"8D-R-{i}",
+            title="案",
+            owner=owner,
+            opened_at=start,
+            status="closed",
+            closed_at=start + dt.timedelta(days=rng.randint(20, 134), hours=rng.randint(0, 23)),
+            cost_total=Decimal(rng.randint(100, 9000)),
+            cost_recovered=Decimal(rng.randint(0, 90)),
+        )
+        for i in range(6)
+    ]
+    for n in range(320):
+        received = start + dt.timedelta(minutes=rng.randint(0, 134 * 24 * 60))
+        status = rng.choice(
+            [
+                "new",
+                "triaged",
+                "in_progress",
+                "awaiting_customer",
+                "closed",
+                "closed",
+                "closed",
+                "rejected",
+                "merged",
+            ]
+        )
+        closed_at = (
+            min(received + dt.timedelta(hours=rng.randint(1, 900)), NOW) if status == "closed" else None
+        )
+        c = Complaint.objects.create(
+            number=f"KS-R-{n:05d}",
+            channel="phone",
+            title="t",
+            description="d",
+            received_at=received,
+            customer=rng.choice(customers),
+            product=rng.choice([*products, None]),
+            category=rng.choice([*cats, None]),
+            severity=rng.choice(["minor", "general", "serious"]),
+            status=status,
+            closed_at=closed_at,
+            reopen_count=rng.choice([0, 0, 1, 2]),
+            investigation=rng.choice([None, None, None, *cases]),
+        )
+        ComplaintEvent.objects.create(complaint=c, verb="created", created_at=received)
+        if status in ("in_progress", "awaiting_customer", "closed"):
+            ComplaintEvent.objects.create(
+                complaint=c,
+                verb="handling_started",
+                created_at=received + dt.timedelta(hours=rng.randint(1, 48)),
+            )
+        for _v in range(rng.randint(0, 2)):
+            satisfied = rng.random() < 0.6
+            CustomerVerdict.objects.create(
+                complaint=c,
+                satisfied=satisfied,
+                score=rng.randint(1, 5) if satisfied and rng.random() < 0.9 else None,
+                recorded_at=received + dt.timedelta(hours=rng.randint(2, 500)),
+            )
+        for target in rng.sample(["response", "containment", "root_cause", "closure"], rng.randint(0, 4)):
+            due = received + dt.timedelta(hours=rng.randint(4, 400))
+            kind = rng.choice(["on_time", "exact", "late", "missed", "paused_before", "paused_after"])
+            met = {
+                "on_time": due - dt.timedelta(hours=1),
+                "exact": due,
+                "late": due + dt.timedelta(seconds=1),
+            }.get(kind)
+            paused = {
+                "paused_before": due - dt.timedelta(hours=2),
+                "paused_after": due + dt.timedelta(hours=2),
+            }.get(kind)
+            Deadline.objects.create(
+                complaint=c,
+                target=target,
+                amount=1,
+                unit="calendar_days",
+                due_at=due,
+                met_at=met,
+                paused_at=paused,
+            )
+
+
+FILTERS = [
+    DashFilters(date_from=dt.date(2026, 6, 1), date_to=dt.date(2026, 6, 15)),
+    DashFilters(date_from=dt.date(2026, 3, 3), date_to=dt.date(2026, 5, 30)),
+    DashFilters(date_from=dt.date(2026, 4, 1), date_to=dt.date(2026, 6, 14), product_family="fam-a"),
+    DashFilters(date_from=dt.date(2026, 2, 1), date_to=dt.date(2026, 6, 15), customer="R1"),
+    DashFilters(date_from=dt.date(2026, 5, 1), date_to=dt.date(2026, 5, 31), category="quality"),
+]
+
+
+def _compare(user) -> None:
+    for f in FILTERS:
+        start, end = f.bounds()
+        expected = live.counts_live(live.scope_qs(user=user, f=f), start, end, NOW)
+        got = rollups.counts_from_rollups(user=user, f=f, now=NOW)
+        assert got == expected, f
+        assert rollups.open_from_rollups(user=user, f=f, now=NOW) == live.open_live(
+            live.scope_qs(user=user, f=f), end
+        )
+
+
+def test_rollups_equal_the_live_computation(gm):
+    rng = random.Random(20260615)
+    clock.freeze(NOW)
+    try:
+        _generate(rng, gm)
+        assert rollups.rollups_rebuild(now=NOW) > 100
+        _compare(gm)
+        # Changes the refresh must find through their events: a complaint marked a duplicate (its
+        # followers may stop being repeats), a resumed clock moving a due date to another day.
+        later = NOW + dt.timedelta(minutes=1)
+        victim = Complaint.objects.filter(status="triaged", product__isnull=False).first()
+        Complaint.objects.filter(pk=victim.pk).update(status="merged")
+        ComplaintEvent.objects.create(complaint=victim, verb="marked_duplicate", created_at=later)
+        moved = Deadline.objects.filter(met_at__isnull=True, due_at__lt=NOW - dt.timedelta(days=10)).first()
+        Deadline.objects.filter(pk=moved.pk).update(due_at=moved.due_at + dt.timedelta(days=3))
+        ComplaintEvent.objects.create(complaint_id=moved.complaint_id, verb="clock_resumed", created_at=later)
+        rollups.rollups_refresh(now=later)
+        _compare(gm)
+    finally:
+        clock.freeze(None)
+
+
+def test_kpis_read_rollups_in_a_pinned_number_of_queries(gm, django_assert_max_num_queries):
+    clock.freeze(NOW)
+    try:
+        _generate(random.Random(7), gm)
+        rollups.rollups_rebuild(now=NOW)
+        with django_assert_max_num_queries(60):
+            kpis = kpis_get(user=gm, f=FILTERS[1])
+        assert (
+            kpis["received"].value
+            == live.counts_live(live.scope_qs(user=gm, f=FILTERS[1]), *FILTERS[1].bounds(), NOW).received
+        )
+    finally:
+        clock.freeze(None)
