@@ -222,7 +222,7 @@ def pareto_chart(
 
 
 def trend_chart(grain: str, points: list[TrendPoint]) -> dict[str, Any]:
-    received_h, closed_h, rate_h = _("Received"), _("Closed"), _("On-time rate %")
+    received_h, closed_h, rate_h = _("Complaints received"), _("Closed"), _("On-time rate %")
     period_h = _("Week") if grain == "week" else _("Month")
     return {
         "kind": "trend",

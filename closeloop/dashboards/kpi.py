@@ -179,7 +179,7 @@ _TIMELY = _(
 
 KPI_DEFINITIONS: dict[str, KpiDefinition] = {
     "received": _d(
-        _("Received"),
+        _("Complaints received"),
         _("Valid complaints received in the period (invalid and duplicate complaints are not counted)."),
         "count",
         False,

@@ -9,6 +9,7 @@
   [...data.pareto, data.trend, data.ageing].forEach((s) => { specs[s.id] = s; });
   const charts = {};
   window.cockpitCharts = charts; // read by the browser tests and handy in the console
+  const FONT = getComputedStyle(document.body).fontFamily || "sans-serif";
 
   function point(d) {
     if (d === null || typeof d !== "object") return d;
@@ -23,7 +24,8 @@
     if (spec.percentAxis) yAxis.push({ type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" }, splitLine: { show: false } });
     return {
       animation: false,
-      textStyle: { fontFamily: "inherit" },
+      // Canvas text does not inherit CSS: name the page's font (the self-hosted Noto Sans SC) outright.
+      textStyle: { fontFamily: FONT },
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       legend: { top: 0, type: "scroll" },
       grid: { left: 8, right: 8, top: 36, bottom: 8, containLabel: true },
@@ -55,7 +57,17 @@
     charts[id] = chart;
   }
 
-  Object.keys(specs).forEach(render);
+  // The web font comes in subsets by unicode range: load the ones the charts' labels need before
+  // drawing, or the canvas falls back to a font without Chinese glyphs. Draw anyway if loading fails.
+  const labels = Object.values(specs)
+    .map((s) => [...s.categories, ...s.series.map((x) => x.name)].join(""))
+    .join("");
+  const ready = document.fonts && document.fonts.load
+    ? document.fonts.load("12px " + FONT, labels).catch(() => null)
+    : Promise.resolve();
+  ready.then(() => {
+    Object.keys(specs).forEach(render);
+  });
   window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
 
   document.querySelectorAll("[role=tablist] [data-tab]").forEach((tab) => {
