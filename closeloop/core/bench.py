@@ -89,6 +89,13 @@ def bench_run(*, size: int, runs: int = 30, out: Callable[[str], None] = print) 
             cur.fetchall()
 
     results: dict[str, Any] = {}
+    # The cockpit reads daily rollups: build them as the worker would, and time it.
+    from closeloop.dashboards.rollups import rollups_rebuild, rollups_refresh
+
+    t = time.perf_counter()
+    days = rollups_rebuild()
+    rollups = {"full_rebuild_seconds": round(time.perf_counter() - t, 2), "days": days}
+    out(f"  {'rollups: full rebuild':<32} {rollups['full_rebuild_seconds']:>8.2f} s ({days} days)")
     cases: list[tuple[str, Callable[[], Any]]] = [
         ("list: first page", lambda: _ok(web.get("/complaints/"))),
         (
@@ -110,6 +117,9 @@ def bench_run(*, size: int, runs: int = 30, out: Callable[[str], None] = print) 
                 )
             ),
         ),
+        ("cockpit page (last 90 days)", lambda: _ok(web.get("/dashboard/?period=last_90"))),
+        ("API dashboard KPIs", lambda: _ok(api.get("/api/v1/dashboard/kpis"))),
+        ("rollups: refresh, nothing new", rollups_refresh),
         ("raw SQL: first list page", raw_list),
     ]
     for name, fn in cases:
@@ -123,6 +133,7 @@ def bench_run(*, size: int, runs: int = 30, out: Callable[[str], None] = print) 
         "machine": platform.machine(),
         "results": results,
         "exports": exports,
+        "rollups": rollups,
     }
     path = Path(settings.BASE_DIR) / "var" / "bench"
     path.mkdir(parents=True, exist_ok=True)

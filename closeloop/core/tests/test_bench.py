@@ -21,5 +21,8 @@ def test_bench_measures_every_path_and_writes_results(settings, tmp_path, qm):
         "search: 2-char word (漏油)",
         "detail page",
         "API create",
+        "cockpit page (last 90 days)",
+        "API dashboard KPIs",
     }
+    assert report["rollups"]["days"] > 0
     assert all(r["p95_ms"] >= r["p50_ms"] > 0 for r in report["results"].values())
