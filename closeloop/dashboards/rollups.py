@@ -266,6 +266,37 @@ def _usable(user: Any) -> dt.date | None:
     return RollupState.objects.filter(pk=1).values_list("complete_until", flat=True).first()
 
 
+def daily_series_from_rollups(
+    *, user: Any, f: DashFilters
+) -> tuple[dt.date, dict[dt.date, list[int]]] | None:
+    """Per rolled-up day of ``f``'s range: ``[received, closed, deadlines due, met on time]``, in two
+    grouped queries (the trend's twelve periods share them). Returns ``(first day not rolled up,
+    series)``, or None when the rollups may not answer for ``user``."""
+    until = _usable(user)
+    if until is None:
+        return None
+    series: dict[dt.date, list[int]] = {}
+    last = min(f.date_to, until - dt.timedelta(days=1))
+    qs, dqs = _rollup_qs(DailyRollup, f), _rollup_qs(DeadlineRollup, f)
+    if last < f.date_from or qs is None or dqs is None:
+        return until, series
+    for r in (
+        qs.filter(day__gte=f.date_from, day__lte=last)
+        .values("day")
+        .annotate(received=Sum("received"), closed=Sum("closed"))
+        .order_by()
+    ):
+        series.setdefault(r["day"], [0, 0, 0, 0])[:2] = [r["received"] or 0, r["closed"] or 0]
+    for r in (
+        dqs.filter(day__gte=f.date_from, day__lte=last)
+        .values("day")
+        .annotate(due=Sum("due"), met=Sum("met"))
+        .order_by()
+    ):
+        series.setdefault(r["day"], [0, 0, 0, 0])[2:] = [r["due"] or 0, r["met"] or 0]
+    return until, series
+
+
 def counts_from_rollups(*, user: Any, f: DashFilters, now: dt.datetime) -> live.Counts | None:
     """``f``'s additive figures: rolled-up days summed, and the days not rolled up (today) live."""
     until = _usable(user)

@@ -169,3 +169,26 @@ def test_kpis_read_rollups_in_a_pinned_number_of_queries(gm, django_assert_max_n
         )
     finally:
         clock.freeze(None)
+
+
+def test_the_trend_from_rollups_equals_the_live_trend_in_few_queries(gm, django_assert_max_num_queries):
+    """The trend reads the rolled-up days of its twelve periods in two grouped queries; the result is
+    the same as counting each period live (the salesperson path, or no rollups)."""
+    from closeloop.dashboards.models import RollupState
+    from closeloop.dashboards.selectors import trend_get
+
+    clock.freeze(NOW)
+    try:
+        _generate(random.Random(11), gm)
+        for grain in ("week", "month"):
+            for f in FILTERS[:4]:
+                live_points = trend_get(user=gm, f=f, grain=grain)  # no rollups yet: every period live
+                rollups.rollups_rebuild(now=NOW)
+                # 2 grouped reads for the rolled-up periods; the period holding today reads its rolled-up days
+                # and counts today live (about a dozen): 16 in all, against 84 when every period is live.
+                with django_assert_max_num_queries(16):
+                    rolled = trend_get(user=gm, f=f, grain=grain)
+                assert rolled == live_points, (grain, f)
+                RollupState.objects.all().delete()
+    finally:
+        clock.freeze(None)
