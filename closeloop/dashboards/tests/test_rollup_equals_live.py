@@ -192,3 +192,41 @@ def test_the_trend_from_rollups_equals_the_live_trend_in_few_queries(gm, django_
                 RollupState.objects.all().delete()
     finally:
         clock.freeze(None)
+
+
+def test_backlog_ageing_in_sql_equals_bucketing_each_complaint(gm, agent):
+    """The ageing buckets are counted in SQL; they equal putting each open complaint in its bucket by
+    whole local days (``kpi.age_bucket``), including complaints received on a bucket's first and last
+    day."""
+    from collections import Counter
+
+    from closeloop.complaints.models import Complaint
+    from closeloop.dashboards.kpi import age_bucket, site_tz
+    from closeloop.dashboards.selectors import backlog_ageing_get
+
+    clock.freeze(NOW)
+    try:
+        _generate(random.Random(5), gm)
+        tz = site_tz()
+        today = NOW.astimezone(tz).date()
+        edge = Complaint.objects.filter(status="triaged").order_by("pk")[:8]
+        for c, days_ago in zip(edge, (7, 8, 30, 31, 90, 91, 0, 1), strict=False):
+            start = dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time.min, tzinfo=tz)
+            Complaint.objects.filter(pk=c.pk).update(received_at=start)  # the first instant of that day
+        f = DashFilters(date_from=dt.date(2026, 6, 1), date_to=dt.date(2026, 6, 15))
+        open_rows = Complaint.objects.filter(
+            status__in=["new", "triaged", "in_progress", "awaiting_customer"]
+        )
+        expected = Counter(
+            age_bucket((today - r.astimezone(tz).date()).days)
+            for r in open_rows.values_list("received_at", flat=True)
+        )
+        for by in ("step", "owner", "department"):
+            rows = backlog_ageing_get(user=gm, f=f, by=by)
+            got: Counter[str] = Counter()
+            for row in rows:
+                got.update(row.buckets)
+                assert row.total == sum(row.buckets.values())
+            assert +got == +expected, by
+    finally:
+        clock.freeze(None)
