@@ -81,6 +81,16 @@ class Category(models.Model):
     def full_label(self) -> str:
         return f"{self.parent.label} / {self.label}" if self.parent_id and self.parent else self.label
 
+    def lineage_ids(self) -> list[int]:
+        """This category's id and its ancestors', nearest first: a rule or policy naming any of them
+        covers this category. Bounded at 10 levels so a cycle an admin made cannot loop forever."""
+        ids: list[int] = []
+        node: Category | None = self
+        while node is not None and len(ids) < 10:
+            ids.append(node.pk)
+            node = node.parent
+        return ids
+
 
 class Complaint(TimeStamped):
     number = models.CharField(_("complaint number"), max_length=40, unique=True, editable=False)

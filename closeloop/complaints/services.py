@@ -103,20 +103,11 @@ class ComplaintData:
     extra_event_data: dict[str, Any] = field(default_factory=dict)
 
 
-def _category_ancestors(category: Category | None) -> list[int]:
-    ids: list[int] = []
-    node = category
-    while node is not None and len(ids) < 10:
-        ids.append(node.pk)
-        node = node.parent
-    return ids
-
-
 def assignment_rule_match(
     *, category: Category | None, product: Product | None, customer: Customer
 ) -> AssignmentRule | None:
     """The first active rule (by ``order``) whose every non-empty condition matches."""
-    cats = _category_ancestors(category)
+    cats = category.lineage_ids() if category is not None else []
     family = product.family if product else ""
     rules = (
         AssignmentRule.objects.filter(is_active=True)

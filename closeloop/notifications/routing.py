@@ -23,12 +23,7 @@ class Routed:
 
 
 def _category_ids(complaint: Complaint) -> set[int]:
-    ids: set[int] = set()
-    node = complaint.category
-    while node is not None and len(ids) < 10:
-        ids.add(node.pk)
-        node = node.parent
-    return ids
+    return set(complaint.category.lineage_ids()) if complaint.category is not None else set()
 
 
 def rule_matches(rule: NotificationRule, complaint: Complaint | None) -> bool:

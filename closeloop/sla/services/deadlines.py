@@ -15,11 +15,7 @@ from closeloop.sla.models import EIGHT_D_TARGETS, Deadline, DeadlinePolicy, Targ
 
 
 def _facts(complaint: Complaint) -> Facts:
-    ids: set[int] = set()
-    node = complaint.category
-    while node is not None and len(ids) < 10:
-        ids.add(node.pk)
-        node = node.parent
+    ids = complaint.category.lineage_ids() if complaint.category is not None else []
     return Facts(
         severity=complaint.severity,
         urgency=complaint.urgency,
