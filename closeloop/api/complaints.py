@@ -30,8 +30,10 @@ from closeloop.api.schemas import (
 from closeloop.complaints import handling, listing, presentation, selectors, services
 from closeloop.complaints.models import Category, Complaint
 from closeloop.core import clock
-from closeloop.core.errors import ApplicationError, NotFound, PermissionDenied, ValidationFailed
+from closeloop.core.errors import ApplicationError, FieldErrors, NotFound, PermissionDenied, ValidationFailed
+from closeloop.customers.models import Site
 from closeloop.customers.pii import email_for, phone_for
+from closeloop.customers.services import site_for_code
 from closeloop.intake.drafts import AttachmentInput, ComplaintDraft, ContactInput
 from closeloop.intake.services import complaint_intake
 from closeloop.sla.selectors import deadline_rows
@@ -76,6 +78,7 @@ def complaint_out(c: Complaint, user: User) -> dict[str, Any]:
         "description": c.description,
         "customer_requirement": c.customer_requirement,
         "product": c.product.code if c.product else None,
+        "site": c.site.code if c.site else None,
         "order_number": c.order.number if c.order else None,
         "shipment_number": c.shipment.number if c.shipment else None,
         "lot": c.lot,
@@ -148,6 +151,7 @@ def _draft(payload: ComplaintIn) -> ComplaintDraft:
         contact=contact,
         customer_requirement=payload.customer_requirement,
         product=payload.product,
+        site=payload.site,
         order_number=payload.order_number,
         shipment_number=payload.shipment_number,
         order_line=payload.order_line,
@@ -233,11 +237,10 @@ def _replay(request: HttpRequest, user: User, key: str, body_hash: str) -> HttpR
 @router.get("/complaints", response={200: ComplaintPageOut, **ERRORS}, summary="List and search complaints")
 def complaint_list(request: HttpRequest) -> dict[str, Any]:
     """Filters: ``status``, ``severity`` (repeatable), ``customer`` (code), ``category`` (code, includes
-    subcategories), ``owner`` (username or ``none``), ``received_from``/``received_to`` (YYYY-MM-DD),
-    ``q`` (full-text, Chinese words included), ``view`` (mine, unassigned, overdue), ``sort``
-    (-received_at, received_at, -priority, priority, -severity, severity, number, -number), ``limit``
-    (1–100) and ``cursor``
-    (from ``next_cursor``). ``count`` stops at 1000 (``count_capped``)."""
+    subcategories), ``site`` (code), ``owner`` (username or ``none``), ``received_from``/``received_to``
+    (YYYY-MM-DD), ``q`` (full-text, Chinese words included), ``view`` (mine, unassigned, overdue),
+    ``sort`` (-received_at, received_at, -priority, priority, -severity, severity, number, -number),
+    ``limit`` (1–100) and ``cursor`` (from ``next_cursor``). ``count`` stops at 1000 (``count_capped``)."""
     f = listing.filters_parse(request.GET)
     if f.errors:
         raise ValidationFailed(fields={k: [v] for k, v in f.errors.items()})
@@ -254,6 +257,7 @@ def complaint_list(request: HttpRequest) -> dict[str, Any]:
             "customer",
             "contact",
             "product",
+            "site",
             "order",
             "shipment",
             "category",
@@ -281,8 +285,9 @@ def complaint_detail(request: HttpRequest, number: str) -> dict[str, Any]:
 @router.patch("/complaints/{number}", response={200: ComplaintOut, **ERRORS}, summary="Triage a complaint")
 def complaint_patch(request: HttpRequest, number: str, payload: ComplaintPatch) -> dict[str, Any]:
     """Set triage fields; omitted fields keep their value. ``owner`` (username, or null to unassign) and
-    ``department`` (code) reassign; ``handling_path`` ("quick" or "8d") says how it will be handled. A
-    stale ``version`` gives 409 with ``current_version``."""
+    ``department`` (code) reassign; ``handling_path`` ("quick" or "8d") says how it will be handled;
+    ``site`` (code, or null to clear) moves it to another plant. A stale ``version`` gives 409 with
+    ``current_version``."""
     user = _user(request)
     c = selectors.complaint_get_for_user(user=user, number=number)
     sent = payload.model_dump(exclude_unset=True)
@@ -311,6 +316,15 @@ def complaint_patch(request: HttpRequest, number: str, payload: ComplaintPatch) 
                 raise ValidationFailed(fields={"department": [_("No such department.")]})
     elif "owner" in sent:
         department = None  # follows the new owner's department
+    site: Site | services.Keep | None = services.KEEP
+    if "site" in sent:
+        code = (sent["site"] or "").strip()
+        if c.site is not None and code == c.site.code:
+            site = c.site  # unchanged: kept even if the site has since been retired
+        else:
+            errors = FieldErrors()
+            site = site_for_code(code, errors=errors)
+            errors.raise_if_any()
     try:
         c = services.complaint_triage(
             complaint=c,
@@ -325,6 +339,7 @@ def complaint_patch(request: HttpRequest, number: str, payload: ComplaintPatch) 
             department=department,
             reassign=reassign,
             handling_path=sent.get("handling_path"),
+            site=site,
         )
     except PermissionDenied:
         raise

@@ -88,14 +88,18 @@ def customer_detail(request: HttpRequest, code: str) -> dict[str, Any]:
 @router.get("/products", response={200: dict[str, Any], **ERRORS}, summary="List products")
 def product_list(request: HttpRequest, family: str = "") -> dict[str, Any]:
     _need(_user(request), "customers.view_product")
-    qs = Product.objects.filter(is_active=True)
+    qs = Product.objects.filter(is_active=True).select_related("site")
     if family:
         qs = qs.filter(family=family[:100])
     rows, nxt = _page(qs, request, "code")
     return {
         "items": [
             ProductOut(
-                code=p.code, name=p.name, family=p.family, warranty_months=p.warranty_months
+                code=p.code,
+                name=p.name,
+                family=p.family,
+                warranty_months=p.warranty_months,
+                site=p.site.code if p.site else None,
             ).model_dump()
             for p in rows
         ],

@@ -30,7 +30,8 @@ class AttachmentIn(Strict):
 
 class ComplaintIn(Strict):
     """A new complaint. With ``order_number`` the customer, product, lot and ship date it implies may be
-    left out. Fields the server owns (number, status, created_by, priority) are refused."""
+    left out; ``site`` (a plant's code) defaults to the product's site. Fields the server owns (number,
+    status, created_by, priority) are refused."""
 
     customer: str = ""
     contact: int | ContactIn | None = None
@@ -39,6 +40,7 @@ class ComplaintIn(Strict):
     description: str = ""
     customer_requirement: str = ""
     product: str = ""
+    site: str = ""
     order_number: str = ""
     shipment_number: str = ""
     order_line: int | None = None
@@ -66,6 +68,7 @@ class ComplaintPatch(Strict):
     owner: str | None = None
     department: str | None = None
     handling_path: Literal["quick", "8d"] | None = None
+    site: str | None = Field(None, description="A site (plant) code; null or empty clears it")
 
 
 class StartIn(Strict):
@@ -178,6 +181,7 @@ class ComplaintOut(Schema):
     description: str
     customer_requirement: str
     product: str | None
+    site: str | None = Field(None, description="The responsible site (plant) code")
     order_number: str | None
     shipment_number: str | None
     lot: str
@@ -220,6 +224,7 @@ class ProductOut(Schema):
     name: str
     family: str
     warranty_months: int
+    site: str | None = None
 
 
 class CustomerOut(Schema):

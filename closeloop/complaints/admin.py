@@ -69,7 +69,7 @@ class ComplaintAdmin(ReadOnlyAdmin):
         "owner",
         "received_at",
     ]
-    list_filter = ["status", "severity", "channel"]
+    list_filter = ["status", "severity", "channel", "site"]
     search_fields = ["number", "title"]
     list_select_related = ["customer", "owner"]
 

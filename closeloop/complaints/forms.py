@@ -11,7 +11,8 @@ from closeloop.accounts.models import Department, User
 from closeloop.complaints.models import ImpactScope, Severity, Urgency
 from closeloop.complaints.workflow import HandlingPath
 from closeloop.core.forms import StyledFormMixin
-from closeloop.intake.forms import category_choices
+from closeloop.customers.models import Site
+from closeloop.intake.forms import category_choices, site_choices
 
 
 class _Styled(StyledFormMixin, forms.Form):
@@ -50,10 +51,14 @@ class TriageForm(_Styled):
     department = forms.ModelChoiceField(
         label=_("Responsible department"), queryset=Department.objects.all(), required=False, empty_label="—"
     )
+    site = forms.ChoiceField(label=_("Site"), required=False, help_text=_("The plant responsible."))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, current_site: Site | None = None, **kwargs: Any) -> None:
+        """``current_site``: the complaint's site, offered even when it is no longer active."""
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()  # type: ignore[attr-defined]
+        # Callable: read only when the field is rendered or validated (not for readers who cannot triage).
+        self.fields["site"].choices = lambda: site_choices(current=current_site)  # type: ignore[attr-defined]
         self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("username")  # type: ignore[attr-defined]
 
 

@@ -29,6 +29,7 @@ DETAIL_RELATED = (
     "customer",
     "contact",
     "product",
+    "site",
     "order",
     "shipment",
     "category",

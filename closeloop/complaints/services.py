@@ -8,6 +8,7 @@ Intake channels do not call :func:`complaint_create` directly: they go through
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,7 @@ from closeloop.core.errors import (
     TransitionNotAllowed,
     ValidationFailed,
 )
-from closeloop.customers.models import Contact, Customer, Product, SalesOrder, Shipment
+from closeloop.customers.models import Contact, Customer, Product, SalesOrder, Shipment, Site
 from closeloop.notifications.rules import (
     notify_complaint_accepted,
     notify_complaint_assigned,
@@ -58,6 +59,7 @@ AUDITED_FIELDS = [
     "quantity_affected",
     "lot",
     "product",
+    "site",
     "order",
     "shipment",
     "ship_date",
@@ -89,6 +91,7 @@ class ComplaintData:
     quantity_affected: int | None = None
     lot: str = ""
     product: Product | None = None
+    site: Site | None = None
     order: SalesOrder | None = None
     shipment: Shipment | None = None
     ship_date: dt.date | None = None
@@ -101,6 +104,30 @@ class ComplaintData:
     owner: User | None = None
     department: Department | None = None
     extra_event_data: dict[str, Any] = field(default_factory=dict)
+
+
+class Keep(enum.Enum):
+    """Marks an optional argument the caller leaves as it is (None would clear it)."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
+
+
+def complaint_site_for(*, site: Site | None, product: Product | None) -> Site | None:
+    """The site (plant) a complaint answers to: ``site`` when there is one, else the product's.
+
+    Intake passes the site the caller named (None when none was given), so an explicit site always
+    wins and an empty one is derived from the product. The same rule holds whenever a complaint's
+    product changes: pass the complaint's current site, and the site follows the new product only
+    while it is empty; a site already set (named by someone, or derived from the earlier product) is
+    kept. Moving a complaint to another site is a triage decision (``complaint_triage(site=...)``),
+    recorded on the timeline like any other change.
+    """
+    if site is not None:
+        return site
+    return product.site if product is not None else None
 
 
 def assignment_rule_match(
@@ -170,6 +197,7 @@ def complaint_create(*, data: ComplaintData, actor: User | None) -> Complaint:
         quantity_affected=data.quantity_affected,
         lot=data.lot,
         product=data.product,
+        site=data.site,
         order=data.order,
         shipment=data.shipment,
         ship_date=data.ship_date,
@@ -214,7 +242,7 @@ def complaint_lock(complaint: Complaint, expected_version: int | None) -> Compla
     """Re-read the complaint under a row lock; refuse when the caller edited an older version."""
     locked = (
         Complaint.objects.select_for_update(of=("self",))
-        .select_related("customer", "product", "order", "category")
+        .select_related("customer", "product", "site", "order", "category")
         .get(pk=complaint.pk)
     )
     if expected_version is not None and locked.version != expected_version:
@@ -237,10 +265,13 @@ def complaint_triage(
     department: Department | None = None,
     reassign: bool = False,
     handling_path: str | None = None,
+    site: Site | Keep | None = KEEP,
 ) -> Complaint:
     """Set the triage facts, recompute the priority, and (if ``reassign``) set owner/department.
     ``handling_path`` ("quick" or "8d") records how the complaint will be handled; starting the handling
     then follows it unless told otherwise (None keeps what was chosen before, "" clears it).
+    ``site`` moves the complaint to another plant (None clears it; KEEP, the default, keeps it); a
+    site newly chosen must be active.
 
     Moves ``new`` to ``triaged``; a triaged complaint can be triaged again. Locks the complaint row.
     The first move from ``new`` accepts the complaint and notifies (see
@@ -258,10 +289,14 @@ def complaint_triage(
         errors.add("category", _("Choose a category."))
     if handling_path and handling_path not in HandlingPath.values:
         errors.add("handling_path", _("Choose how the complaint is handled."))
+    if isinstance(site, Site) and site.pk != c.site_id and not site.is_active:
+        errors.add("site", _("Site %(code)s is inactive.") % {"code": site.code})
     errors.raise_if_any()
     before = events.snapshot(c, AUDITED_FIELDS)
     if handling_path is not None:
         c.handling_path = handling_path
+    if not isinstance(site, Keep):
+        c.site = site
     c.category, c.severity, c.urgency = category, severity, urgency
     c.impact_scope, c.safety_risk = impact_scope, safety_risk
     if reassign:

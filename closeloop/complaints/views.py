@@ -27,6 +27,7 @@ from closeloop.complaints.workflow import FINAL_STATUSES
 from closeloop.core import clock
 from closeloop.core.errors import ApplicationError, Conflict, NotFound
 from closeloop.core.views import request_user
+from closeloop.customers.models import Site
 from closeloop.customers.pii import email_for, phone_for
 from closeloop.sla.models import PauseReason
 from closeloop.sla.selectors import clock_pause_current, deadline_rows
@@ -50,6 +51,7 @@ def _triage_initial(c: Complaint) -> dict[str, Any]:
         "handling_path": c.handling_path,
         "owner": c.owner_id,
         "department": c.department_id,
+        "site": c.site.code if c.site else "",
     }
 
 
@@ -75,7 +77,8 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
         "duplicates": list(c.duplicates.only("number", "title").order_by("pk")),  # small set: no index sort
         "can_triage": can_triage,
         "can_attach": user.has_perm("complaints.add_attachment") and c.status not in FINAL_STATUSES,
-        "triage_form": forms.get("triage_form") or TriageForm(initial=_triage_initial(c)),
+        "triage_form": forms.get("triage_form")
+        or TriageForm(initial=_triage_initial(c), current_site=c.site),
         "invalid_form": forms.get("invalid_form") or InvalidForm(initial={"version": c.version}),
         "duplicate_form": forms.get("duplicate_form") or DuplicateForm(initial={"version": c.version}),
         "conflict": forms.get("conflict"),
@@ -167,11 +170,13 @@ class ComplaintTriageView(_ActionView):
     def post(self, request: HttpRequest, number: str) -> HttpResponse:
         c = _complaint(request, number)
         user = self.check(request)
-        form = TriageForm(request.POST)
+        form = TriageForm(request.POST, current_site=c.site)
         if not form.is_valid():
             return _respond(request, c, ok=False, triage_form=form)
         d = form.cleaned_data
         category = Category.objects.filter(code=d["category"], is_active=True).first()
+        # A form without the field (an older page) keeps the site; an empty choice clears it.
+        site = Site.objects.filter(code=d["site"]).first() if d["site"] else None
         reassign = d["owner"] != c.owner or d["department"] != c.department
         try:
             c = services.complaint_triage(
@@ -187,6 +192,7 @@ class ComplaintTriageView(_ActionView):
                 department=d["department"],
                 reassign=reassign,
                 handling_path=d["handling_path"],
+                site=site if "site" in request.POST else services.KEEP,
             )
         except Conflict:
             current = _complaint(request, number)
@@ -196,7 +202,7 @@ class ComplaintTriageView(_ActionView):
                 request,
                 current,
                 ok=False,
-                triage_form=TriageForm(data),
+                triage_form=TriageForm(data, current_site=current.site),
                 conflict={
                     "current": presentation.changes_display(
                         [{"field": f, "new": v} for f, v in _conflict_values(current).items()]
@@ -219,6 +225,7 @@ def _conflict_values(c: Complaint) -> dict[str, Any]:
         "safety_risk": c.safety_risk,
         "owner": str(c.owner) if c.owner else None,
         "department": str(c.department) if c.department else None,
+        "site": str(c.site) if c.site else None,
     }
 
 

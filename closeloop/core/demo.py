@@ -20,7 +20,7 @@ from closeloop.complaints import services as complaint_services
 from closeloop.complaints.models import AssignmentRule, Category, Complaint
 from closeloop.core import clock
 from closeloop.core.demo_8d import demo_investigations
-from closeloop.customers.models import Contact, Customer, Product, SalesOrder, SalesOrderLine, Shipment
+from closeloop.customers.models import Contact, Customer, Product, SalesOrder, SalesOrderLine, Shipment, Site
 from closeloop.intake.drafts import ComplaintDraft, ContactInput
 from closeloop.intake.services import complaint_intake
 
@@ -55,6 +55,22 @@ CUSTOMERS = [
     ("C006", "武汉中部家电配件厂", "normal", 900_000, "家电", "华中", False),
 ]
 CONTACTS = ["王经理", "李工", "张主管", "陈采购", "刘质量"]
+SITES = [
+    ("SZ", "深圳工厂", "Shenzhen plant"),
+    ("SU", "苏州工厂", "Suzhou plant"),
+    ("CQ", "重庆工厂", "Chongqing plant"),
+]
+# product family -> the plant that makes it
+SITE_BY_FAMILY = {
+    "手动工具": "SU",
+    "管件": "SU",
+    "液压设备": "CQ",
+    "传动部件": "CQ",
+    "电子元件": "SZ",
+    "注塑件": "SZ",
+    "密封件": "SZ",
+    "包装材料": "SZ",
+}
 PRODUCTS = [
     ("P001", "十字螺丝刀 PH2×150", "手动工具", 12),
     ("P002", "一字螺丝刀 SL6×150", "手动工具", 12),
@@ -140,7 +156,8 @@ def _aware(d: dt.datetime) -> dt.datetime:
 
 @transaction.atomic
 def demo_master_data() -> dict[str, Any]:
-    """Departments, users, customers, contacts, products, orders, assignment rules. Idempotent."""
+    """Departments, users, sites, customers, contacts, products, orders, assignment rules. Idempotent:
+    a product already there without a site gets its plant; nothing else stored is changed."""
     depts = {}
     for code, name, name_en in DEPARTMENTS:
         depts[code], _ = Department.objects.get_or_create(
@@ -187,11 +204,19 @@ def demo_master_data() -> dict[str, Any]:
                     email=f"contact{i + 1}@{code.lower()}.example.cn",
                 )
         customers.append(c)
+    sites = {
+        code: Site.objects.get_or_create(code=code, defaults={"name": name, "name_en": name_en})[0]
+        for code, name, name_en in SITES
+    }
     products = []
     for code, name, family, months in PRODUCTS:
+        site = sites[SITE_BY_FAMILY[family]]
         p, _ = Product.objects.get_or_create(
-            code=code, defaults={"name": name, "family": family, "warranty_months": months}
+            code=code, defaults={"name": name, "family": family, "warranty_months": months, "site": site}
         )
+        if p.site_id is None:  # a demo loaded before sites existed
+            p.site = site
+            p.save(update_fields=["site", "updated_at"])
         products.append(p)
     rules = [
         (10, "质量类 → 质量部", "quality", "quality", "qe"),
@@ -211,7 +236,7 @@ def demo_master_data() -> dict[str, Any]:
                 "owner": users[owner],
             },
         )
-    return {"users": users, "customers": customers, "products": products}
+    return {"users": users, "customers": customers, "products": products, "sites": list(sites.values())}
 
 
 def demo_orders(

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from closeloop.customers.models import Contact, Customer, Product, SalesOrder, SalesOrderLine, Shipment
+from closeloop.customers.models import Contact, Customer, Product, SalesOrder, SalesOrderLine, Shipment, Site
 
 
 class ContactInline(admin.TabularInline):
@@ -23,11 +23,20 @@ class ContactAdmin(admin.ModelAdmin):
     list_select_related = ["customer"]
 
 
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "name_en", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["code", "name", "name_en"]
+
+
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "family", "warranty_months", "is_active"]
-    list_filter = ["family", "is_active"]
+    list_display = ["code", "name", "family", "site", "warranty_months", "is_active"]
+    list_filter = ["family", "site", "is_active"]
     search_fields = ["code", "name"]
+    list_select_related = ["site"]
+    autocomplete_fields = ["site"]
 
 
 class LineInline(admin.TabularInline):

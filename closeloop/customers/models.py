@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.core.models import TimeStamped
@@ -68,11 +69,60 @@ class Contact(TimeStamped):
         return self.name
 
 
+# A site code as typed in URLs, spreadsheets and the API: letters, digits, "-" and "_".
+SITE_CODE_PATTERN = r"[-A-Za-z0-9_]{1,20}"
+
+
+class Site(TimeStamped):
+    """A plant (工厂 / 生产基地) that makes products and answers for the complaints about them."""
+
+    code = models.CharField(
+        _("site code"),
+        max_length=20,
+        unique=True,
+        validators=[
+            RegexValidator(
+                rf"^{SITE_CODE_PATTERN}$", _("Use letters, digits, “-” or “_” (up to 20), such as “SZ”.")
+            )
+        ],
+    )
+    name = models.CharField(_("site name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        # Stable whatever the reader's language: the audit trail stores this text.
+        return f"{self.code} {self.name}"
+
+    @property
+    def label(self) -> str:
+        """The name in the active language (the Chinese name when no English one is given)."""
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+
 class Product(TimeStamped):
     code = models.CharField(_("product code"), max_length=40, unique=True)
     name = models.CharField(_("product name"), max_length=200)
     family = models.CharField(_("product family"), max_length=100, blank=True, db_index=True)
     warranty_months = models.PositiveSmallIntegerField(_("warranty (months)"), default=12)
+    site = models.ForeignKey(
+        Site,
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="products",
+        help_text=_(
+            "The plant that makes the product; its complaints are this plant's unless told otherwise."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:

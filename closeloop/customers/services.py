@@ -25,6 +25,7 @@ from closeloop.customers.models import (
     SalesOrder,
     SalesOrderLine,
     Shipment,
+    Site,
 )
 
 
@@ -99,17 +100,41 @@ def contact_upsert(
     )
 
 
+def site_for_code(code: str, *, errors: FieldErrors, field: str = "site") -> Site | None:
+    """The active site with ``code`` (None for an empty code). An unknown or inactive code is added to
+    ``errors`` under ``field`` and gives None. Reads only."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    site = Site.objects.filter(code=code).first()
+    if site is None:
+        errors.add(field, _("No site has the code “%(code)s”.") % {"code": code})
+    elif not site.is_active:
+        errors.add(field, _("Site %(code)s is inactive.") % {"code": code})
+        return None
+    return site
+
+
 @transaction.atomic
 def product_upsert(
-    *, code: str, name: str | None, family: str | None = None, warranty_months: Any = None
+    *,
+    code: str,
+    name: str | None,
+    family: str | None = None,
+    warranty_months: Any = None,
+    site: str | None = None,
 ) -> tuple[Product, bool]:
+    """``site`` is the code of the plant that makes the product (None or empty keeps the stored one)."""
+    errors = FieldErrors()
     months = None
     if warranty_months not in (None, ""):
         try:
             months = int(warranty_months)
-        except (TypeError, ValueError) as exc:
-            raise ValidationFailed(fields={"warranty_months": [_("Give a whole number of months.")]}) from exc
-    return _upsert(Product, {"code": code}, {"name": name, "family": family, "warranty_months": months})
+        except (TypeError, ValueError):
+            errors.add("warranty_months", _("Give a whole number of months."))
+    plant = site_for_code(site or "", errors=errors)
+    values: dict[str, Any] = {"name": name, "family": family, "warranty_months": months, "site": plant}
+    return _upsert(Product, {"code": code}, values, errors)
 
 
 @transaction.atomic

@@ -74,7 +74,11 @@ class ProductListView(LoginRequiredMixin, PermissionRequiredMixin, View):
         return render(
             request,
             "customers/products.html",
-            {"products": Product.objects.filter(is_active=True).order_by("family", "code")[:500]},
+            {
+                "products": Product.objects.filter(is_active=True)
+                .select_related("site")
+                .order_by("family", "code")[:500]
+            },
         )
 
 

@@ -34,6 +34,7 @@ class ComplaintDraft:
     contact: ContactInput | None = None
     customer_requirement: str = ""
     product: str = ""  # product code
+    site: str = ""  # site (plant) code; empty: the product's site
     order_number: str = ""
     shipment_number: str = ""
     order_line: int | None = None  # line number when the order has several lines

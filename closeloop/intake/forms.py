@@ -10,9 +10,21 @@ from django.utils.translation import gettext_lazy as _
 
 from closeloop.complaints.models import Category, Channel, ImpactScope, Severity, Urgency
 from closeloop.core.forms import StyledFormMixin
+from closeloop.customers.models import Site
 from closeloop.intake.drafts import AttachmentInput, ComplaintDraft, ContactInput
 
 STAFF_CHANNELS = [c for c in Channel.choices if c[0] not in (Channel.API, Channel.IMPORT)]
+
+
+def site_choices(*, empty_label: str = "—", current: Site | None = None) -> list[tuple[str, str]]:
+    """Active sites by code (plus ``current``, so a complaint at a site since retired still shows it)."""
+    sites = list(Site.objects.filter(is_active=True))
+    if current is not None and current not in sites:
+        sites.append(current)
+    return [
+        ("", empty_label),
+        *((s.code, f"{s.code} {s.label}") for s in sorted(sites, key=lambda s: s.code)),
+    ]
 
 
 def category_choices() -> list[tuple[str, str]]:
@@ -62,10 +74,16 @@ class ComplaintIntakeForm(StyledFormMixin, forms.Form):
         label=_("Impact scope"), choices=ImpactScope.choices, initial=ImpactScope.SINGLE
     )
     safety_risk = forms.BooleanField(label=_("Safety / regulatory risk"), required=False)
+    site = forms.ChoiceField(
+        label=_("Site"),
+        required=False,
+        help_text=_("The plant responsible; left empty, the product's site."),
+    )
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["category"].choices = category_choices()  # type: ignore[attr-defined]
+        self.fields["site"].choices = site_choices(empty_label=str(_("The product's site")))  # type: ignore[attr-defined]
         if not self.is_bound:
             self.initial.setdefault("received_at", timezone.localtime().replace(second=0, microsecond=0))
 
@@ -96,6 +114,7 @@ class ComplaintIntakeForm(StyledFormMixin, forms.Form):
             contact=contact,
             customer_requirement=d.get("customer_requirement", ""),
             product=d.get("product", ""),
+            site=d.get("site", ""),
             order_number=d.get("order_number", ""),
             order_line=d.get("order_line"),
             lot=d.get("lot", ""),

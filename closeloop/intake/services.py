@@ -28,7 +28,7 @@ from closeloop.complaints.models import (
     Urgency,
     WarrantyStatus,
 )
-from closeloop.complaints.services import ComplaintData, complaint_create
+from closeloop.complaints.services import ComplaintData, complaint_create, complaint_site_for
 from closeloop.core import clock
 from closeloop.core.errors import FieldErrors, PermissionDenied, ValidationFailed
 from closeloop.customers.models import (
@@ -40,6 +40,7 @@ from closeloop.customers.models import (
     Shipment,
     warranty_end,
 )
+from closeloop.customers.services import site_for_code
 from closeloop.intake.drafts import ComplaintDraft, ContactInput
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -192,7 +193,10 @@ def _resolve_contact(
 
 def draft_resolve(draft: ComplaintDraft, *, actor: User | None) -> tuple[ComplaintData, Any]:
     """Validate ``draft`` and resolve it into ComplaintData. Raises one ValidationFailed listing
-    every bad field. Reads only; writes nothing."""
+    every bad field. Reads only; writes nothing.
+
+    The site is the one the draft names (an active site's code), else the product's (see
+    ``complaints.services.complaint_site_for``)."""
     errors = FieldErrors()
     channel = _choice(errors, "channel", draft.channel, Channel, "")
     if not draft.channel:
@@ -266,6 +270,7 @@ def draft_resolve(draft: ComplaintDraft, *, actor: User | None) -> tuple[Complai
             )
     elif facts is not None and facts.line is not None:
         product = facts.line.product
+    site = site_for_code(draft.site, errors=errors)
 
     category: Category | None = None
     ccode = (draft.category or "").strip()
@@ -322,6 +327,7 @@ def draft_resolve(draft: ComplaintDraft, *, actor: User | None) -> tuple[Complai
         quantity_affected=qty,
         lot=lot,
         product=product,
+        site=complaint_site_for(site=site, product=product),
         order=facts.order if facts else None,
         shipment=facts.shipment if facts else None,
         ship_date=ship_date,

@@ -61,6 +61,8 @@ def test_demo_load_builds_every_state_through_the_services():
         "awaiting_customer",
         "closed",
     }
+    # every demo product is made at one of the plants, so every demo complaint carries a site
+    assert set(Complaint.objects.values_list("site__code", flat=True)) == {"SZ", "SU", "CQ"}
     call_command("demo_load", "--if-empty")  # idempotent
     assert Complaint.objects.count() == 150
 
@@ -92,3 +94,22 @@ def test_demo_logins_prints_users_roles_password_and_url(agent):
     assert "closeloop-demo" not in gm_row  # not loaded yet: no password promised
     assert "http://127.0.0.1:8123/accounts/login/" in out.getvalue()
     assert "demo_load" in lines[-1]
+
+
+def test_demo_master_data_has_plants_and_stays_idempotent():
+    from closeloop.core.demo import demo_master_data
+    from closeloop.customers.models import Site
+
+    base = demo_master_data()
+    assert [(s.code, s.name, s.name_en) for s in Site.objects.all()] == [
+        ("CQ", "重庆工厂", "Chongqing plant"),
+        ("SU", "苏州工厂", "Suzhou plant"),
+        ("SZ", "深圳工厂", "Shenzhen plant"),
+    ]
+    assert {p.site.code for p in base["products"]} == {"SZ", "SU", "CQ"}
+    assert not Product.objects.filter(site__isnull=True).exists()
+    # A demo loaded before plants existed: its products get their plant, nothing is doubled.
+    Product.objects.filter(code="P007").update(site=None)
+    demo_master_data()
+    assert Site.objects.count() == 3 and Product.objects.count() == 20
+    assert Product.objects.get(code="P007").site.code == "CQ"

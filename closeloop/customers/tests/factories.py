@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from closeloop.customers.models import Contact, Customer, Product, SalesOrder, SalesOrderLine, Shipment
+from closeloop.customers.models import Contact, Customer, Product, SalesOrder, SalesOrderLine, Shipment, Site
 
 
 def customer_make(
@@ -27,10 +27,23 @@ def contact_make(
     return Contact.objects.create(customer=customer, name=name, phone=phone, email=email)
 
 
+def site_make(
+    code: str = "SZ", name: str = "深圳工厂", *, name_en: str = "Shenzhen plant", is_active: bool = True
+) -> Site:
+    return Site.objects.create(code=code, name=name, name_en=name_en, is_active=is_active)
+
+
 def product_make(
-    code: str = "P001", name: str = "十字螺丝刀", *, family: str = "hand-tools", warranty_months: int = 12
+    code: str = "P001",
+    name: str = "十字螺丝刀",
+    *,
+    family: str = "hand-tools",
+    warranty_months: int = 12,
+    site: Site | None = None,
 ) -> Product:
-    return Product.objects.create(code=code, name=name, family=family, warranty_months=warranty_months)
+    return Product.objects.create(
+        code=code, name=name, family=family, warranty_months=warranty_months, site=site
+    )
 
 
 def order_make(

@@ -76,6 +76,7 @@ COLUMNS: dict[str, list[Column]] = {
             "换货并提供8D报告",
         ),
         Column("product", "product", "产品编码", False, _("Product code"), "P001"),
+        Column("site", "site", "工厂编码", False, _("Site (plant) code; default: the product's site"), ""),
         Column("lot", "lot", "批次", False, _("Lot number"), ""),
         Column("quantity_affected", "quantity_affected", "数量", False, _("Whole number"), 50),
         Column(
@@ -114,6 +115,7 @@ COLUMNS: dict[str, list[Column]] = {
         Column("name", "name", "产品名称", True, "", "六角螺栓 M8×30"),
         Column("family", "family", "产品系列", False, "", "紧固件"),
         Column("warranty_months", "warranty_months", "质保期（月）", False, _("Whole number of months"), 12),
+        Column("site", "site", "工厂编码", False, _("Code of the site (plant) that makes it"), "SZ"),
     ],
     "orders": [
         Column("number", "order_number", "销售订单号", True, _("One row per order line"), "SO2026100001"),

@@ -77,6 +77,7 @@ def complaint_row(row: dict[str, Any], *, actor: User, source: dict[str, Any]) -
         contact=contact,
         customer_requirement=text(row, "customer_requirement"),
         product=text(row, "product"),
+        site=text(row, "site"),
         order_number=text(row, "order_number"),
         lot=text(row, "lot"),
         quantity_affected=whole_number(row.get("quantity_affected")),

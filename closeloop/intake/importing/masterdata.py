@@ -65,6 +65,7 @@ def product_row(row: dict[str, Any], **_kw: Any) -> bool:
         name=_opt(row, "name"),
         family=_opt(row, "family"),
         warranty_months=row.get("warranty_months"),
+        site=_opt(row, "site"),
     )
     return created
 

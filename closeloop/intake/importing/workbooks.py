@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from closeloop.complaints.models import Category
 from closeloop.core.exports import neutralise
+from closeloop.customers.models import Site
 from closeloop.intake.importing.columns import CHOICES, COLUMNS, VALUE_ALIASES, Column, header_label
 from closeloop.intake.models import ImportJob
 
@@ -31,7 +32,8 @@ def _allowed(col: Column) -> str:
 
 def template_xlsx(kind: str) -> bytes:
     """Sheet 1: the header row in the active language and one example row. Sheet 2: each column,
-    whether it is required, what it takes and its allowed values (category codes for complaints)."""
+    whether it is required, what it takes and its allowed values (category codes for complaints, site codes
+    for complaints and products)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
@@ -71,6 +73,13 @@ def template_xlsx(kind: str) -> bytes:
         for cat in Category.objects.filter(is_active=True).select_related("parent"):
             label = f"{cat.parent.label} / {cat.label}" if cat.parent else cat.label
             notes.append([cat.code, label])
+    if kind in ("complaints", "products"):
+        notes.append([])
+        notes.append([_("Site code"), _("Site")])
+        notes.cell(row=notes.max_row, column=1).font = Font(bold=True)
+        notes.cell(row=notes.max_row, column=2).font = Font(bold=True)
+        for site in Site.objects.filter(is_active=True):
+            notes.append([site.code, site.label])
     for letter, width in zip("ABCDE", (18, 22, 10, 44, 60), strict=True):
         notes.column_dimensions[letter].width = width
     for row in notes.iter_rows(min_row=2, max_col=5):
