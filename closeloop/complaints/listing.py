@@ -26,6 +26,7 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Value,
 )
 from django.db.models.expressions import RawSQL
@@ -41,6 +42,7 @@ from closeloop.complaints.search import tokenize
 from closeloop.complaints.selectors import complaint_visible_qs
 from closeloop.complaints.workflow import OPEN_STATUSES, HandlingPath, Status
 from closeloop.core import clock
+from closeloop.customers.models import SITE_CODE_PATTERN
 
 COUNT_CAP = 1000
 PAGE_SIZE = 25
@@ -67,7 +69,29 @@ STEPS = {f"D{n}": n for n in range(9)}  # "D0".."D8" -> Investigation.current_st
 QUICK_STEP = "quick"  # the quick-resolution path (no 8D case)
 REPEAT_WINDOW = dt.timedelta(days=90)
 _DEPARTMENT_CODE = re.compile(r"[-a-zA-Z0-9_]{1,40}")
+_SITE_CODE = re.compile(SITE_CODE_PATTERN)
 _FLAGS = {"1": True, "0": False, "": False}
+ANY_DEADLINE = "any"  # deadline_missed=any: whichever target
+NO_PRODUCT = "none"  # product=none: complaints without a product (as owner=none)
+_PRODUCT_CODE_MAX = 40  # Product.code's max_length
+# Local days (in the active time zone, as received_from/closed_from) and 1-flags of the cockpit's drills.
+DRILL_DAYS = (
+    "due_from",
+    "due_to",
+    "verdict_from",
+    "verdict_to",
+    "case_closed_from",
+    "case_closed_to",
+    "started_from",
+    "started_to",
+    "actions_due_before",
+)
+DRILL_FLAGS = ("satisfied", "case_primary", "overdue_actions")
+
+
+def _iso(day: dt.date | None) -> str:
+    return day.isoformat() if day else ""
+
 
 # Before triage a complaint has no deadlines yet: the "overdue" view counts its age from received_at.
 RESPONSE_TARGET = {Urgency.URGENT: dt.timedelta(days=2), Urgency.NORMAL: dt.timedelta(days=5)}
@@ -111,10 +135,25 @@ class ListFilters:
     closed_to: dt.date | None = None
     step: str = ""
     department: str = ""
+    site: str = ""
     root_cause: str = ""
     deadline_missed: str = ""
     reopened: bool = False
     repeat: bool = False
+    # The cockpit's drills (see DRILL_DAYS and _drill_filter).
+    product: str = ""
+    due_from: dt.date | None = None
+    due_to: dt.date | None = None
+    verdict_from: dt.date | None = None
+    verdict_to: dt.date | None = None
+    satisfied: bool = False
+    case_closed_from: dt.date | None = None
+    case_closed_to: dt.date | None = None
+    case_primary: bool = False
+    started_from: dt.date | None = None
+    started_to: dt.date | None = None
+    overdue_actions: bool = False
+    actions_due_before: dt.date | None = None
     sort: str = DEFAULT_SORT
     cursor: str = ""
     errors: dict[str, str] = field(default_factory=dict)
@@ -136,10 +175,14 @@ class ListFilters:
             "closed_to": self.closed_to.isoformat() if self.closed_to else "",
             "step": self.step,
             "department": self.department,
+            "site": self.site,
             "root_cause": self.root_cause,
             "deadline_missed": self.deadline_missed,
             "reopened": "1" if self.reopened else "",
             "repeat": "1" if self.repeat else "",
+            "product": self.product,
+            **{name: _iso(getattr(self, name)) for name in DRILL_DAYS},
+            **{name: "1" if getattr(self, name) else "" for name in DRILL_FLAGS},
             "sort": self.sort if self.sort != DEFAULT_SORT else "",
         }
         data.update(override)
@@ -208,6 +251,11 @@ def _drill_parse(f: ListFilters, params: QueryDict) -> None:
         f.errors["department"] = str(_("Use a department code, such as “quality”."))
     else:
         f.department = department
+    site = (params.get("site") or "").strip()
+    if site and not _SITE_CODE.fullmatch(site):
+        f.errors["site"] = str(_("Use a site code, such as “SZ”."))
+    else:
+        f.site = site
     root_cause = (params.get("root_cause") or "").strip()
     if root_cause and root_cause not in CAUSE_CATEGORIES:
         f.errors["root_cause"] = str(_("Use one of the fishbone categories: %(codes)s.")) % {
@@ -216,29 +264,140 @@ def _drill_parse(f: ListFilters, params: QueryDict) -> None:
     else:
         f.root_cause = root_cause
     missed = (params.get("deadline_missed") or "").strip()
-    if missed and missed not in Target.values:
+    if missed and missed not in (*Target.values, ANY_DEADLINE):
         f.errors["deadline_missed"] = str(_("Use one of the deadline targets: %(codes)s.")) % {
-            "codes": ", ".join(Target.values)
+            "codes": ", ".join((*Target.values, ANY_DEADLINE))
         }
     else:
         f.deadline_missed = missed
-    for name in ("reopened", "repeat"):
+    for name in ("reopened", "repeat", *DRILL_FLAGS):
         raw = (params.get(name) or "").strip()
         if raw not in _FLAGS:
             f.errors[name] = str(_("Use 1 to apply this filter."))
         setattr(f, name, _FLAGS.get(raw, False))
+    _drill_parse_kpi(f, params)
 
 
-def deadline_missed_q(target: str, now: dt.datetime) -> Q:
-    """Complaints whose ``target`` deadline was met late, or is unmet and past due (a clock paused
-    while waiting on the customer counts only if it was already late when it paused, as in
-    overdue_q)."""
+def _drill_parse_kpi(f: ListFilters, params: QueryDict) -> None:
+    """The parameters behind the cockpit's KPI cards and product Pareto: ``product`` (a code, or
+    ``none``) and the local days of DRILL_DAYS."""
+    product = (params.get("product") or "").strip()
+    if len(product) > _PRODUCT_CODE_MAX:
+        f.errors["product"] = str(_("Use a product code of at most %(n)d characters.")) % {
+            "n": _PRODUCT_CODE_MAX
+        }
+    else:
+        f.product = product
+    for name in DRILL_DAYS:
+        raw = (params.get(name) or "").strip()
+        if not raw:
+            continue
+        try:
+            value = parse_date(raw) if len(raw) <= 10 else None
+        except ValueError:  # well formed but impossible, such as 2026-13-01
+            value = None
+        if value is None:
+            f.errors[name] = str(_("Use a date like 2026-11-22."))
+        setattr(f, name, value)
+
+
+def deadline_missed_q(
+    target: str,
+    now: dt.datetime,
+    *,
+    missed: bool = True,
+    due_start: dt.datetime | None = None,
+    due_end: dt.datetime | None = None,
+) -> Q:
+    """Complaints with a deadline of ``target`` (any target for "" or ANY_DEADLINE) that was met late,
+    or is unmet and past due (a clock paused while waiting on the customer counts only if it was
+    already late when it paused, as in overdue_q) — the misses of the cockpit's on-time rates; and,
+    when given, due in ``[due_start, due_end)``. One EXISTS, so the missed deadline and the due day
+    are those of the same deadline. ``missed=False`` drops the first condition (any deadline due in
+    the range)."""
     from closeloop.sla.models import Deadline
 
-    late = Q(met_at__gt=F("due_at")) | (
-        Q(met_at__isnull=True, due_at__lt=now) & (Q(paused_at__isnull=True) | Q(due_at__lte=F("paused_at")))
+    rows = Deadline.objects.filter(complaint_id=OuterRef("pk"))
+    if target and target != ANY_DEADLINE:
+        rows = rows.filter(target=target)
+    if missed:
+        rows = rows.filter(
+            Q(met_at__gt=F("due_at"))
+            | (
+                Q(met_at__isnull=True, due_at__lt=now)
+                & (Q(paused_at__isnull=True) | Q(due_at__lte=F("paused_at")))
+            )
+        )
+    if due_start is not None:
+        rows = rows.filter(due_at__gte=due_start)
+    if due_end is not None:
+        rows = rows.filter(due_at__lt=due_end)
+    return Q(Exists(rows))
+
+
+def _day_start(day: dt.date | None, *, after: bool = False) -> dt.datetime | None:
+    """00:00 of ``day`` (of the day after it when ``after``: the end of an inclusive range) in the
+    current time zone, as the list's received/closed days; None for no day."""
+    if day is None:
+        return None
+    if after:
+        day += dt.timedelta(days=1)
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _range(name: str, start: dt.datetime | None, end: dt.datetime | None) -> Q:
+    q = Q()
+    if start is not None:
+        q &= Q(**{f"{name}__gte": start})
+    if end is not None:
+        q &= Q(**{f"{name}__lt": end})
+    return q
+
+
+def verdicts_q(*, start: dt.datetime | None, end: dt.datetime | None, satisfied: bool) -> Q:
+    """Complaints with a customer verdict recorded in ``[start, end)`` (satisfied ones only when
+    ``satisfied``): the cockpit's satisfaction figures count verdicts."""
+    from closeloop.complaints.models import CustomerVerdict
+
+    rows = CustomerVerdict.objects.filter(_range("recorded_at", start, end), complaint_id=OuterRef("pk"))
+    if satisfied:
+        rows = rows.filter(satisfied=True)
+    return Q(Exists(rows))
+
+
+def case_primary_q() -> Q:
+    """The complaint an 8D case's cost is counted with: the lowest id among the complaints it covers
+    (every complaint, whoever may see it), so a case is listed once however many complaints it
+    covers — as the cockpit's cost of poor quality counts it (dashboards.live.primary_complaint_ids)."""
+    first = (
+        Complaint.objects.filter(investigation_id=OuterRef("investigation_id"))
+        .order_by("id")
+        .values("id")[:1]
     )
-    return Q(Exists(Deadline.objects.filter(late, complaint_id=OuterRef("pk"), target=target)))
+    return Q(investigation__isnull=False) & Q(pk=Subquery(first))
+
+
+def handling_started_q(*, start: dt.datetime | None, end: dt.datetime | None) -> Q:
+    """Complaints whose handling started (the ``handling_started`` event) in ``[start, end)``."""
+    from closeloop.complaints.models import ComplaintEvent
+
+    rows = ComplaintEvent.objects.filter(
+        _range("created_at", start, end), complaint_id=OuterRef("pk"), verb="handling_started"
+    )
+    return Q(Exists(rows))
+
+
+def open_actions_due_q(before: dt.date) -> Q:
+    """Complaints with an open or in-progress action due before the day ``before``."""
+    from closeloop.actions.models import Action
+    from closeloop.actions.workflow import ActionStatus
+
+    rows = Action.objects.filter(
+        complaint_id=OuterRef("pk"),
+        status__in=[ActionStatus.OPEN, ActionStatus.IN_PROGRESS],
+        due_date__lt=before,
+    )
+    return Q(Exists(rows))
 
 
 def repeat_q() -> Q:
@@ -374,16 +533,50 @@ def _drill_filter(qs: QuerySet[Complaint], f: ListFilters, now: dt.datetime) -> 
         qs = qs.filter(investigation__current_step=STEPS[f.step])
     if f.department:
         qs = qs.filter(department__code=f.department)
+    if f.site:
+        qs = qs.filter(site__code=f.site)
     if f.root_cause:
         # Investigation.root_cause_category is kept by discipline_save from the D4 content: the
         # category of the occurrence root cause, once that cause is verified on the fishbone.
         qs = qs.filter(investigation__root_cause_category=f.root_cause)
-    if f.deadline_missed:
-        qs = qs.filter(deadline_missed_q(f.deadline_missed, now))
+    due_start, due_end = _day_start(f.due_from), _day_start(f.due_to, after=True)
+    if f.deadline_missed or due_start or due_end:
+        qs = qs.filter(
+            deadline_missed_q(
+                f.deadline_missed, now, missed=bool(f.deadline_missed), due_start=due_start, due_end=due_end
+            )
+        )
     if f.reopened:
         qs = qs.filter(reopen_count__gt=0)
     if f.repeat:
         qs = qs.filter(repeat_q())
+    return _drill_filter_kpi(qs, f, now)
+
+
+def _drill_filter_kpi(qs: QuerySet[Complaint], f: ListFilters, now: dt.datetime) -> QuerySet[Complaint]:
+    """The filters of _drill_parse_kpi (the cockpit's KPI cards and product Pareto)."""
+    from closeloop.investigations.workflow import CaseStatus
+
+    if f.product == NO_PRODUCT:
+        qs = qs.filter(product__isnull=True)
+    elif f.product:
+        qs = qs.filter(product__code=f.product)
+    verdict_start, verdict_end = _day_start(f.verdict_from), _day_start(f.verdict_to, after=True)
+    if f.satisfied or verdict_start or verdict_end:
+        qs = qs.filter(verdicts_q(start=verdict_start, end=verdict_end, satisfied=f.satisfied))
+    case_start, case_end = _day_start(f.case_closed_from), _day_start(f.case_closed_to, after=True)
+    if case_start or case_end:
+        qs = qs.filter(
+            _range("investigation__closed_at", case_start, case_end), investigation__status=CaseStatus.CLOSED
+        )
+    if f.case_primary:
+        qs = qs.filter(case_primary_q())
+    started_start, started_end = _day_start(f.started_from), _day_start(f.started_to, after=True)
+    if started_start or started_end:
+        qs = qs.filter(handling_started_q(start=started_start, end=started_end))
+    if f.overdue_actions or f.actions_due_before:
+        today = now.astimezone(timezone.get_current_timezone()).date()
+        qs = qs.filter(open_actions_due_q(f.actions_due_before or today))
     return qs
 
 

@@ -21,6 +21,7 @@ from closeloop.complaints import listing, selectors, services
 from closeloop.complaints.models import Category, Severity
 from closeloop.complaints.workflow import Status
 from closeloop.core.views import request_user
+from closeloop.customers.models import Site
 from closeloop.intake.forms import category_choices
 
 # column -> (sort on first click, sort on the second click). Clicking cycles between the two.
@@ -52,10 +53,14 @@ DRILL_PARAMS = (
     "closed_to",
     "step",
     "department",
+    "site",
     "root_cause",
     "deadline_missed",
     "reopened",
     "repeat",
+    "product",
+    *listing.DRILL_DAYS,
+    *listing.DRILL_FLAGS,
 )
 
 
@@ -74,10 +79,31 @@ def _filter_labels() -> dict[str, str]:
         "closed_to": _("Closed to"),
         "step": _("8D step"),
         "department": _("Department"),
+        "site": _("Site"),
         "root_cause": _("Root cause"),
         "deadline_missed": _("Deadline missed"),
         "reopened": _("Reopened"),
         "repeat": _("Repeat complaint"),
+        **_kpi_filter_labels(),
+    }
+
+
+def _kpi_filter_labels() -> dict[str, str]:
+    """The chips of the cockpit's KPI drills (listing._drill_parse_kpi)."""
+    return {
+        "product": _("Product"),
+        "due_from": _("Deadline due from"),
+        "due_to": _("Deadline due to"),
+        "verdict_from": _("Customer verdict from"),
+        "verdict_to": _("Customer verdict to"),
+        "satisfied": _("Customer satisfied"),
+        "case_closed_from": _("8D case closed from"),
+        "case_closed_to": _("8D case closed to"),
+        "case_primary": _("First complaint of its 8D case"),
+        "started_from": _("Handling started from"),
+        "started_to": _("Handling started to"),
+        "overdue_actions": _("Overdue actions"),
+        "actions_due_before": _("Actions due before"),
     }
 
 
@@ -104,6 +130,9 @@ def _chip_value(f: listing.ListFilters, name: str) -> str:
     if name == "department":
         dep = Department.objects.filter(code=value).first()
         return str(dep) if dep else str(value)
+    if name == "site":
+        site = Site.objects.filter(code=value).first()
+        return f"{site.code} {site.label}" if site else str(value)
     if name == "owner" and value == "none":
         return str(_("Nobody"))
     if name == "step":
@@ -113,8 +142,10 @@ def _chip_value(f: listing.ListFilters, name: str) -> str:
     if name == "root_cause":
         return str(CAUSE_CATEGORIES[value])
     if name == "deadline_missed":
-        return str(Target(value).label)
-    if name in ("reopened", "repeat"):
+        return str(_("Any deadline")) if value == listing.ANY_DEADLINE else str(Target(value).label)
+    if name == "product" and value == listing.NO_PRODUCT:
+        return str(_("No product"))
+    if name in ("reopened", "repeat", *listing.DRILL_FLAGS):
         return str(_("yes"))
     if isinstance(value, dt.date):
         return value.isoformat()
