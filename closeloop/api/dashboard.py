@@ -1,6 +1,7 @@
 """/api/v1/dashboard/*: the GM cockpit's figures, scoped like the complaint list (a salesperson counts
 their own customers' complaints). Filters: ``from``, ``to`` (YYYY-MM-DD, inclusive; default the last 30
-days), ``customer``, ``category`` (codes) and ``product_family``; bad input is 422 naming the field.
+days), ``customer``, ``category``, ``site`` (codes) and ``product_family``; bad input is 422 naming the
+field.
 Rates are fractions 0–1. The counting rules are in closeloop/dashboards/kpi.py."""
 
 from __future__ import annotations

@@ -123,6 +123,16 @@ class Complaint(TimeStamped):
         on_delete=models.PROTECT,
         related_name="complaints",
     )
+    site = models.ForeignKey(
+        "customers.Site",
+        verbose_name=_("site"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        db_index=False,  # served by the index cmp_site_recv (site first), as the list and cockpit filter
+        help_text=_("The plant responsible for the complaint; by default the product's plant."),
+    )
     order = models.ForeignKey(
         "customers.SalesOrder",
         verbose_name=_("sales order"),
@@ -241,8 +251,11 @@ class Complaint(TimeStamped):
             models.Index(fields=["owner", "-received_at", "-id"], name="cmp_owner_recv"),
             models.Index(fields=["category", "-received_at", "-id"], name="cmp_category_recv"),
             models.Index(fields=["severity", "-received_at", "-id"], name="cmp_severity_recv"),
+            models.Index(fields=["site", "-received_at", "-id"], name="cmp_site_recv"),
             models.Index(fields=["-received_at", "-id"], name="cmp_recv"),
             models.Index(fields=["-priority_score", "-id"], name="cmp_priority"),
+            # The cockpit's rollups count the complaints closed on one day.
+            models.Index(fields=["closed_at"], name="cmp_closed"),
         ]
 
     def __str__(self) -> str:
@@ -313,7 +326,11 @@ class ComplaintEvent(AppendOnly):
         verbose_name = _("complaint event")
         verbose_name_plural = _("complaint events")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["complaint", "created_at", "id"], name="cmpevt_timeline")]
+        indexes = [
+            models.Index(fields=["complaint", "created_at", "id"], name="cmpevt_timeline"),
+            # The rollups read one verb's events of one day (handling started, for first response).
+            models.Index(fields=["verb", "created_at"], name="cmpevt_verb_time"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.verb} @ {self.created_at:%Y-%m-%d %H:%M}"
@@ -406,6 +423,7 @@ class CustomerVerdict(models.Model):
         verbose_name = _("customer verdict")
         verbose_name_plural = _("customer verdicts")
         ordering = ["recorded_at", "id"]
+        indexes = [models.Index(fields=["recorded_at"], name="verdict_recorded")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(score__isnull=True) | models.Q(score__gte=1, score__lte=5),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -45,14 +45,15 @@ def site_tz() -> ZoneInfo:
 
 @dataclass(frozen=True)
 class DashFilters:
-    """What the cockpit looks at. ``date_to`` is inclusive; ``customer`` and ``category`` are codes
-    (a category includes its subcategories); empty strings mean "all"."""
+    """What the cockpit looks at. ``date_to`` is inclusive; ``customer``, ``category`` and ``site`` are
+    codes (a category includes its subcategories); empty strings mean "all"."""
 
     date_from: dt.date
     date_to: dt.date
     product_family: str = ""
     customer: str = ""
     category: str = ""
+    site: str = ""
 
     @property
     def days(self) -> int:
@@ -61,13 +62,11 @@ class DashFilters:
     def previous(self) -> DashFilters:
         """The period of equal length that ends the day before this one starts."""
         end = self.date_from - dt.timedelta(days=1)
-        return DashFilters(
-            date_from=end - dt.timedelta(days=self.days - 1),
-            date_to=end,
-            product_family=self.product_family,
-            customer=self.customer,
-            category=self.category,
-        )
+        return self.dated(end - dt.timedelta(days=self.days - 1), end)
+
+    def dated(self, date_from: dt.date, date_to: dt.date) -> DashFilters:
+        """The same filters over another period."""
+        return replace(self, date_from=date_from, date_to=date_to)
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         """[start, end) as aware datetimes in the site time zone."""
@@ -77,8 +76,13 @@ class DashFilters:
         return start, end
 
     def drill_base(self) -> dict[str, str]:
-        """The filters as complaint-list parameters (customer, category, product family)."""
-        out = {"customer": self.customer, "category": self.category, "product_family": self.product_family}
+        """The filters as complaint-list parameters (customer, category, product family, site)."""
+        out = {
+            "customer": self.customer,
+            "category": self.category,
+            "product_family": self.product_family,
+            "site": self.site,
+        }
         return {k: v for k, v in out.items() if v}
 
 
@@ -99,7 +103,7 @@ def dashboard_filters_parse(*, user: Any, params: Mapping[str, str]) -> DashFilt
     see* (both are "unknown", so nobody learns which customers exist).
     """
     from closeloop.complaints.models import Category
-    from closeloop.customers.models import Customer, Product
+    from closeloop.customers.models import Customer, Product, Site
 
     errors = FieldErrors()
     today = clock.now().astimezone(site_tz()).date()
@@ -131,19 +135,28 @@ def dashboard_filters_parse(*, user: Any, params: Mapping[str, str]) -> DashFilt
     family = (params.get("product_family") or "").strip()
     if family and not Product.objects.filter(family=family).exists():
         errors.add("product_family", _("Unknown product family."))
+    site = (params.get("site") or "").strip()
+    if site and not Site.objects.filter(code=site).exists():
+        errors.add("site", _("Unknown site."))
     errors.raise_if_any()
     assert date_from is not None and date_to is not None  # noqa: S101 - errors raised above otherwise
     return DashFilters(
-        date_from=date_from, date_to=date_to, product_family=family, customer=customer, category=category
+        date_from=date_from,
+        date_to=date_to,
+        product_family=family,
+        customer=customer,
+        category=category,
+        site=site,
     )
 
 
 @dataclass(frozen=True)
 class Kpi:
     """One figure. Rates are fractions 0–1; ``numerator``/``denominator`` are the counts behind a rate
-    or mean (None for medians). ``drill`` are complaint-list parameters whose result count equals the
-    figure (``status`` may hold several values joined by commas: see :func:`drill_query`); ``{}`` when
-    the list cannot show exactly the complaints behind it."""
+    or mean (None for medians). ``drill`` are complaint-list parameters that list the complaints behind
+    the figure: those counted, a rate's numerator (an on-time rate's misses), a median's or mean's
+    sample — drills.py says which for each (``status`` may hold several values joined by commas: see
+    :func:`drill_query`); ``{}`` when the list cannot show exactly the complaints behind it."""
 
     code: str
     value: float | int | None
@@ -177,6 +190,22 @@ _TIMELY = _(
     "its unmet deadline is not yet due."
 )
 
+# What the list behind a figure shows, where it is not simply the complaints counted (drills.py). Each
+# sentence starts with its space, as the "… only. " prefixes end with theirs: Chinese takes none.
+_MISSES_ONE = _(
+    " Its list shows the misses: the complaints whose deadline fell due in the period and was met late, "
+    "or is unmet and past due."
+)
+_MISSES_ANY = _(
+    " Its list shows the misses: the complaints with a deadline that fell due in the period and was met "
+    "late, or is unmet and past due (a complaint that missed two deadlines is listed once)."
+)
+
+
+def _timely(prefix: Promise | None, drill: Promise) -> Any:
+    return format_lazy("{}{}{}", prefix or "", _TIMELY, drill)
+
+
 KPI_DEFINITIONS: dict[str, KpiDefinition] = {
     "received": _d(
         _("Complaints received"),
@@ -209,10 +238,10 @@ KPI_DEFINITIONS: dict[str, KpiDefinition] = {
         False,
         None,
     ),
-    "timely_rate": _d(_("On-time rate"), _TIMELY, "rate", True, 0.95, 0.05),
+    "timely_rate": _d(_("On-time rate"), _timely(None, _MISSES_ANY), "rate", True, 0.95, 0.05),
     "timely_response": _d(
         _("On-time first response"),
-        format_lazy("{}{}", _("First-response deadlines only. "), _TIMELY),
+        _timely(_("First-response deadlines only. "), _MISSES_ONE),
         "rate",
         True,
         0.95,
@@ -220,7 +249,7 @@ KPI_DEFINITIONS: dict[str, KpiDefinition] = {
     ),
     "timely_containment": _d(
         _("On-time containment (D3)"),
-        format_lazy("{}{}", _("D3 containment deadlines only. "), _TIMELY),
+        _timely(_("D3 containment deadlines only. "), _MISSES_ONE),
         "rate",
         True,
         0.9,
@@ -228,7 +257,7 @@ KPI_DEFINITIONS: dict[str, KpiDefinition] = {
     ),
     "timely_root_cause": _d(
         _("On-time root cause (D4)"),
-        format_lazy("{}{}", _("D4 root-cause deadlines only. "), _TIMELY),
+        _timely(_("D4 root-cause deadlines only. "), _MISSES_ONE),
         "rate",
         True,
         0.9,
@@ -236,7 +265,7 @@ KPI_DEFINITIONS: dict[str, KpiDefinition] = {
     ),
     "timely_closure": _d(
         _("On-time closure"),
-        format_lazy("{}{}", _("Closure deadlines only. "), _TIMELY),
+        _timely(_("Closure deadlines only. "), _MISSES_ONE),
         "rate",
         True,
         0.9,
@@ -244,9 +273,14 @@ KPI_DEFINITIONS: dict[str, KpiDefinition] = {
     ),
     "first_response_hours": _d(
         _("First response (median)"),
-        _(
-            "Median hours from receipt to the start of handling, over valid complaints whose handling "
-            "started in the period."
+        format_lazy(
+            "{}{}",
+            _(
+                "Median hours from receipt to the start of handling, over valid complaints whose handling "
+                "started in the period, counted in tenths of an hour (rounded down); with an even count, "
+                "the lower of the two middle values."
+            ),
+            _(" Its list shows those complaints."),
         ),
         "hours",
         False,
@@ -255,7 +289,10 @@ KPI_DEFINITIONS: dict[str, KpiDefinition] = {
     ),
     "cycle_median_days": _d(
         _("Cycle time (median)"),
-        _("Median days from receipt to closure, over complaints closed in the period."),
+        _(
+            "Median days from receipt to closure, over complaints closed in the period, counted in whole "
+            "hours (rounded down); with an even count, the lower of the two middle values."
+        ),
         "days",
         False,
         15.0,
@@ -265,7 +302,7 @@ KPI_DEFINITIONS: dict[str, KpiDefinition] = {
         _("Cycle time (90th percentile)"),
         _(
             "Days from receipt to closure within which 90% of the complaints closed in the period were "
-            "closed (nearest rank)."
+            "closed (nearest rank, counted in whole hours)."
         ),
         "days",
         False,
@@ -274,9 +311,13 @@ KPI_DEFINITIONS: dict[str, KpiDefinition] = {
     ),
     "satisfaction_mean": _d(
         _("Satisfaction score"),
-        _(
-            "Mean 1–5 score of the satisfied customer verdicts recorded in the period (verdicts without a "
-            "score are left out)."
+        format_lazy(
+            "{}{}",
+            _(
+                "Mean 1–5 score of the satisfied customer verdicts recorded in the period (verdicts without "
+                "a score are left out)."
+            ),
+            _(" Its list shows the valid complaints with a satisfied verdict recorded in the period."),
         ),
         "score",
         True,
@@ -285,9 +326,13 @@ KPI_DEFINITIONS: dict[str, KpiDefinition] = {
     ),
     "satisfaction_rate": _d(
         _("Satisfaction rate"),
-        _(
-            "Satisfied customer verdicts out of all verdicts recorded in the period (an unsatisfied verdict "
-            "reopens the complaint)."
+        format_lazy(
+            "{}{}",
+            _(
+                "Satisfied customer verdicts out of all verdicts recorded in the period (an unsatisfied "
+                "verdict reopens the complaint)."
+            ),
+            _(" Its list shows the valid complaints with a satisfied verdict recorded in the period."),
         ),
         "rate",
         True,
@@ -320,9 +365,16 @@ KPI_DEFINITIONS: dict[str, KpiDefinition] = {
     ),
     "copq": _d(
         _("Cost of poor quality"),
-        _(
-            "The D8 cost minus what was recovered, over the 8D cases closed in the period that cover at "
-            "least one complaint in scope (CNY)."
+        format_lazy(
+            "{}{}",
+            _(
+                "The D8 cost minus what was recovered, over the 8D cases closed in the period that cover "
+                "at least one complaint in scope (CNY)."
+            ),
+            _(
+                " Each case is counted once, with its primary complaint (the first complaint it covers); "
+                "its list shows those primary complaints, one per case."
+            ),
         ),
         "cny",
         False,
@@ -330,9 +382,16 @@ KPI_DEFINITIONS: dict[str, KpiDefinition] = {
     ),
     "overdue_actions": _d(
         _("Overdue actions"),
-        _(
-            "Open or in-progress actions on valid complaints whose due date is before the period's last "
-            "day, counted at the end of the period as they stand now."
+        format_lazy(
+            "{}{}",
+            _(
+                "Open or in-progress actions on valid complaints whose due date is before the period's "
+                "last day, counted at the end of the period as they stand now."
+            ),
+            _(
+                " The figure counts actions; its list shows the complaints they belong to (a complaint with "
+                "two overdue actions is listed once)."
+            ),
         ),
         "count",
         False,

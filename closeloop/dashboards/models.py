@@ -21,6 +21,7 @@ class RollupKey(models.Model):
     category_id = models.BigIntegerField(null=True)
     product_family = models.CharField(max_length=100, blank=True)
     severity = models.CharField(max_length=10)
+    site_id = models.BigIntegerField(null=True)
 
     class Meta:
         abstract = True
@@ -62,6 +63,75 @@ class DeadlineRollup(RollupKey):
 
     def __str__(self) -> str:
         return f"{self.day} {self.target}"
+
+
+class DayTotal(models.Model):
+    """The whole site's additive figures of one day: the sum of that day's DailyRollup and
+    DeadlineRollup rows, so a cockpit without filters reads one row per day instead of one per key
+    (at a million complaints a day has hundreds of keys). ``deadlines`` is target -> [due, met]."""
+
+    day = models.DateField(unique=True)
+    received = models.PositiveIntegerField(default=0)
+    invalid = models.PositiveIntegerField(default=0)
+    repeat = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    reopened_closed = models.PositiveIntegerField(default=0)
+    verdicts = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    score_sum = models.PositiveIntegerField(default=0)
+    score_count = models.PositiveIntegerField(default=0)
+    copq = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
+    deadlines = models.JSONField(default=dict)
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
+class DayMarginal(models.Model):
+    """Valid complaints received on the day per value of one Pareto dimension (category = top-level
+    category code, product and customer codes, root cause = the 8D's verified cause category)."""
+
+    day = models.DateField()
+    dimension = models.CharField(max_length=20)
+    key = models.CharField(max_length=100)
+    received = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["dimension", "day"], name="marginal_dim_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.dimension}={self.key}"
+
+
+class DayDurations(models.Model):
+    """Durations that ended on the day as a histogram ``{bin: count}`` (bins in kpi.DURATION_BINS),
+    and ``cumulative``: the histogram of every rolled-up day up to and including this one. A period's
+    histogram is then one row's cumulative minus another's, whatever its length, which keeps
+    percentiles exact and cheap."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=20)
+    hist = models.JSONField(default=dict)
+    cumulative = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "day"], name="durations_kind_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind}"
+
+
+class NowSnapshot(models.Model):
+    """A figure about *now* (the open backlog's ageing, overdue serious complaints per customer) as the
+    worker last computed it for the whole site; read while it is younger than
+    totals.SNAPSHOT_MAX_AGE."""
+
+    name = models.CharField(max_length=40, primary_key=True)
+    data = models.JSONField(default=dict)
+    computed_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class RollupState(models.Model):

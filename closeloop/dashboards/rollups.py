@@ -23,8 +23,8 @@ from django.db.models.functions import Coalesce
 from closeloop.complaints.models import Complaint, ComplaintEvent, CustomerVerdict
 from closeloop.complaints.workflow import Status
 from closeloop.core import clock
-from closeloop.customers.models import Customer
-from closeloop.dashboards import live
+from closeloop.customers.models import Customer, Site
+from closeloop.dashboards import live, totals
 from closeloop.dashboards.kpi import DashFilters, site_tz
 from closeloop.dashboards.models import DailyRollup, DeadlineRollup, RollupFootprint, RollupState
 from closeloop.investigations.models import InvestigationEvent
@@ -32,7 +32,8 @@ from closeloop.investigations.workflow import CaseStatus
 from closeloop.sla.models import Deadline
 
 OVERLAP = dt.timedelta(minutes=5)
-KEYS = ("customer_id", "category_id", "product_family", "severity")
+FOOTPRINT_CHUNK = 5000
+KEYS = ("customer_id", "category_id", "product_family", "severity", "site_id")
 
 
 def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -51,6 +52,7 @@ def _keyed(qs: QuerySet[Any], prefix: str = "") -> QuerySet[Any]:
         k_category_id=F(f"{prefix}category_id"),
         k_product_family=Coalesce(f"{prefix}product__family", models_empty()),
         k_severity=F(f"{prefix}severity"),
+        k_site_id=F(f"{prefix}site_id"),
     ).order_by()
 
 
@@ -60,8 +62,10 @@ def models_empty() -> Any:
     return Value("")
 
 
-def rollup_day_compute(*, day: dt.date, now: dt.datetime) -> None:
-    """Replace the rollup rows of ``day`` (a day that is over) with figures computed live."""
+def rollup_day_compute(*, day: dt.date, now: dt.datetime) -> bool:
+    """Replace the rollup rows of ``day`` (a day that is over) with figures computed live, keyed and
+    site-wide (totals.py). Returns True when the day's duration histograms changed, so the caller
+    redoes their running totals (totals.cumulative_recompute) from the earliest such day."""
     start, end = _day_bounds(day)
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
 
@@ -118,6 +122,7 @@ def rollup_day_compute(*, day: dt.date, now: dt.datetime) -> None:
         .values(*(f"k_{k}" for k in KEYS), "target")
         .annotate(n_due=Count("id"), n_met=Count("id", filter=Q(met_at__lte=F("due_at"))))
     )
+    deadline_list = list(deadline_rows)
     with transaction.atomic():
         DailyRollup.objects.filter(day=day).delete()
         DeadlineRollup.objects.filter(day=day).delete()
@@ -129,8 +134,11 @@ def rollup_day_compute(*, day: dt.date, now: dt.datetime) -> None:
             DeadlineRollup(
                 day=day, target=r["target"], due=r["n_due"], met=r["n_met"], **{k: r[f"k_{k}"] for k in KEYS}
             )
-            for r in deadline_rows
+            for r in deadline_list
         )
+        totals.day_total_store(day, list(rows.values()), deadline_list)
+        totals.day_marginals_store(day, start, end)
+        return totals.day_durations_store(day, start, end)
 
 
 def _footprints(ids: set[int]) -> dict[int, RollupFootprint]:
@@ -153,6 +161,10 @@ def _footprints(ids: set[int]) -> dict[int, RollupFootprint]:
     for cid, instant in [
         *CustomerVerdict.objects.filter(complaint_id__in=ids).values_list("complaint_id", "recorded_at"),
         *Deadline.objects.filter(complaint_id__in=ids).values_list("complaint_id", "due_at"),
+        # First response is counted on the day handling started (totals.DayDurations).
+        *ComplaintEvent.objects.filter(complaint_id__in=ids, verb="handling_started").values_list(
+            "complaint_id", "created_at"
+        ),
     ]:
         fp = out[cid]
         fp.days = sorted({*fp.days, _local_day(instant)})
@@ -199,11 +211,17 @@ def rollups_rebuild(*, since: dt.date | None = None, now: dt.datetime | None = N
     if since is None:
         DailyRollup.objects.filter(day__lt=start_day).delete()
         DeadlineRollup.objects.filter(day__lt=start_day).delete()
-    ids = set(Complaint.objects.values_list("id", flat=True))
-    RollupFootprint.objects.all().delete() if since is None else RollupFootprint.objects.filter(
-        complaint_id__in=ids
-    ).delete()
-    RollupFootprint.objects.bulk_create(_footprints(ids).values(), batch_size=1000)
+        totals.drop_before(start_day)
+    totals.cumulative_recompute(start_day)
+    totals.snapshots_refresh(now)
+    RollupFootprint.objects.all().delete()
+    # In chunks: one IN list of a million ids is a query PostgreSQL and SQLite refuse or crawl through.
+    last_id = 0
+    while chunk := list(
+        Complaint.objects.filter(id__gt=last_id).order_by("id").values_list("id", flat=True)[:FOOTPRINT_CHUNK]
+    ):
+        RollupFootprint.objects.bulk_create(_footprints(set(chunk)).values(), batch_size=1000)
+        last_id = chunk[-1]
     RollupState.objects.update_or_create(pk=1, defaults={"complete_until": today, "watermark": now})
     return n
 
@@ -233,8 +251,10 @@ def rollups_refresh(*, now: dt.datetime | None = None) -> int:
             dirty.add(day)
             day += dt.timedelta(days=1)
         todo = sorted(d for d in dirty if d < today)
-        for d in todo:
-            rollup_day_compute(day=d, now=now)
+        changed = [d for d in todo if rollup_day_compute(day=d, now=now)]
+        if changed:
+            totals.cumulative_recompute(changed[0])
+        totals.snapshots_refresh(now)
         RollupFootprint.objects.filter(complaint_id__in=ids).delete()
         RollupFootprint.objects.bulk_create(new.values(), batch_size=1000)
         state.complete_until, state.watermark = today, now
@@ -254,10 +274,15 @@ def _rollup_qs(model: Any, f: DashFilters) -> QuerySet[Any] | None:
         qs = qs.filter(category_id__in=live.category_ids(f.category))
     if f.product_family:
         qs = qs.filter(product_family=f.product_family)
+    if f.site:
+        sid = Site.objects.filter(code=f.site).values_list("id", flat=True).first()
+        if sid is None:
+            return None
+        qs = qs.filter(site_id=sid)
     return qs
 
 
-def _usable(user: Any) -> dt.date | None:
+def usable_until(user: Any) -> dt.date | None:
     """The first day not rolled up, when the rollups may answer for ``user``: they are keyed by
     customer, so they serve only roles that see every complaint (a salesperson's scope also holds
     complaints they created or own, which no key expresses — they are few, and counted live)."""
@@ -272,11 +297,13 @@ def daily_series_from_rollups(
     """Per rolled-up day of ``f``'s range: ``[received, closed, deadlines due, met on time]``, in two
     grouped queries (the trend's twelve periods share them). Returns ``(first day not rolled up,
     series)``, or None when the rollups may not answer for ``user``."""
-    until = _usable(user)
+    until = usable_until(user)
     if until is None:
         return None
     series: dict[dt.date, list[int]] = {}
     last = min(f.date_to, until - dt.timedelta(days=1))
+    if totals.unfiltered(f):
+        return until, totals.series(f.date_from, last) if last >= f.date_from else series
     qs, dqs = _rollup_qs(DailyRollup, f), _rollup_qs(DeadlineRollup, f)
     if last < f.date_from or qs is None or dqs is None:
         return until, series
@@ -299,12 +326,14 @@ def daily_series_from_rollups(
 
 def counts_from_rollups(*, user: Any, f: DashFilters, now: dt.datetime) -> live.Counts | None:
     """``f``'s additive figures: rolled-up days summed, and the days not rolled up (today) live."""
-    until = _usable(user)
+    until = usable_until(user)
     if until is None:
         return None
     last = min(f.date_to, until - dt.timedelta(days=1))
     c = live.Counts(deadlines={})
-    if last >= f.date_from:
+    if last >= f.date_from and totals.unfiltered(f):
+        c = totals.counts_sum(f.date_from, last)
+    elif last >= f.date_from:
         qs = _rollup_qs(DailyRollup, f)
         dqs = _rollup_qs(DeadlineRollup, f)
         if qs is not None and dqs is not None:
@@ -336,13 +365,7 @@ def counts_from_rollups(*, user: Any, f: DashFilters, now: dt.datetime) -> live.
                 c.deadlines[r["target"]] = [r["due"], r["met"]]  # type: ignore[index]
     if f.date_to >= until:
         tail_from = max(f.date_from, until)
-        tail = DashFilters(
-            date_from=tail_from,
-            date_to=f.date_to,
-            product_family=f.product_family,
-            customer=f.customer,
-            category=f.category,
-        )
+        tail = f.dated(tail_from, f.date_to)
         start, end = tail.bounds()
         t = live.counts_live(live.scope_qs(user=user, f=f), start, end, now)
         for name in (
@@ -370,7 +393,7 @@ def open_from_rollups(*, user: Any, f: DashFilters, now: dt.datetime) -> int | N
     """Open at the period's end = valid complaints received before it − complaints closed before it
     (a closed complaint is valid and was received before it closed), summed over rolled-up days and
     counted live after them."""
-    until = _usable(user)
+    until = usable_until(user)
     if until is None:
         return None
     qs = _rollup_qs(DailyRollup, f)
@@ -378,8 +401,11 @@ def open_from_rollups(*, user: Any, f: DashFilters, now: dt.datetime) -> int | N
         return 0
     end_day = f.date_to + dt.timedelta(days=1)
     cut = min(end_day, until)
-    sums = qs.filter(day__lt=cut).aggregate(r=Sum("received"), c=Sum("closed"))
-    total = (sums["r"] or 0) - (sums["c"] or 0)
+    if totals.unfiltered(f):
+        total = totals.open_before(cut)
+    else:
+        sums = qs.filter(day__lt=cut).aggregate(r=Sum("received"), c=Sum("closed"))
+        total = (sums["r"] or 0) - (sums["c"] or 0)
     if end_day > until:
         start, _e = _day_bounds(until)
         _s, end = f.bounds()

@@ -22,7 +22,7 @@ from closeloop.complaints.workflow import OPEN_STATUSES, HandlingPath, Status
 from closeloop.core import clock
 from closeloop.core.errors import FieldErrors
 from closeloop.customers.models import Customer
-from closeloop.dashboards import live
+from closeloop.dashboards import drills, labels, live, totals
 from closeloop.dashboards.kpi import (
     AGE_BUCKETS,
     AGEING_BY,
@@ -67,11 +67,21 @@ def open_get(*, user: Any, f: DashFilters, now: dt.datetime) -> int:
     return live.open_live(live.scope_qs(user=user, f=f), f.bounds()[1])
 
 
+def _durations_get(*, user: Any, f: DashFilters, cq: Any) -> dict[str, float | None]:
+    """Cycle-time and first-response percentiles: from the running histograms without filters (two
+    rows per figure), live otherwise; equal either way (durations.py)."""
+    from closeloop.dashboards import rollups
+
+    until = rollups.usable_until(user) if totals.unfiltered(f) else None
+    if until is not None:
+        return totals.period_durations(f, until)
+    return live.durations_live(cq, *f.bounds())
+
+
 def _figures(*, user: Any, f: DashFilters, now: dt.datetime) -> dict[str, tuple[Any, int | None, int | None]]:
     """code -> (value, numerator, denominator) for one period."""
     c = counts_get(user=user, f=f, now=now)
     cq = live.scope_qs(user=user, f=f)
-    start, end = f.bounds()
     out: dict[str, tuple[Any, int | None, int | None]] = {
         "received": (c.received, None, None),
         "invalid": (c.invalid, None, None),
@@ -89,11 +99,12 @@ def _figures(*, user: Any, f: DashFilters, now: dt.datetime) -> dict[str, tuple[
     out["repeat_rate"] = (_rate(c.repeat, c.received), c.repeat, c.received)
     out["reopen_rate"] = (_rate(c.reopened_closed, c.closed), c.reopened_closed, c.closed)
     out["copq"] = (float(c.copq), None, None)
-    durations = live.durations_live(cq, start, end)
+    durations = _durations_get(user=user, f=f, cq=cq)
     out["cycle_median_days"] = (durations["cycle_median_days"], None, c.closed)
     out["cycle_p90_days"] = (durations["cycle_p90_days"], None, c.closed)
     out["first_response_hours"] = (durations["first_response_hours"], None, int(durations["response_n"] or 0))
-    out["overdue_actions"] = (live.overdue_actions_live(cq, f.date_to), None, None)
+    everything = totals.unfiltered(f) and user.has_perm("complaints.view_all_complaints")
+    out["overdue_actions"] = (live.overdue_actions_live(cq, f.date_to, everything=everything), None, None)
     return out
 
 
@@ -116,6 +127,7 @@ def _drills(f: DashFilters, now: dt.datetime) -> dict[str, dict[str, str]]:
         "reopen_rate": {**closed, "reopened": "1"},
         "cycle_median_days": closed,
         "cycle_p90_days": closed,
+        **drills.kpi_drills(f),
     }
 
 
@@ -144,49 +156,71 @@ def _choice(field: str, value: str, allowed: tuple[str, ...]) -> None:
         raise FieldErrors.single(field, _("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)})
 
 
+def _pareto_counts(*, user: Any, f: DashFilters, dimension: str) -> list[dict[str, Any]]:
+    """Rows of ``key``, ``label`` (as stored: Chinese master-data names, cause codes) and ``n``, most
+    first (ties by key): from the site-wide marginals without filters, live otherwise."""
+    from closeloop.dashboards import rollups
+
+    until = rollups.usable_until(user) if totals.unfiltered(f) else None
+    if until is not None:
+        counts = totals.period_marginals(dimension, f, until)
+        labels = _stored_labels(dimension, [k for k in counts if k])
+        rows = [{"key": k, "label": labels.get(k, k), "n": n} for k, n in counts.items()]
+        return sorted(rows, key=lambda r: (-r["n"], r["key"] or ""))
+    start, end = f.bounds()
+    qs = live.valid(live.scope_qs(user=user, f=f)).filter(received_at__gte=start, received_at__lt=end)
+    if dimension == "category":
+        grouped = qs.values(
+            key=Coalesce("category__parent__code", "category__code"),
+            label=Coalesce("category__parent__name", "category__name"),
+        )
+    elif dimension == "product":
+        grouped = qs.values(key=F("product__code"), label=F("product__name"))
+    elif dimension == "customer":
+        grouped = qs.values(key=F("customer__code"), label=F("customer__name"))
+    else:
+        qs = qs.exclude(investigation__root_cause_category="").filter(investigation__isnull=False)
+        grouped = qs.values(
+            key=F("investigation__root_cause_category"), label=F("investigation__root_cause_category")
+        )
+    counted: list[dict[str, Any]] = [dict(r) for r in grouped.annotate(n=Count("id")).order_by()]
+    return sorted(counted, key=lambda r: (-r["n"], r["key"] or ""))
+
+
+def _stored_labels(dimension: str, keys: list[str]) -> dict[str, str]:
+    """The labels the live grouping reads, for the marginals' keys."""
+    from closeloop.complaints.models import Category
+    from closeloop.customers.models import Product
+
+    if dimension == "category":
+        return dict(Category.objects.filter(code__in=keys).values_list("code", "name"))
+    if dimension == "product":
+        return dict(Product.objects.filter(code__in=keys).values_list("code", "name"))
+    if dimension == "customer":
+        return dict(Customer.objects.filter(code__in=keys).values_list("code", "name"))
+    return {k: k for k in keys}
+
+
 def pareto_get(*, user: Any, f: DashFilters, dimension: str) -> list[ParetoRow]:
     """Valid complaints received in the period by ``dimension``, most first (ties by key). ``category``
     groups by top-level category; ``root_cause`` by the verified D4 cause category (人机料法环测) of the
     complaint's 8D, leaving out complaints without one. Raises ValidationFailed("dimension")."""
     _choice("dimension", dimension, PARETO_DIMENSIONS)
-    start, end = f.bounds()
-    qs = live.valid(live.scope_qs(user=user, f=f)).filter(received_at__gte=start, received_at__lt=end)
-    received = {
-        "received_from": f.date_from.isoformat(),
-        "received_to": f.date_to.isoformat(),
-        "status": VALID_STATUSES,
-    }
-    base = f.drill_base()
-    if dimension == "category":
-        rows = qs.values(
-            key=Coalesce("category__parent__code", "category__code"),
-            label=Coalesce("category__parent__name", "category__name"),
-        )
-    elif dimension == "product":
-        rows = qs.values(key=F("product__code"), label=F("product__name"))
-    elif dimension == "customer":
-        rows = qs.values(key=F("customer__code"), label=F("customer__name"))
-    else:
-        qs = qs.exclude(investigation__root_cause_category="").filter(investigation__isnull=False)
-        rows = qs.values(
-            key=F("investigation__root_cause_category"), label=F("investigation__root_cause_category")
-        )
-    counted = sorted(rows.annotate(n=Count("id")).order_by(), key=lambda r: (-r["n"], r["key"] or ""))
+    counted = _pareto_counts(user=user, f=f, dimension=dimension)
+    names = labels.pareto_labels(dimension, counted)
     total = sum(r["n"] for r in counted)
     out, running = [], 0
-    drill_param = {"category": "category", "customer": "customer", "root_cause": "root_cause"}.get(dimension)
     for r in counted:
         running += r["n"]
         key = r["key"] or ""
-        drill = {**base, **received, drill_param: key} if drill_param and key else {}
         out.append(
             ParetoRow(
                 key=key,
-                label=str(r["label"] or _("(none)")),
+                label=names[key],
                 count=r["n"],
                 share=round(r["n"] / total, 4),
                 cumulative_share=round(running / total, 4),
-                drill=drill,
+                drill=drills.pareto_drill(f, dimension, key),
             )
         )
     return out
@@ -245,13 +279,7 @@ def trend_get(*, user: Any, f: DashFilters, grain: str) -> list[TrendPoint]:
 
 
 def _period(f: DashFilters, start: dt.date, end: dt.date) -> DashFilters:
-    return DashFilters(
-        date_from=start,
-        date_to=end,
-        product_family=f.product_family,
-        customer=f.customer,
-        category=f.category,
-    )
+    return f.dated(start, end)
 
 
 def _step_key(c: Any) -> str:
@@ -286,22 +314,33 @@ _AGEING_FIELDS = {
 }
 
 
-def backlog_ageing_get(*, user: Any, f: DashFilters, by: str) -> list[AgeingRow]:
-    """The open backlog *now* (dates of ``f`` are ignored; its other filters apply) by ``step`` (the
-    status, or for complaints in progress the 8D step ``D0``…``D8`` or ``quick``), ``owner`` or
-    ``department``, in buckets of whole days since receipt (site time zone). One grouped query: the
-    buckets are conditional counts, so the backlog is never read row by row. Raises
-    ValidationFailed("by")."""
-    _choice("by", by, AGEING_BY)
+def ageing_rows(qs: Any, by: str, today: dt.date) -> list[dict[str, Any]]:
+    """The open complaints of ``qs`` grouped by ``by``'s fields with one count per age bucket
+    (``b0``…``b90``): one grouped query, plain values (the worker stores them as a snapshot)."""
     tz = site_tz()
-    today = clock.now().astimezone(tz).date()
-    rows = (
-        live.scope_qs(user=user, f=f)
-        .filter(status__in=list(OPEN_STATUSES))
+    return list(
+        qs.filter(status__in=list(OPEN_STATUSES))
         .values(*_AGEING_FIELDS[by])
         .annotate(**_age_counts(today, tz))
         .order_by()
     )
+
+
+def backlog_ageing_get(*, user: Any, f: DashFilters, by: str) -> list[AgeingRow]:
+    """The open backlog *now* (dates of ``f`` are ignored; its other filters apply) by ``step`` (the
+    status, or for complaints in progress the 8D step ``D0``…``D8`` or ``quick``), ``owner`` or
+    ``department``, in buckets of whole days since receipt (site time zone). Without filters it reads
+    the worker's snapshot (totals.NowSnapshot, at most a few minutes old); otherwise one grouped query.
+    Raises ValidationFailed("by")."""
+    from closeloop.dashboards import rollups
+
+    _choice("by", by, AGEING_BY)
+    now = clock.now()
+    today = now.astimezone(site_tz()).date()
+    snapshot = None
+    if totals.unfiltered(f) and rollups.usable_until(user) is not None:
+        snapshot = totals.snapshot_get(f"ageing:{by}", now)
+    rows = snapshot["rows"] if snapshot else ageing_rows(live.scope_qs(user=user, f=f), by, today)
     groups: dict[str, dict[str, Any]] = {}
     base = {**f.drill_base(), "status": OPEN_LIST}
     for r in rows:
@@ -334,27 +373,61 @@ def backlog_ageing_get(*, user: Any, f: DashFilters, by: str) -> list[AgeingRow]
     return sorted(out, key=lambda r: (-r.total, r.key))
 
 
-def customers_at_risk_get(*, user: Any, f: DashFilters, limit: int = 10) -> list[RiskRow]:
-    """Customers whose valid complaints grew against the previous period or who have serious open
-    complaints overdue now, worst first (overdue serious, then growth, then recent count)."""
+def overdue_serious(qs: Any, now: dt.datetime) -> dict[str, int]:
+    """customer code -> serious complaints of ``qs`` overdue at ``now`` (the list's overdue view)."""
+    return dict(
+        live.valid(qs)
+        .filter(overdue_q(now), severity=Severity.SERIOUS)
+        .values_list("customer__code")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+
+
+def _risk_counts(
+    *, user: Any, f: DashFilters, now: dt.datetime
+) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Per customer: valid complaints received in ``f``'s period (``recent``) and the previous one, with
+    names; and overdue serious complaints now. Site-wide marginals and the worker's snapshot without
+    filters; grouped queries otherwise."""
+    from closeloop.dashboards import rollups
+
+    until = rollups.usable_until(user) if totals.unfiltered(f) else None
+    if until is not None:
+        recent = totals.period_marginals("customer", f, until)
+        previous = totals.period_marginals("customer", f.previous(), until)
+        names = dict(Customer.objects.filter(code__in=[*recent, *previous]).values_list("code", "name"))
+        rows: list[dict[str, Any]] = [
+            {
+                "customer__code": code,
+                "customer__name": names.get(code, ""),
+                "recent": recent.get(code, 0),
+                "previous": previous.get(code, 0),
+            }
+            for code in {*recent, *previous}
+        ]
+        snapshot = totals.snapshot_get("overdue_serious", now)
+        overdue = snapshot["counts"] if snapshot else overdue_serious(live.scope_qs(user=user, f=f), now)
+        return rows, overdue
     start, end = f.bounds()
     pstart, _pend = f.previous().bounds()
-    now = clock.now()
     qs = live.valid(live.scope_qs(user=user, f=f))
-    rows = (
-        qs.filter(received_at__gte=pstart, received_at__lt=end)
+    rows = [
+        dict(r)
+        for r in qs.filter(received_at__gte=pstart, received_at__lt=end)
         .values("customer__code", "customer__name")
         .annotate(
             recent=Count("id", filter=Q(received_at__gte=start)),
             previous=Count("id", filter=Q(received_at__lt=start)),
         )
-    )
-    overdue = dict(
-        qs.filter(overdue_q(now), severity=Severity.SERIOUS)
-        .values_list("customer__code")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    ]
+    return rows, overdue_serious(qs, now)
+
+
+def customers_at_risk_get(*, user: Any, f: DashFilters, limit: int = 10) -> list[RiskRow]:
+    """Customers whose valid complaints grew against the previous period or who have serious open
+    complaints overdue now, worst first (overdue serious, then growth, then recent count)."""
+    rows, overdue = _risk_counts(user=user, f=f, now=clock.now())
     names = {r["customer__code"]: r for r in rows}
     missing = overdue.keys() - names.keys()
     for code, name in Customer.objects.filter(code__in=missing).values_list("code", "name"):

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from closeloop.accounts.models import Department, User
-from closeloop.complaints.models import Category
 from closeloop.core import clock
 from closeloop.core.errors import ValidationFailed
 from closeloop.core.exports import neutralise
@@ -34,7 +33,6 @@ from closeloop.dashboards.kpi import (
 )
 from closeloop.dashboards.targets import kpi_targets_get
 from closeloop.intake.forms import category_choices
-from closeloop.investigations.content import CAUSE_CATEGORIES
 
 # Opening the cockpit is reading the KPI targets (the roles that have it: accounts.roles._COCKPIT).
 COCKPIT_PERMISSION = "dashboards.view_kpitarget"
@@ -85,17 +83,8 @@ def _choice(params: QueryDict, name: str, allowed: tuple[str, ...], default: str
     return value if value in allowed else default
 
 
-def _category_labels() -> dict[str, str]:
-    """Top-level categories in the user's language (the selectors label them in Chinese)."""
-    return {c.code: c.label for c in Category.objects.filter(parent__isnull=True)}
-
-
 def _department_labels() -> dict[str, str]:
     return {d.code: str(d) for d in Department.objects.all()}
-
-
-def _root_cause_labels() -> dict[str, str]:
-    return {code: str(label) for code, label in CAUSE_CATEGORIES.items()}
 
 
 def chart_specs(*, user: User, f: DashFilters, grain: str, by: str) -> dict[str, Any]:
@@ -145,6 +134,7 @@ class CockpitView(LoginRequiredMixin, View):
             "by_links": [(b, label, _link(query, by=b)) for b, label in charts.ageing_by_labels().items()],
             "categories": category_choices(),
             "families": _product_families(),
+            "sites": _sites(),
         }
         return render(request, "dashboards/cockpit.html", ctx)
 
@@ -158,6 +148,13 @@ def _product_families() -> list[str]:
     )
 
 
+def _sites() -> list[tuple[str, str]]:
+    """(code, name in the reader's language) of the active sites."""
+    from closeloop.customers.models import Site
+
+    return [(s.code, s.label) for s in Site.objects.filter(is_active=True).order_by("code")]
+
+
 def _grain_labels() -> dict[str, str]:
     return {"week": _("Weekly"), "month": _("Monthly")}
 
@@ -167,7 +164,7 @@ def _page_query(f: DashFilters, preset: str, grain: str, by: str) -> QueryDict:
     q["period"] = preset
     if preset == "custom":
         q["from"], q["to"] = f.date_from.isoformat(), f.date_to.isoformat()
-    for name in ("product_family", "customer", "category"):
+    for name in ("product_family", "customer", "category", "site"):
         if getattr(f, name):
             q[name] = getattr(f, name)
     q["grain"], q["by"] = grain, by
@@ -220,9 +217,8 @@ def _one_chart(
     *, user: User, f: DashFilters, chart: str, grain: str, by: str, dimension: str
 ) -> dict[str, Any]:
     if chart == "pareto":
-        labels = {"category": _category_labels, "root_cause": _root_cause_labels}.get(dimension)
-        rows = selectors.pareto_get(user=user, f=f, dimension=dimension)
-        return charts.pareto_chart(dimension, rows, labels() if labels else None)
+        # The rows are labelled in the active language already (dashboards/labels.py).
+        return charts.pareto_chart(dimension, selectors.pareto_get(user=user, f=f, dimension=dimension))
     if chart == "trend":
         return charts.trend_chart(grain, selectors.trend_get(user=user, f=f, grain=grain))
     if chart == "ageing":

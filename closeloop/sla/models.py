@@ -174,6 +174,8 @@ class Deadline(models.Model):
         indexes = [
             models.Index(fields=["met_at", "due_at"], name="deadline_open_due"),
             models.Index(fields=["next_check_at"], name="deadline_next_check"),
+            # The cockpit's rollups count the deadlines due on one day.
+            models.Index(fields=["due_at"], name="deadline_due"),
         ]
 
     def __str__(self) -> str:

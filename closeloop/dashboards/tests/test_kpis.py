@@ -179,6 +179,18 @@ def test_api_shapes_and_errors(story, gm, client):
     }
     bad = client.get("/api/v1/dashboard/kpis?from=2026-06-10&to=2026-06-01", **auth)
     assert bad.status_code == 422 and "to" in bad.json()["fields"]
+    # The site filter: only the complaints the plant answers for, and an unknown plant is a 422.
+    from closeloop.complaints.models import Complaint
+    from closeloop.customers.models import Site
+
+    plant = Site.objects.create(code="SZ", name="深圳工厂", name_en="Shenzhen plant")
+    june = Complaint.objects.filter(received_at__date__gte="2026-06-01").order_by("received_at").first()
+    Complaint.objects.filter(pk=june.pk).update(site=plant)
+    at_plant = client.get("/api/v1/dashboard/kpis?from=2026-06-01&to=2026-06-14&site=SZ", **auth).json()
+    assert at_plant["kpis"]["received"]["value"] == 1
+    assert at_plant["kpis"]["received"]["drill"]["site"] == "SZ"
+    bad = client.get("/api/v1/dashboard/kpis?site=NOPE", **auth)
+    assert bad.status_code == 422 and "site" in bad.json()["fields"]
     bad = client.get("/api/v1/dashboard/pareto?dimension=colour", **auth)
     assert bad.status_code == 422 and "dimension" in bad.json()["fields"]
     rows = client.get(

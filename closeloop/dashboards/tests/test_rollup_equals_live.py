@@ -13,6 +13,7 @@ import pytest
 
 from closeloop.complaints.models import Category, Complaint, ComplaintEvent, CustomerVerdict
 from closeloop.core import clock
+from closeloop.customers.models import Site
 from closeloop.customers.tests.factories import customer_make, product_make
 from closeloop.dashboards import live, rollups
 from closeloop.dashboards.kpi import DashFilters
@@ -29,6 +30,7 @@ def _generate(rng: random.Random, owner) -> None:
     customers = [customer_make(f"R{i}", f"客户{i}") for i in range(3)]
     products = [product_make(f"RP{i}", f"产品{i}", family="fam-a" if i < 2 else "fam-b") for i in range(4)]
     cats = list(Category.objects.order_by("id")[:6])
+    sites = [Site.objects.create(code=f"S{i}", name=f"工厂{i}") for i in range(2)]
     start = dt.datetime(2026, 2, 1, tzinfo=SH)
     cases = [
         Investigation.objects.create(
@@ -75,6 +77,7 @@ def _generate(rng: random.Random, owner) -> None:
             closed_at=closed_at,
             reopen_count=rng.choice([0, 0, 1, 2]),
             investigation=rng.choice([None, None, None, *cases]),
+            site=rng.choice([*sites, None]),
         )
         ComplaintEvent.objects.create(complaint=c, verb="created", created_at=received)
         if status in ("in_progress", "awaiting_customer", "closed"):
@@ -120,6 +123,7 @@ FILTERS = [
     DashFilters(date_from=dt.date(2026, 4, 1), date_to=dt.date(2026, 6, 14), product_family="fam-a"),
     DashFilters(date_from=dt.date(2026, 2, 1), date_to=dt.date(2026, 6, 15), customer="R1"),
     DashFilters(date_from=dt.date(2026, 5, 1), date_to=dt.date(2026, 5, 31), category="quality"),
+    DashFilters(date_from=dt.date(2026, 3, 1), date_to=dt.date(2026, 6, 15), site="S1"),
 ]
 
 

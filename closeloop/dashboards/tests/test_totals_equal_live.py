@@ -1,0 +1,166 @@
+"""Without filters the cockpit reads the site-wide rollups (totals.py): day totals, Pareto marginals,
+running duration histograms and the worker's snapshots of now. Every figure of the page must be the one
+the live computation gives — compared on the seeded random complaints of test_rollup_equals_live, for
+periods inside, across and after the rolled-up days, after a rebuild and after a refresh that picked up
+changes — and the page must read them in a small, fixed number of queries."""
+
+import datetime as dt
+import random
+
+import pytest
+
+from closeloop.complaints.models import Complaint, ComplaintEvent
+from closeloop.core import clock
+from closeloop.dashboards import durations, rollups, selectors
+from closeloop.dashboards.kpi import AGEING_BY, PARETO_DIMENSIONS, DashFilters
+from closeloop.dashboards.models import NowSnapshot, RollupState
+from closeloop.dashboards.tests.test_rollup_equals_live import NOW, _generate
+
+pytestmark = pytest.mark.django_db
+
+PERIODS = [
+    DashFilters(date_from=dt.date(2026, 6, 1), date_to=dt.date(2026, 6, 15)),  # ends today
+    DashFilters(date_from=dt.date(2026, 3, 3), date_to=dt.date(2026, 5, 30)),  # rolled up only
+    DashFilters(date_from=dt.date(2026, 1, 1), date_to=dt.date(2026, 2, 20)),  # before the first day
+    DashFilters(date_from=dt.date(2026, 6, 15), date_to=dt.date(2026, 6, 15)),  # today alone
+]
+
+
+def _everything(user) -> list:
+    out = []
+    for f in PERIODS:
+        out.append(selectors.kpis_get(user=user, f=f))
+        out.extend(selectors.pareto_get(user=user, f=f, dimension=d) for d in PARETO_DIMENSIONS)
+        out.append(selectors.customers_at_risk_get(user=user, f=f, limit=50))
+        out.append(selectors.trend_get(user=user, f=f, grain="week"))
+    out.extend(selectors.backlog_ageing_get(user=user, f=PERIODS[0], by=by) for by in AGEING_BY)
+    return out
+
+
+def _live(user) -> list:
+    """The same figures with no rollups at all (every read counted from the operational tables)."""
+    saved = list(RollupState.objects.all())
+    RollupState.objects.all().delete()
+    try:
+        return _everything(user)
+    finally:
+        RollupState.objects.bulk_create(saved)
+
+
+def test_every_cockpit_figure_from_the_site_wide_rollups_equals_live(gm):
+    clock.freeze(NOW)
+    try:
+        _generate(random.Random(20261202), gm)
+        rollups.rollups_rebuild(now=NOW)
+        assert NowSnapshot.objects.count() == 4
+        expected = _live(gm)
+        assert _everything(gm) == expected
+        # Changes the refresh must carry into the totals, marginals, histograms and snapshots: a closed
+        # complaint reopened (its closing day loses a cycle time), a complaint recategorised, one merged.
+        later = NOW + dt.timedelta(minutes=1)
+        clock.freeze(later)
+        reopened = Complaint.objects.filter(
+            status="closed", closed_at__lt=NOW - dt.timedelta(days=20)
+        ).first()
+        Complaint.objects.filter(pk=reopened.pk).update(status="in_progress", closed_at=None)
+        ComplaintEvent.objects.create(complaint=reopened, verb="reopened", created_at=later)
+        moved = Complaint.objects.filter(status="triaged", category__isnull=False).first()
+        Complaint.objects.filter(pk=moved.pk).update(category=None)
+        ComplaintEvent.objects.create(complaint=moved, verb="updated", created_at=later)
+        merged = Complaint.objects.filter(status="in_progress").exclude(pk=reopened.pk).first()
+        Complaint.objects.filter(pk=merged.pk).update(status="merged")
+        ComplaintEvent.objects.create(complaint=merged, verb="marked_duplicate", created_at=later)
+        assert _everything(gm) != _live(gm)  # the snapshots are a minute old until the worker runs
+        rollups.rollups_refresh(now=later)
+        assert _everything(gm) == _live(gm)
+    finally:
+        clock.freeze(None)
+
+
+def test_a_stale_snapshot_is_not_read(gm):
+    """The ageing snapshot answers only for the day it was taken and for a few minutes."""
+    clock.freeze(NOW)
+    try:
+        _generate(random.Random(3), gm)
+        rollups.rollups_rebuild(now=NOW)
+        f = PERIODS[0]
+        fresh = selectors.backlog_ageing_get(user=gm, f=f, by="step")
+        NowSnapshot.objects.update(data={"today": "2026-06-15", "rows": []})
+        assert selectors.backlog_ageing_get(user=gm, f=f, by="step") == []  # read while fresh
+        clock.freeze(NOW + dt.timedelta(minutes=10))
+        assert selectors.backlog_ageing_get(user=gm, f=f, by="step") != []  # too old: counted live
+        assert fresh
+    finally:
+        clock.freeze(None)
+
+
+def test_percentiles_are_nearest_rank_over_whole_bins():
+    """Cycle time counts whole hours and first response tenths of an hour; the median of an even count
+    is the lower middle value."""
+    t0 = dt.datetime(2026, 6, 1, 8, 0, tzinfo=dt.UTC)
+    cycle = durations.hist_of(
+        durations.CYCLE,
+        [(t0, t0 + dt.timedelta(hours=h, minutes=59, seconds=59)) for h in (24, 48, 72, 96)],
+    )
+    assert cycle == {24: 1, 48: 1, 72: 1, 96: 1}
+    figures = durations.figures(cycle, {})
+    assert figures["cycle_median_days"] == 2.0  # the lower middle of 1, 2, 3, 4 days
+    assert figures["cycle_p90_days"] == 4.0
+    assert figures["first_response_hours"] is None
+    response = durations.hist_of(durations.RESPONSE, [(t0, t0 + dt.timedelta(minutes=m)) for m in (5, 6, 95)])
+    assert response == {0: 1, 1: 1, 15: 1}
+    assert durations.figures({}, response)["first_response_hours"] == 0.1
+    assert durations.hist_minus({1: 3, 2: 1}, {1: 3}) == {2: 1}
+
+
+def test_the_cockpit_page_reads_the_rollups_in_few_queries(client, gm, django_assert_max_num_queries):
+    clock.freeze(NOW)
+    try:
+        _generate(random.Random(9), gm)
+        rollups.rollups_rebuild(now=NOW)
+        client.force_login(gm)
+        client.get("/dashboard/")  # warm the per-process caches (content types)
+        with django_assert_max_num_queries(TOTALS_BUDGET):
+            r = client.get("/dashboard/?period=last_90")
+        assert r.status_code == 200
+    finally:
+        clock.freeze(None)
+
+
+# Measured 75. Constant in the number of complaints and days: every read is a few rolled-up rows (one
+# row per day at most, two per percentile), a snapshot, or today's complaints counted live; 14 of them
+# are the primary-key read of the rollup state, asked by each figure.
+TOTALS_BUDGET = 80
+
+
+def _plan(qs) -> str:
+    from django.db import connection
+
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SET enable_seqscan = off")  # tiny test tables: ask which index would serve
+            cur.execute("EXPLAIN " + sql, params)
+            rows = cur.fetchall()
+            cur.execute("RESET enable_seqscan")
+        else:
+            cur.execute("EXPLAIN QUERY PLAN " + sql, params)
+            rows = cur.fetchall()
+    return "\n".join(str(r) for r in rows)
+
+
+def test_the_site_wide_reads_use_their_indexes():
+    """The reads that must stay cheap at ten million complaints go through an index on their day."""
+    from closeloop.dashboards.models import DayDurations, DayMarginal, DayTotal
+
+    day = dt.date(2026, 6, 1)
+    marginal = DayMarginal.objects.filter(dimension="customer", day__gte=day, day__lte=day).values("key")
+    assert "marginal_dim_day" in _plan(marginal)
+    running = (
+        DayDurations.objects.filter(kind="cycle", day__lte=day).order_by("-day").values("cumulative")[:1]
+    )
+    # PostgreSQL names the unique constraint's index; SQLite calls it an autoindex on (kind, day).
+    plan = _plan(running)
+    assert "durations_kind_day" in plan or "(kind=? AND day<?)" in plan
+    totals = DayTotal.objects.filter(day__gte=day, day__lte=day).values("received")
+    assert "day" in _plan(totals).lower() and "index" in _plan(totals).lower()
