@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from closeloop.api.complaints import ERRORS
-from closeloop.dashboards import selectors
+from closeloop.dashboards import selectors, selectors_backlog
 from closeloop.dashboards.kpi import KPI_DEFINITIONS, DashFilters, dashboard_filters_parse, kpi_status
 from closeloop.dashboards.targets import kpi_targets_get
 
@@ -69,7 +69,7 @@ def dashboard_trend(request: HttpRequest, grain: str = "month") -> dict[str, Any
 def dashboard_ageing(request: HttpRequest, by: str = "step") -> dict[str, Any]:
     """The open backlog now by ``by`` (step, owner or department) in day buckets 0-7, 8-30, 31-90, 90+."""
     f = _filters(request)
-    rows = selectors.backlog_ageing_get(user=request.user, f=f, by=by)
+    rows = selectors_backlog.backlog_ageing_get(user=request.user, f=f, by=by)
     return {"by": by, "rows": [asdict(r) for r in rows]}
 
 
@@ -77,5 +77,5 @@ def dashboard_ageing(request: HttpRequest, by: str = "step") -> dict[str, Any]:
 def dashboard_risk(request: HttpRequest) -> dict[str, Any]:
     """Customers with more complaints than in the previous period or serious complaints overdue now."""
     f = _filters(request)
-    rows = selectors.customers_at_risk_get(user=request.user, f=f)
+    rows = selectors_backlog.customers_at_risk_get(user=request.user, f=f)
     return {"period": _period(f), "rows": [asdict(r) for r in rows]}

@@ -12,30 +12,23 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from closeloop.complaints.listing import overdue_q
-from closeloop.complaints.models import Severity
-from closeloop.complaints.workflow import OPEN_STATUSES, HandlingPath, Status
+from closeloop.complaints.workflow import OPEN_STATUSES, Status
 from closeloop.core import clock
 from closeloop.core.errors import FieldErrors
 from closeloop.customers.models import Customer
 from closeloop.dashboards import drills, labels, live, totals
 from closeloop.dashboards.kpi import (
-    AGE_BUCKETS,
-    AGEING_BY,
     KPI_DEFINITIONS,
     PARETO_DIMENSIONS,
     TREND_GRAINS,
-    AgeingRow,
     DashFilters,
     Kpi,
     ParetoRow,
-    RiskRow,
     TrendPoint,
-    site_tz,
 )
 
 VALID_STATUSES = ",".join(s for s in Status.values if s not in live.NOT_VALID)
@@ -151,7 +144,7 @@ def kpis_get(*, user: Any, f: DashFilters) -> dict[str, Kpi]:
     }
 
 
-def _choice(field: str, value: str, allowed: tuple[str, ...]) -> None:
+def choice_check(field: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
         raise FieldErrors.single(field, _("Choose one of: %(choices)s.") % {"choices": ", ".join(allowed)})
 
@@ -205,7 +198,7 @@ def pareto_get(*, user: Any, f: DashFilters, dimension: str) -> list[ParetoRow]:
     """Valid complaints received in the period by ``dimension``, most first (ties by key). ``category``
     groups by top-level category; ``root_cause`` by the verified D4 cause category (人机料法环测) of the
     complaint's 8D, leaving out complaints without one. Raises ValidationFailed("dimension")."""
-    _choice("dimension", dimension, PARETO_DIMENSIONS)
+    choice_check("dimension", dimension, PARETO_DIMENSIONS)
     counted = _pareto_counts(user=user, f=f, dimension=dimension)
     names = labels.pareto_labels(dimension, counted)
     total = sum(r["n"] for r in counted)
@@ -255,7 +248,7 @@ def trend_get(*, user: Any, f: DashFilters, grain: str) -> list[TrendPoint]:
     :func:`counts_get` counts it, so the figures are the same either way."""
     from closeloop.dashboards import rollups
 
-    _choice("grain", grain, TREND_GRAINS)
+    choice_check("grain", grain, TREND_GRAINS)
     now = clock.now()
     periods = trend_periods(f.date_to, grain)
     whole = _period(f, periods[0][0], f.date_to)
@@ -280,175 +273,3 @@ def trend_get(*, user: Any, f: DashFilters, grain: str) -> list[TrendPoint]:
 
 def _period(f: DashFilters, start: dt.date, end: dt.date) -> DashFilters:
     return f.dated(start, end)
-
-
-def _step_key(c: Any) -> str:
-    if c["status"] == Status.IN_PROGRESS:
-        if c["handling_path"] == HandlingPath.EIGHT_D and c["investigation__current_step"] is not None:
-            return f"D{c['investigation__current_step']}"
-        return "quick"
-    return str(c["status"])
-
-
-def _age_counts(today: dt.date, tz: Any) -> dict[str, Count]:
-    """One conditional count per ageing bucket (see ``kpi.age_bucket``), on ``received_at`` against the
-    starts of local days: a complaint received on local day D is ``(today - D).days`` days old."""
-
-    def day_start(days_ago: int) -> dt.datetime:
-        return dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time.min, tzinfo=tz)
-
-    d7, d30, d90 = day_start(7), day_start(30), day_start(90)
-    return {
-        "b0": Count("id", filter=Q(received_at__gte=d7)),
-        "b8": Count("id", filter=Q(received_at__gte=d30, received_at__lt=d7)),
-        "b31": Count("id", filter=Q(received_at__gte=d90, received_at__lt=d30)),
-        "b90": Count("id", filter=Q(received_at__lt=d90)),
-    }
-
-
-_AGE_KEYS = dict(zip(("b0", "b8", "b31", "b90"), AGE_BUCKETS, strict=True))
-_AGEING_FIELDS = {
-    "step": ("status", "handling_path", "investigation__current_step"),
-    "owner": ("owner__username", "owner__display_name"),
-    "department": ("department__code", "department__name"),
-}
-
-
-def ageing_rows(qs: Any, by: str, today: dt.date) -> list[dict[str, Any]]:
-    """The open complaints of ``qs`` grouped by ``by``'s fields with one count per age bucket
-    (``b0``…``b90``): one grouped query, plain values (the worker stores them as a snapshot)."""
-    tz = site_tz()
-    return list(
-        qs.filter(status__in=list(OPEN_STATUSES))
-        .values(*_AGEING_FIELDS[by])
-        .annotate(**_age_counts(today, tz))
-        .order_by()
-    )
-
-
-def backlog_ageing_get(*, user: Any, f: DashFilters, by: str) -> list[AgeingRow]:
-    """The open backlog *now* (dates of ``f`` are ignored; its other filters apply) by ``step`` (the
-    status, or for complaints in progress the 8D step ``D0``…``D8`` or ``quick``), ``owner`` or
-    ``department``, in buckets of whole days since receipt (site time zone). Without filters it reads
-    the worker's snapshot (totals.NowSnapshot, at most a few minutes old); otherwise one grouped query.
-    Raises ValidationFailed("by")."""
-    from closeloop.dashboards import rollups
-
-    _choice("by", by, AGEING_BY)
-    now = clock.now()
-    today = now.astimezone(site_tz()).date()
-    snapshot = None
-    if totals.unfiltered(f) and rollups.usable_until(user) is not None:
-        snapshot = totals.snapshot_get(f"ageing:{by}", now)
-    rows = snapshot["rows"] if snapshot else ageing_rows(live.scope_qs(user=user, f=f), by, today)
-    groups: dict[str, dict[str, Any]] = {}
-    base = {**f.drill_base(), "status": OPEN_LIST}
-    for r in rows:
-        if by == "step":
-            key = _step_key(r)
-            label = key if key.startswith("D") or key == "quick" else str(Status(key).label)
-            if key.startswith("D") or key == "quick":
-                drill = {**base, "status": Status.IN_PROGRESS.value, "step": key}
-            else:
-                drill = {**base, "status": key}
-        elif by == "owner":
-            key = r["owner__username"] or "none"
-            label = r["owner__display_name"] or r["owner__username"] or _("Unassigned")
-            drill = {**base, "owner": key}
-        else:
-            key = r["department__code"] or ""
-            label = r["department__name"] or _("No department")
-            drill = {**base, "department": key} if key else {}
-        g = groups.setdefault(
-            key, {"label": str(label), "buckets": dict.fromkeys(AGE_BUCKETS, 0), "drill": drill}
-        )
-        for field, bucket in _AGE_KEYS.items():
-            g["buckets"][bucket] += r[field]
-    out = [
-        AgeingRow(
-            key=k, label=g["label"], buckets=g["buckets"], total=sum(g["buckets"].values()), drill=g["drill"]
-        )
-        for k, g in groups.items()
-    ]
-    return sorted(out, key=lambda r: (-r.total, r.key))
-
-
-def overdue_serious(qs: Any, now: dt.datetime) -> dict[str, int]:
-    """customer code -> serious complaints of ``qs`` overdue at ``now`` (the list's overdue view)."""
-    return dict(
-        live.valid(qs)
-        .filter(overdue_q(now), severity=Severity.SERIOUS)
-        .values_list("customer__code")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-
-
-def _risk_counts(
-    *, user: Any, f: DashFilters, now: dt.datetime
-) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """Per customer: valid complaints received in ``f``'s period (``recent``) and the previous one, with
-    names; and overdue serious complaints now. Site-wide marginals and the worker's snapshot without
-    filters; grouped queries otherwise."""
-    from closeloop.dashboards import rollups
-
-    until = rollups.usable_until(user) if totals.unfiltered(f) else None
-    if until is not None:
-        recent = totals.period_marginals("customer", f, until)
-        previous = totals.period_marginals("customer", f.previous(), until)
-        names = dict(Customer.objects.filter(code__in=[*recent, *previous]).values_list("code", "name"))
-        rows: list[dict[str, Any]] = [
-            {
-                "customer__code": code,
-                "customer__name": names.get(code, ""),
-                "recent": recent.get(code, 0),
-                "previous": previous.get(code, 0),
-            }
-            for code in {*recent, *previous}
-        ]
-        snapshot = totals.snapshot_get("overdue_serious", now)
-        overdue = snapshot["counts"] if snapshot else overdue_serious(live.scope_qs(user=user, f=f), now)
-        return rows, overdue
-    start, end = f.bounds()
-    pstart, _pend = f.previous().bounds()
-    qs = live.valid(live.scope_qs(user=user, f=f))
-    rows = [
-        dict(r)
-        for r in qs.filter(received_at__gte=pstart, received_at__lt=end)
-        .values("customer__code", "customer__name")
-        .annotate(
-            recent=Count("id", filter=Q(received_at__gte=start)),
-            previous=Count("id", filter=Q(received_at__lt=start)),
-        )
-    ]
-    return rows, overdue_serious(qs, now)
-
-
-def customers_at_risk_get(*, user: Any, f: DashFilters, limit: int = 10) -> list[RiskRow]:
-    """Customers whose valid complaints grew against the previous period or who have serious open
-    complaints overdue now, worst first (overdue serious, then growth, then recent count)."""
-    rows, overdue = _risk_counts(user=user, f=f, now=clock.now())
-    names = {r["customer__code"]: r for r in rows}
-    missing = overdue.keys() - names.keys()
-    for code, name in Customer.objects.filter(code__in=missing).values_list("code", "name"):
-        names[code] = {"customer__code": code, "customer__name": name, "recent": 0, "previous": 0}
-    out = [
-        RiskRow(
-            customer=code,
-            name=r["customer__name"] or "",
-            recent=r["recent"],
-            previous=r["previous"],
-            overdue_serious=overdue.get(code, 0),
-            drill={
-                **f.drill_base(),
-                "customer": code,
-                "status": VALID_STATUSES,
-                "received_from": f.date_from.isoformat(),
-                "received_to": f.date_to.isoformat(),
-            },
-        )
-        for code, r in names.items()
-        if r["recent"] > r["previous"] or overdue.get(code, 0)
-    ]
-    out.sort(key=lambda r: (-r.overdue_serious, -(r.recent - r.previous), -r.recent, r.customer))
-    return out[:limit]

@@ -144,16 +144,16 @@ def drop_before(day: dt.date) -> None:
 
 def snapshots_refresh(now: dt.datetime) -> None:
     """Recompute the figures about now (see the module docstring)."""
-    from closeloop.dashboards import selectors
+    from closeloop.dashboards import selectors_backlog
 
     today = now.astimezone(live_tz()).date()
     everything = Complaint.objects.all()
     for by in ("step", "owner", "department"):
-        rows = list(selectors.ageing_rows(everything, by, today))
+        rows = list(selectors_backlog.ageing_rows(everything, by, today))
         _snapshot_put(f"ageing:{by}", {"today": today.isoformat(), "rows": rows}, now)
     _snapshot_put(
         "overdue_serious",
-        {"today": today.isoformat(), "counts": selectors.overdue_serious(everything, now)},
+        {"today": today.isoformat(), "counts": selectors_backlog.overdue_serious(everything, now)},
         now,
     )
 

@@ -22,7 +22,7 @@ from closeloop.core import clock
 from closeloop.core.errors import ValidationFailed
 from closeloop.core.exports import neutralise
 from closeloop.core.views import request_user
-from closeloop.dashboards import charts, selectors
+from closeloop.dashboards import charts, selectors, selectors_backlog
 from closeloop.dashboards.kpi import (
     AGEING_BY,
     PARETO_DIMENSIONS,
@@ -222,8 +222,8 @@ def _one_chart(
     if chart == "trend":
         return charts.trend_chart(grain, selectors.trend_get(user=user, f=f, grain=grain))
     if chart == "ageing":
-        rows_a = selectors.backlog_ageing_get(user=user, f=f, by=by)
+        rows_a = selectors_backlog.backlog_ageing_get(user=user, f=f, by=by)
         return charts.ageing_chart(
             by, rows_a, f, _today(), _department_labels() if by == "department" else None
         )
-    return charts.risk_table(selectors.customers_at_risk_get(user=user, f=f), f)
+    return charts.risk_table(selectors_backlog.customers_at_risk_get(user=user, f=f), f)

@@ -206,7 +206,7 @@ def test_backlog_ageing_in_sql_equals_bucketing_each_complaint(gm, agent):
 
     from closeloop.complaints.models import Complaint
     from closeloop.dashboards.kpi import age_bucket, site_tz
-    from closeloop.dashboards.selectors import backlog_ageing_get
+    from closeloop.dashboards.selectors_backlog import backlog_ageing_get
 
     clock.freeze(NOW)
     try:

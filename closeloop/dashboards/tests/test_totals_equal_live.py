@@ -11,7 +11,7 @@ import pytest
 
 from closeloop.complaints.models import Complaint, ComplaintEvent
 from closeloop.core import clock
-from closeloop.dashboards import durations, rollups, selectors
+from closeloop.dashboards import durations, rollups, selectors, selectors_backlog
 from closeloop.dashboards.kpi import AGEING_BY, PARETO_DIMENSIONS, DashFilters
 from closeloop.dashboards.models import NowSnapshot, RollupState
 from closeloop.dashboards.tests.test_rollup_equals_live import NOW, _generate
@@ -31,9 +31,9 @@ def _everything(user) -> list:
     for f in PERIODS:
         out.append(selectors.kpis_get(user=user, f=f))
         out.extend(selectors.pareto_get(user=user, f=f, dimension=d) for d in PARETO_DIMENSIONS)
-        out.append(selectors.customers_at_risk_get(user=user, f=f, limit=50))
+        out.append(selectors_backlog.customers_at_risk_get(user=user, f=f, limit=50))
         out.append(selectors.trend_get(user=user, f=f, grain="week"))
-    out.extend(selectors.backlog_ageing_get(user=user, f=PERIODS[0], by=by) for by in AGEING_BY)
+    out.extend(selectors_backlog.backlog_ageing_get(user=user, f=PERIODS[0], by=by) for by in AGEING_BY)
     return out
 
 
@@ -84,11 +84,11 @@ def test_a_stale_snapshot_is_not_read(gm):
         _generate(random.Random(3), gm)
         rollups.rollups_rebuild(now=NOW)
         f = PERIODS[0]
-        fresh = selectors.backlog_ageing_get(user=gm, f=f, by="step")
+        fresh = selectors_backlog.backlog_ageing_get(user=gm, f=f, by="step")
         NowSnapshot.objects.update(data={"today": "2026-06-15", "rows": []})
-        assert selectors.backlog_ageing_get(user=gm, f=f, by="step") == []  # read while fresh
+        assert selectors_backlog.backlog_ageing_get(user=gm, f=f, by="step") == []  # read while fresh
         clock.freeze(NOW + dt.timedelta(minutes=10))
-        assert selectors.backlog_ageing_get(user=gm, f=f, by="step") != []  # too old: counted live
+        assert selectors_backlog.backlog_ageing_get(user=gm, f=f, by="step") != []  # too old: counted live
         assert fresh
     finally:
         clock.freeze(None)
