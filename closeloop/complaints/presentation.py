@@ -62,6 +62,7 @@ VERB_LABELS = {
     "deadline_warning": gettext_lazy("sent a deadline reminder"),
     "deadline_breached": gettext_lazy("recorded a missed deadline"),
     "deadline_escalated": gettext_lazy("escalated a missed deadline"),
+    "deadline_rescheduled": gettext_lazy("rescheduled a deadline: the year's working calendar was loaded"),
 }
 
 CHOICES_BY_FIELD: dict[str, Any] = {
@@ -165,6 +166,12 @@ def event_detail(verb: str, data: dict[str, Any]) -> str:
             "target": target,
             "percent": data.get("percent"),
             "told": told,
+        }
+    if verb == "deadline_rescheduled":
+        return _("%(target)s: due %(old)s, now %(due_at)s") % {
+            "target": target,
+            "old": _when(data.get("old_due_at")),
+            "due_at": _when(data.get("due_at")),
         }
     if verb == "deadline_breached":
         return _("%(target)s was due %(due_at)s") % {"target": target, "due_at": _when(data.get("due_at"))}

@@ -146,7 +146,11 @@ def deadline_meet(*, complaint_id: int, target: str) -> Deadline | None:
 
 def deadlines_recompute_provisional() -> int:
     """Recompute every unmet provisional deadline (a year's schedule was just loaded), keeping the
-    complaint's ended pauses. Returns how many changed."""
+    complaint's ended pauses. Each deadline that moves writes a ``deadline_rescheduled`` event on its
+    complaint (the timeline says why the due time changed, and the cockpit's rollups find the days it
+    left and reached). Returns how many changed."""
+    from closeloop.complaints import events
+
     from closeloop.sla.selectors import escalation_steps, reminder_percents, schedule_get
 
     schedule = schedule_get()
@@ -163,6 +167,11 @@ def deadlines_recompute_provisional() -> int:
         ]
         due = due_compute_paused(schedule, d.complaint.received_at, d.amount, d.unit, pauses)
         if (due.at, due.provisional) != (d.due_at, d.provisional):
+            events.event_record(
+                complaint=d.complaint,
+                verb="deadline_rescheduled",
+                data={"target": d.target, "old_due_at": d.due_at.isoformat(), "due_at": due.at.isoformat()},
+            )
             d.due_at, d.provisional = due.at, due.provisional
             next_check_set(d, d.complaint, schedule, percents, steps)
             d.save(update_fields=["due_at", "provisional", "next_check_at"])

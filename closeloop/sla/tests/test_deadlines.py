@@ -97,6 +97,10 @@ def test_a_deadline_into_2027_is_provisional_and_recomputed_when_the_year_is_loa
         services.calendar_year_complete(year=2027)
         d.refresh_from_db()
         assert not d.provisional and d.due_at.astimezone(SH) == at(2027, 1, 5, 10, 0)
+        # The move is on the timeline (and so reaches the cockpit's rollups, which follow events).
+        event = c.events.get(verb="deadline_rescheduled")
+        assert event.data["target"] == "response"
+        assert event.data["due_at"] == d.due_at.isoformat()
     finally:
         clock.freeze(None)
 
