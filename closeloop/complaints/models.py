@@ -256,6 +256,9 @@ class Complaint(TimeStamped):
             models.Index(fields=["-priority_score", "-id"], name="cmp_priority"),
             # The cockpit's rollups count the complaints closed on one day.
             models.Index(fields=["closed_at"], name="cmp_closed"),
+            # A repeat is an earlier complaint of the same customer about the same product within 90
+            # days: without this, each complaint's check reads all of its customer's recent ones.
+            models.Index(fields=["customer", "product", "received_at"], name="cmp_repeat"),
         ]
 
     def __str__(self) -> str:

@@ -16,6 +16,8 @@ from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 
 from closeloop.actions.models import Action
 from closeloop.actions.workflow import ActionStatus
+from closeloop.complaints import listing
+from closeloop.complaints.listing import repeat_q
 from closeloop.complaints.models import Category, Complaint, ComplaintEvent, CustomerVerdict
 from closeloop.complaints.selectors import complaint_visible_qs
 from closeloop.complaints.workflow import Status
@@ -26,7 +28,7 @@ from closeloop.investigations.workflow import CaseStatus
 from closeloop.sla.models import Deadline, Target
 
 NOT_VALID = (Status.REJECTED, Status.MERGED)
-REPEAT_WINDOW = dt.timedelta(days=90)
+REPEAT_WINDOW = listing.REPEAT_WINDOW  # one window for the KPI and the list
 TIMELY_TARGETS = {
     "timely_response": Target.RESPONSE,
     "timely_containment": Target.CONTAINMENT,
@@ -59,22 +61,6 @@ def scope_qs(*, user: Any, f: DashFilters) -> QuerySet[Complaint]:
 
 def valid(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
     return qs.exclude(status__in=NOT_VALID)
-
-
-def repeat_exists() -> Exists:
-    """True for a complaint whose customer already had a valid complaint about the same product in the
-    90 days before it was received (an exact tie in ``received_at`` is broken by id). This is the list's
-    ``repeat=1``."""
-    earlier = Complaint.objects.filter(
-        customer_id=OuterRef("customer_id"),
-        product_id=OuterRef("product_id"),
-        received_at__gte=OuterRef("received_at") - REPEAT_WINDOW,
-    ).exclude(status__in=NOT_VALID)
-    earlier = earlier.filter(
-        Q(received_at__lt=OuterRef("received_at"))
-        | Q(received_at=OuterRef("received_at"), id__lt=OuterRef("id"))
-    )
-    return Exists(earlier)
 
 
 def deadline_counted_q(now: dt.datetime) -> Q:
@@ -128,7 +114,7 @@ def counts_live(cq: QuerySet[Complaint], start: dt.datetime, end: dt.datetime, n
     closed = cq.filter(status=Status.CLOSED, closed_at__gte=start, closed_at__lt=end).aggregate(
         closed=Count("id"), reopened=Count("id", filter=Q(reopen_count__gt=0))
     )
-    repeat = valid(cq).filter(in_period, product_id__isnull=False).filter(repeat_exists()).count()
+    repeat = valid(cq).filter(in_period, product_id__isnull=False).filter(repeat_q()).count()
     verdicts = CustomerVerdict.objects.filter(
         complaint__in=valid(cq).values("id"), recorded_at__gte=start, recorded_at__lt=end
     ).aggregate(

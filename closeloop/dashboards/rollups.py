@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from closeloop.complaints.listing import repeat_q
 from closeloop.complaints.models import Complaint, ComplaintEvent, CustomerVerdict
 from closeloop.complaints.workflow import Status
 from closeloop.core import clock
@@ -87,7 +88,7 @@ def rollup_day_compute(*, day: dt.date, now: dt.datetime) -> bool:
         _keyed(
             live.valid(cq)
             .filter(received_at__gte=start, received_at__lt=end, product_id__isnull=False)
-            .filter(live.repeat_exists())
+            .filter(repeat_q())
         ),
         repeat=Count("id"),
     )

@@ -162,5 +162,11 @@ def test_the_site_wide_reads_use_their_indexes():
     # PostgreSQL names the unique constraint's index; SQLite calls it an autoindex on (kind, day).
     plan = _plan(running)
     assert "durations_kind_day" in plan or "(kind=? AND day<?)" in plan
+    # The repeat check is probed per complaint through (customer, product, received_at).
+    from closeloop.complaints.listing import repeat_q
+    from closeloop.complaints.models import Complaint
+
+    repeats = Complaint.objects.filter(received_at__date=day).filter(repeat_q()).values("id")
+    assert "cmp_repeat" in _plan(repeats)
     totals = DayTotal.objects.filter(day__gte=day, day__lte=day).values("received")
     assert "day" in _plan(totals).lower() and "index" in _plan(totals).lower()
