@@ -63,6 +63,19 @@ def valid(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
     return qs.exclude(status__in=NOT_VALID)
 
 
+VALID_STATUSES = [s for s in Status.values if s not in NOT_VALID]
+
+
+def of_valid(cq: QuerySet[Complaint]) -> dict[str, Any]:
+    """Filter arguments for rows of a model with a ``complaint`` foreign key (deadlines, verdicts,
+    events) that keep those of the valid complaints in ``cq``. When ``cq`` is every complaint (a role
+    that sees them all, no filter) it is a join on the complaint's status: PostgreSQL would otherwise
+    hash a million ids to check a day's few thousand rows."""
+    if not cq.query.where:
+        return {"complaint__status__in": VALID_STATUSES}
+    return {"complaint__in": valid(cq).values("id")}
+
+
 def deadline_counted_q(now: dt.datetime) -> Q:
     """Deadlines that count in a timely rate at ``now``: met, or unmet and past due — but not an unmet
     clock paused before its due time (it will move later when the wait ends)."""
@@ -116,7 +129,7 @@ def counts_live(cq: QuerySet[Complaint], start: dt.datetime, end: dt.datetime, n
     )
     repeat = valid(cq).filter(in_period, product_id__isnull=False).filter(repeat_q()).count()
     verdicts = CustomerVerdict.objects.filter(
-        complaint__in=valid(cq).values("id"), recorded_at__gte=start, recorded_at__lt=end
+        **of_valid(cq), recorded_at__gte=start, recorded_at__lt=end
     ).aggregate(
         n_verdicts=Count("id"),
         n_satisfied=Count("id", filter=Q(satisfied=True)),
@@ -125,7 +138,7 @@ def counts_live(cq: QuerySet[Complaint], start: dt.datetime, end: dt.datetime, n
     )
     deadlines: dict[str, list[int]] = {}
     rows = (
-        Deadline.objects.filter(complaint__in=valid(cq).values("id"), due_at__gte=start, due_at__lt=end)
+        Deadline.objects.filter(**of_valid(cq), due_at__gte=start, due_at__lt=end)
         .filter(deadline_counted_q(now))
         .values("target")
         .annotate(due=Count("id"), met=Count("id", filter=Q(met_at__lte=F("due_at"))))
@@ -186,7 +199,7 @@ def response_pairs(cq: QuerySet[Complaint], start: dt.datetime, end: dt.datetime
     """(received_at, handling started) for each ``handling_started`` event in ``[start, end)`` of the
     valid complaints in ``cq`` (a complaint started twice, after a reopening, counts twice)."""
     return ComplaintEvent.objects.filter(
-        complaint__in=valid(cq).values("id"),
+        **of_valid(cq),
         verb="handling_started",
         created_at__gte=start,
         created_at__lt=end,
@@ -203,14 +216,8 @@ def durations_live(cq: QuerySet[Complaint], start: dt.datetime, end: dt.datetime
     )
 
 
-def overdue_actions_live(cq: QuerySet[Complaint], last_day: dt.date, *, everything: bool = False) -> int:
-    """Open or in-progress actions on valid complaints in scope due before ``last_day``. ``everything``
-    says ``cq`` holds every complaint: the actions are then joined to their complaint instead of being
-    matched against a list of every complaint id (the same count, without reading a million ids)."""
-    actions = Action.objects.filter(
-        status__in=[ActionStatus.OPEN, ActionStatus.IN_PROGRESS], due_date__lt=last_day
-    )
-    if everything:
-        valid_statuses = [s for s in Status.values if s not in NOT_VALID]
-        return actions.filter(complaint__status__in=valid_statuses).count()
-    return actions.filter(complaint__in=valid(cq).values("id")).count()
+def overdue_actions_live(cq: QuerySet[Complaint], last_day: dt.date) -> int:
+    """Open or in-progress actions on valid complaints in scope due before ``last_day``."""
+    return Action.objects.filter(
+        **of_valid(cq), status__in=[ActionStatus.OPEN, ActionStatus.IN_PROGRESS], due_date__lt=last_day
+    ).count()

@@ -96,8 +96,7 @@ def _figures(*, user: Any, f: DashFilters, now: dt.datetime) -> dict[str, tuple[
     out["cycle_median_days"] = (durations["cycle_median_days"], None, c.closed)
     out["cycle_p90_days"] = (durations["cycle_p90_days"], None, c.closed)
     out["first_response_hours"] = (durations["first_response_hours"], None, int(durations["response_n"] or 0))
-    everything = totals.unfiltered(f) and user.has_perm("complaints.view_all_complaints")
-    out["overdue_actions"] = (live.overdue_actions_live(cq, f.date_to, everything=everything), None, None)
+    out["overdue_actions"] = (live.overdue_actions_live(cq, f.date_to), None, None)
     return out
 
 

@@ -129,11 +129,11 @@ def cumulative_recompute(from_day: dt.date) -> None:
     """Redo the running totals of every day from ``from_day`` on (after a day's histogram changed)."""
     for kind in durations.KINDS:
         before = DayDurations.objects.filter(kind=kind, day__lt=from_day).order_by("-day").first()
-        running = durations.from_json(before.cumulative) if before else {}
+        running = durations.Dense.from_json(before.cumulative) if before else durations.Dense()
         rows = list(DayDurations.objects.filter(kind=kind, day__gte=from_day).order_by("day"))
         for row in rows:
-            durations.hist_add(running, durations.from_json(row.hist))
-            row.cumulative = durations.to_json(running)
+            running = running.add_hist(durations.from_json(row.hist))
+            row.cumulative = running.to_json()
         DayDurations.objects.bulk_update(rows, ["cumulative"], batch_size=100)
 
 
@@ -217,7 +217,7 @@ def marginal_counts(dimension: str, day_from: dt.date, last: dt.date) -> dict[st
     )
 
 
-def durations_hist(kind: str, day_from: dt.date, last: dt.date) -> durations.Hist:
+def durations_hist(kind: str, day_from: dt.date, last: dt.date) -> durations.Dense:
     """The histogram of the rolled-up days ``day_from``…``last``: the running total at ``last`` minus
     the one before ``day_from`` (two rows, whatever the period's length)."""
     upto = (
@@ -227,9 +227,9 @@ def durations_hist(kind: str, day_from: dt.date, last: dt.date) -> durations.His
     )
     end = upto.first()
     if end is None:
-        return {}
+        return durations.Dense()
     before = upto.filter(day__lt=day_from).first()
-    return durations.hist_minus(durations.from_json(end), durations.from_json(before))
+    return durations.Dense.from_json(end).combine(durations.Dense.from_json(before), -1)
 
 
 def snapshot_get(name: str, now: dt.datetime) -> dict[str, Any] | None:
@@ -253,14 +253,14 @@ def _tail(f: DashFilters, until: dt.date) -> tuple[dt.datetime, dt.datetime] | N
 def period_durations(f: DashFilters, until: dt.date) -> dict[str, float | None]:
     """durations.figures over ``f``'s whole period: running totals for the rolled-up days, today live."""
     last = min(f.date_to, until - dt.timedelta(days=1))
-    hists: dict[str, durations.Hist] = {
-        kind: durations_hist(kind, f.date_from, last) if last >= f.date_from else {}
+    hists = {
+        kind: durations_hist(kind, f.date_from, last) if last >= f.date_from else durations.Dense()
         for kind in durations.KINDS
     }
     tail = _tail(f, until)
     if tail is not None:
         for kind, hist in _day_hists(*tail, Complaint.objects.all()).items():
-            durations.hist_add(hists[kind], hist)
+            hists[kind] = hists[kind].add_hist(hist)
     return durations.figures(hists[durations.CYCLE], hists[durations.RESPONSE])
 
 

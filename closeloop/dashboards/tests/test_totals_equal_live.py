@@ -110,7 +110,10 @@ def test_percentiles_are_nearest_rank_over_whole_bins():
     response = durations.hist_of(durations.RESPONSE, [(t0, t0 + dt.timedelta(minutes=m)) for m in (5, 6, 95)])
     assert response == {0: 1, 1: 1, 15: 1}
     assert durations.figures({}, response)["first_response_hours"] == 0.1
-    assert durations.hist_minus({1: 3, 2: 1}, {1: 3}) == {2: 1}
+    running = durations.Dense.of({-2: 1, 1: 3, 2: 1})
+    assert durations.Dense.from_json(running.to_json()) == running
+    assert running.combine(durations.Dense.of({1: 3}), -1).percentile(0.5) == -2
+    assert running.add_hist({7: 5}).percentile(0.9) == 7
 
 
 def test_the_cockpit_page_reads_the_rollups_in_few_queries(client, gm, django_assert_max_num_queries):
