@@ -50,11 +50,12 @@ test: $(VENV)/.dev-installed assets
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest $(PYTEST_ARGS)
 
 # Benchmark on SIZE complaints (default 100000) on the configured database (DATABASE_URL).
+# BENCH_ARGS passes options on, e.g. BENCH_ARGS="--only http,import --import-rows 20000".
 bench: $(VENV)/.dev-installed assets
 	$(BIN)/python manage.py compilemessages_py
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo_load --if-empty
-	$(BIN)/python manage.py bench --size $(SIZE)
+	$(BIN)/python manage.py bench --size $(SIZE) $(BENCH_ARGS)
 
 messages: $(VENV)/.dev-installed
 	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*' --ignore 'node_modules/*'

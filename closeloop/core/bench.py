@@ -1,19 +1,30 @@
 """``make bench``: measured timings of the paths users wait on, beside the raw database limit.
 
-Timings are measured here and printed (and written to var/bench/results.json); tests never assert
-them. Requests go through Django's full stack in-process (middleware, views, templates, API), so the
-numbers are server-side time without network. The export step (``reports.bench``) writes the
-complaint ledger at 10,000 and 100,000 rows and records wall time and memory peaks under ``exports``.
+Timings are measured here, printed, summarised against the GM-cockpit targets (``bench_table``) and
+written to var/bench/results.json; tests never assert them. The parts, selectable with ``only`` and
+``skip`` (``manage.py bench --only http,import``):
+
+- ``pages``: requests through Django's full stack in-process (middleware, views, templates, API), so
+  server-side time without network — list, search, detail, API, cockpit, KPI API, rollups;
+- ``raw``: the same reads in plain SQL and raw insert rates into a scratch table (``bench_raw``);
+- ``exports``: the complaint ledger at 10,000 and 100,000 rows (``reports.bench``);
+- ``http``: API create from concurrent clients over real HTTP against gunicorn (``bench_http``);
+- ``import``: a CSV and an XLSX of ``import_rows`` complaints through the import service
+  (``bench_import``);
+- ``worker``: a real Celery worker's memory after the periodic jobs (``bench_worker``).
+
+The database is first topped up to ``size`` complaints with the generator. The http and import parts
+add complaints of their own (counted in ``size_after``). A part that fails — an HTTP error, an import
+row that did not land, a job that raised — is recorded under ``failures`` and the run raises
+``BenchFailed`` after writing the results.
 """
 
 from __future__ import annotations
 
 import json
-import math
-import platform
-import statistics
 import time
-from collections.abc import Callable
+import traceback
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,23 +35,34 @@ from django.test import Client
 from closeloop.accounts.models import User
 from closeloop.accounts.services import api_token_create
 from closeloop.complaints.models import Complaint
+from closeloop.core.bench_env import machine_info, timed
+from closeloop.core.bench_table import summary_rows, summary_table
 from closeloop.core.generator import complaints_generate
 from closeloop.reports.bench import bench_exports
 
+PARTS = ("pages", "raw", "exports", "http", "import", "worker")
 
-def _timed(fn: Callable[[], Any], runs: int) -> dict[str, float]:
-    fn()  # warm-up
-    samples = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - t) * 1000)
-    samples.sort()
-    return {
-        "p50_ms": round(statistics.median(samples), 2),
-        "p95_ms": round(samples[max(0, math.ceil(len(samples) * 0.95) - 1)], 2),
-        "runs": runs,
-    }
+
+class BenchFailed(RuntimeError):
+    """A part measured something that must not happen (errors, rows missing); results are written."""
+
+
+def parts_select(
+    *, only: str | Iterable[str] | None = None, skip: str | Iterable[str] | None = None
+) -> list[str]:
+    """The parts to run, in PARTS order: ``only`` (default all) minus ``skip``; each given as a
+    comma-separated string or a list. Raises ValueError naming an unknown part."""
+
+    def names(value: str | Iterable[str] | None) -> list[str]:
+        items = value.split(",") if isinstance(value, str) else list(value or [])
+        items = [i.strip() for i in items if i.strip()]
+        unknown = sorted(set(items) - set(PARTS))
+        if unknown:
+            raise ValueError(f"unknown bench part(s) {', '.join(unknown)}; choose from {', '.join(PARTS)}")
+        return items
+
+    chosen = set(names(only) or PARTS) - set(names(skip))
+    return [p for p in PARTS if p in chosen]
 
 
 def _ok(resp: Any) -> Any:
@@ -49,26 +71,45 @@ def _ok(resp: Any) -> Any:
     return resp
 
 
-def bench_run(*, size: int, runs: int = 30, out: Callable[[str], None] = print) -> dict[str, Any]:
-    """Top the database up to ``size`` complaints, then time each path ``runs`` times."""
-    settings.DEBUG = False  # no query logging while measuring
-    have = Complaint.objects.count()
-    if have < size:
-        out(f"generating {size - have:,} complaints …")
-        t = time.perf_counter()
-        made = complaints_generate(size - have, seed=have + 1)
-        out(f"  {made:,} in {time.perf_counter() - t:.1f} s ({made / (time.perf_counter() - t):,.0f}/s)")
+def _user_with(*perms: str) -> User:
+    for user in User.objects.filter(is_active=True).order_by("id"):
+        if user.has_perms(perms):
+            return user
+    raise RuntimeError(f"no active user with {', '.join(perms)}; run `manage.py demo_load` first")
+
+
+def _customer_code() -> str:
+    code = Complaint.objects.values_list("customer__code", flat=True).first()
+    if code is None:
+        from closeloop.customers.models import Customer
+
+        code = Customer.objects.filter(is_active=True).values_list("code", flat=True).first()
+    if code is None:
+        raise RuntimeError("no customer; run `manage.py demo_load` first")
+    return str(code)
+
+
+def _quality_manager() -> User:
     user = User.objects.filter(groups__name="quality_manager", is_active=True).first()
     if user is None:
         raise RuntimeError("no quality manager user; run `manage.py demo_load` first")
+    return user
+
+
+def _pages(*, size: int, runs: int, out: Callable[[str], None]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The in-process cases (and the rollup rebuild they need); returns (results, rollups)."""
+    user = _quality_manager()
     hosts = list(settings.ALLOWED_HOSTS) or ["127.0.0.1"]
     host = "127.0.0.1" if ("*" in hosts or "127.0.0.1" in hosts) else hosts[0].lstrip(".")
     web = Client(HTTP_HOST=host)
     web.force_login(user)
     _token, raw = api_token_create(user=user, name="bench")
     api = Client(HTTP_HOST=host, HTTP_AUTHORIZATION=f"Bearer {raw}")
-    number = Complaint.objects.order_by("-received_at").values_list("number", flat=True)[size // 2]
-    customer = Complaint.objects.values_list("customer__code", flat=True).first()
+    have = Complaint.objects.count()
+    number = Complaint.objects.order_by("-received_at").values_list("number", flat=True)[
+        min(size // 2, have - 1)
+    ]
+    customer = _customer_code()
 
     def deep_pages() -> None:
         url = "/complaints/?sort=-received_at"
@@ -88,7 +129,6 @@ def bench_run(*, size: int, runs: int = 30, out: Callable[[str], None] = print) 
             )
             cur.fetchall()
 
-    results: dict[str, Any] = {}
     # The cockpit reads daily rollups: build them as the worker would, and time it.
     from closeloop.dashboards.rollups import rollups_rebuild, rollups_refresh
 
@@ -122,21 +162,135 @@ def bench_run(*, size: int, runs: int = 30, out: Callable[[str], None] = print) 
         ("rollups: refresh, nothing new", rollups_refresh),
         ("raw SQL: first list page", raw_list),
     ]
+    results: dict[str, Any] = {}
     for name, fn in cases:
-        results[name] = _timed(fn, runs)
+        results[name] = timed(fn, runs)
         out(f"  {name:<32} p50 {results[name]['p50_ms']:>8.2f} ms   p95 {results[name]['p95_ms']:>8.2f} ms")
-    exports = bench_exports(user=user, size=size, out=out)
-    report = {
-        "size": Complaint.objects.count(),
+    return results, rollups
+
+
+def _part_failures(part: str, result: dict[str, Any]) -> list[str]:
+    """What a part measured that invalidates the run (the run fails loudly on any of these)."""
+    found = []
+    if part == "http":
+        if result["errors"]:
+            found.append(f"http: {result['errors']} failed requests, e.g. {result['error_samples'][:2]}")
+        if result["created_in_db"] != result["requests"] + result["warmup_ok"]:
+            found.append(
+                f"http: {result['requests'] + result['warmup_ok']} created answered, "
+                f"{result['created_in_db']} complaints landed"
+            )
+        if not result["requests"]:
+            found.append("http: no successful request")
+    if part == "import":
+        for fmt, r in result.items():
+            if not r["ok"]:
+                found.append(
+                    f"import {fmt}: job {r['job_status']}, {r['created']} created, {r['errors']} errors, "
+                    f"{r['landed']} landed of {r['rows']}: {r['report_sample'][:2]}"
+                )
+    if part == "worker" and result["tasks_failed"]:
+        found.append(f"worker: {result['tasks_failed']}")
+    return found
+
+
+def bench_run(
+    *,
+    size: int,
+    runs: int = 30,
+    parts: Iterable[str] = PARTS,
+    http_seconds: float = 30,
+    http_clients: int = 8,
+    http_workers: int | None = None,
+    import_rows: int | None = None,
+    raw_rows: int = 100_000,
+    worker_rounds: int = 2,
+    worker_timeout: float = 1800,
+    results_path: Path | None = None,
+    out: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Top the database up to ``size`` complaints, run ``parts``, print the summary table and write the
+    report (default var/bench/results.json under BASE_DIR). ``import_rows`` defaults to
+    min(100,000, size) (at least 1). Returns the report; raises BenchFailed after writing it when a
+    part recorded failures."""
+    parts = list(parts)
+    settings.DEBUG = False  # no query logging while measuring
+    path = results_path or Path(settings.BASE_DIR) / "var" / "bench" / "results.json"
+    log_dir = path.parent
+    have = Complaint.objects.count()
+    if have < size:
+        out(f"generating {size - have:,} complaints …")
+        t = time.perf_counter()
+        made = complaints_generate(size - have, seed=have + 1)
+        out(f"  {made:,} in {time.perf_counter() - t:.1f} s ({made / (time.perf_counter() - t):,.0f}/s)")
+    size_before = Complaint.objects.count()
+    report: dict[str, Any] = {
+        "size": size_before,
         "database": connection.vendor,
-        "python": platform.python_version(),
-        "machine": platform.machine(),
-        "results": results,
-        "exports": exports,
-        "rollups": rollups,
+        "machine": machine_info(),
+        "parts": parts,
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
-    path = Path(settings.BASE_DIR) / "var" / "bench"
-    path.mkdir(parents=True, exist_ok=True)
-    (path / "results.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
-    out(f"written {path / 'results.json'}")
+    failures: list[str] = []
+    number = Complaint.objects.order_by("-received_at").values_list("number", flat=True).first()
+    n_import = max(1, min(100_000, size)) if import_rows is None else import_rows
+
+    def run_part(part: str) -> None:
+        out(f"[{part}]")
+        if part == "pages":
+            report["results"], report["rollups"] = _pages(size=size, runs=runs, out=out)
+        elif part == "raw":
+            report["raw"] = _raw(number)
+        elif part == "exports":
+            report["exports"] = bench_exports(user=_quality_manager(), size=size, out=out)
+        elif part == "http":
+            from closeloop.core.bench_http import http_create_measure
+
+            report["http"] = http_create_measure(
+                user=_user_with("complaints.add_complaint"),
+                customer=_customer_code(),
+                seconds=http_seconds,
+                clients=http_clients,
+                workers=http_workers,
+                log_dir=log_dir,
+                out=out,
+            )
+        elif part == "import":
+            from closeloop.core.bench_import import import_measure
+
+            user = _user_with("complaints.add_complaint", "complaints.import_complaints")
+            report["imports"] = import_measure(user=user, rows=n_import, out=out)
+        elif part == "worker":
+            from closeloop.core.bench_worker import worker_measure
+
+            report["worker"] = worker_measure(
+                rounds=worker_rounds, log_dir=log_dir, out=out, timeout=worker_timeout
+            )
+
+    def _raw(num: str | None) -> dict[str, Any]:
+        from closeloop.core.bench_raw import raw_measure
+
+        return raw_measure(rows=raw_rows, runs=runs, number=num, out=out)
+
+    for part in parts:
+        try:
+            run_part(part)
+        except Exception as exc:  # noqa: BLE001 — recorded, the other parts still run, then the run fails
+            failures.append(f"{part}: {type(exc).__name__}: {exc}")
+            out(traceback.format_exc())
+            continue
+        key = {"http": "http", "import": "imports", "worker": "worker"}.get(part)
+        if key:
+            failures.extend(_part_failures(part, report[key]))
+    report["size_after"] = Complaint.objects.count()
+    report["summary"] = summary_rows(report)
+    report["failures"] = failures
+    table = summary_table(report["summary"], database=report["machine"]["database"], size=size_before)
+    out("")
+    out(table)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    out(f"written {path}")
+    if failures:
+        raise BenchFailed("the bench recorded failures:\n" + "\n".join(failures))
     return report

@@ -1,0 +1,225 @@
+"""Shared pieces of ``make bench``: latency statistics, the machine and database description, and what
+the parts that start real processes (gunicorn, a Celery worker) need to give them the same database.
+
+Nothing here is timed or asserted; it only measures and describes.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import resource
+import signal
+import socket
+import statistics
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from django.conf import settings
+from django.db import connection
+
+from config import env as E
+
+# The repository itself (manage.py, config/): where child processes run. Not settings.BASE_DIR, which
+# tests point elsewhere to keep results out of the working tree.
+REPO_ROOT: Path = E.BASE_DIR
+
+
+def percentiles(samples_ms: Sequence[float]) -> dict[str, float]:
+    """p50/p95/p99 (nearest rank), mean and max of ``samples_ms``, rounded to 0.01 ms."""
+    ordered = sorted(samples_ms)
+    if not ordered:
+        raise ValueError("no samples")
+
+    def rank(share: float) -> float:
+        return ordered[max(math.ceil(share * len(ordered)), 1) - 1]
+
+    return {
+        "p50_ms": round(rank(0.50), 2),
+        "p95_ms": round(rank(0.95), 2),
+        "p99_ms": round(rank(0.99), 2),
+        "mean_ms": round(statistics.fmean(ordered), 2),
+        "max_ms": round(ordered[-1], 2),
+    }
+
+
+def timed(fn: Callable[[], Any], runs: int) -> dict[str, float]:
+    """Call ``fn`` once to warm up, then ``runs`` times; p50/p95 of the wall time in ms (p95 is the
+    nearest rank, as everywhere in the bench)."""
+    fn()
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - t) * 1000)
+    p = percentiles(samples)
+    return {"p50_ms": p["p50_ms"], "p95_ms": p["p95_ms"], "runs": runs}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def database_url() -> str:
+    """A DATABASE_URL that opens, from another process, the database this process is connected to
+    (which differs from the environment's under pytest). Raises RuntimeError for in-memory SQLite,
+    which no other process can see."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        name = str(db["NAME"])
+        if name.startswith("file:") or name == ":memory:" or "mode=memory" in name:
+            raise RuntimeError(
+                "this part starts other processes, which cannot open an in-memory SQLite database; "
+                "use a file (DATABASE_URL=sqlite:////path/db.sqlite3) or PostgreSQL"
+            )
+        return f"sqlite:///{Path(name).resolve()}"
+    if connection.vendor != "postgresql":
+        raise RuntimeError(f"unsupported database {connection.vendor}")
+    auth = quote(str(db.get("USER") or "postgres"), safe="")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(str(db["PASSWORD"]), safe="")
+    # An empty HOST means the local socket; django-environ reads a percent-encoded path as one.
+    host = str(db.get("HOST") or "") or quote("/var/run/postgresql", safe="")
+    port = f":{db['PORT']}" if db.get("PORT") else ""
+    return f"postgres://{auth}@{host}{port}/{quote(str(db['NAME']), safe='')}"
+
+
+def child_env(**overrides: str) -> dict[str, str]:
+    """The environment for a child process: this one's (so PATH, CLOSELOOP_* and the rest carry over)
+    with this process's database, broker and media folder made explicit, then ``overrides``.
+
+    The values come from the running settings, not from the environment, so a child of a test (whose
+    settings were changed in-process) sees what the test sees."""
+    env = dict(os.environ)  # passed through to the child, not read as settings
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": str(settings.SETTINGS_MODULE),
+            "DATABASE_URL": database_url(),
+            "CELERY_BROKER_URL": str(settings.CELERY_BROKER_URL),
+            "CLOSELOOP_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(overrides)
+    return env
+
+
+def proc_status_kb(pid: int | str, key: str) -> int | None:
+    """A ``kB`` field (VmRSS, VmHWM, …) of /proc/<pid>/status; None where /proc is unavailable."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{key}:"):
+                return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def _stat_fields(pid: int | str) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name (field 2) may hold spaces; the fields after it are plain.
+    return raw.rsplit(")", 1)[1].split()
+
+
+def tree_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) used so far by process ``pid``, its children that exited (reaped:
+    cutime/cstime) and its live children — e.g. a gunicorn master and all its workers, including
+    workers already replaced. None where /proc is unavailable."""
+    own = _stat_fields(pid)
+    if own is None:
+        return None
+    # After ")": state is index 0, so utime/stime/cutime/cstime (fields 14-17) are indexes 11-14.
+    ticks = sum(int(x) for x in own[11:15])
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        fields = _stat_fields(entry.name)
+        if fields and fields[1] == str(pid):  # index 1 is the parent pid
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> list[float]:
+    """The 1, 5 and 15 minute load averages (other work on a shared machine shows here)."""
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def peak_rss_reset() -> bool:
+    """Reset this process's VmHWM to its current RSS (Linux); False when that is not possible."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        return False
+    return True
+
+
+def maxrss_kb() -> int:
+    """The process's lifetime peak RSS from getrusage (kB on Linux); it can never be reset."""
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def process_stop(proc: subprocess.Popen[bytes], *, timeout: float = 40) -> dict[str, Any]:
+    """SIGTERM (a warm shutdown for gunicorn and Celery), then SIGKILL after ``timeout`` seconds.
+    Returns the exit code and whether it stopped on SIGTERM with code 0."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+            return {"returncode": proc.returncode, "stopped_cleanly": False}
+    return {"returncode": proc.returncode, "stopped_cleanly": proc.returncode == 0}
+
+
+def log_tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def _proc_field(path: str, key: str) -> str | None:
+    try:
+        for line in Path(path).read_text().splitlines():
+            name, _, value = line.partition(":")
+            if name.strip() == key:
+                return value.strip()
+    except OSError:
+        return None
+    return None
+
+
+def database_version() -> str:
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SHOW server_version")
+        else:
+            cur.execute("SELECT sqlite_version()")
+        return str(cur.fetchone()[0])
+
+
+def machine_info() -> dict[str, Any]:
+    """Cores, RAM, CPU model, OS, Python and the database (vendor and server version)."""
+    mem = _proc_field("/proc/meminfo", "MemTotal")
+    return {
+        "cores": os.cpu_count(),
+        "ram_mb": round(int(mem.split()[0]) / 1024) if mem else None,
+        "cpu_model": _proc_field("/proc/cpuinfo", "model name") or platform.processor() or None,
+        "arch": platform.machine(),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "database": connection.vendor,
+        "database_version": database_version(),
+        "load_average_at_start": load_average(),
+    }

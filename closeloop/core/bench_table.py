@@ -1,0 +1,131 @@
+"""The summary of ``make bench``: each target of the GM-cockpit issue beside what this run measured,
+whether it is met, and how far the app is from the raw limit of the same database on the same machine.
+
+The targets are set for PostgreSQL with 1,000,000 complaints; a run on another database or size is
+judged against them all the same, and the table says what it ran on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+TARGET_CONDITIONS = "PostgreSQL, 1,000,000 complaints"
+
+
+@dataclass(frozen=True)
+class Target:
+    measure: str
+    target: str
+    # (report) -> (result text, met or None when not measured, ratio text)
+    judge: Callable[[dict[str, Any]], tuple[str, bool | None, str]]
+
+
+def _lat(
+    case: str, p95_max: float, raw: str | None = None
+) -> Callable[[dict[str, Any]], tuple[str, bool | None, str]]:
+    def judge(report: dict[str, Any]) -> tuple[str, bool | None, str]:
+        r = report.get("results", {}).get(case)
+        if not r:
+            return "not run", None, ""
+        # The first-page floor is one of the in-process cases; the others are the raw part's.
+        floor = (
+            (report.get("raw", {}).get("reads", {}).get(raw) or report.get("results", {}).get(raw))
+            if raw
+            else None
+        )
+        ratio = f"×{r['p50_ms'] / floor['p50_ms']:,.0f} raw p50 ({floor['p50_ms']} ms)" if floor else "—"
+        return f"p50 {r['p50_ms']} / p95 {r['p95_ms']} ms", r["p95_ms"] < p95_max, ratio
+
+    return judge
+
+
+def _slower(app_rate: float, raw_rate: float | None, what: str) -> str:
+    if not raw_rate or not app_rate:
+        return "—"
+    return f"1/{raw_rate / app_rate:,.0f} of raw {what} ({raw_rate:,.0f}/s)"
+
+
+def _http(report: dict[str, Any]) -> tuple[str, bool | None, str]:
+    h = report.get("http")
+    if not h:
+        return "not run", None, ""
+    if "p95_ms" not in h:
+        return f"{h.get('errors', '?')} errors, no successful request", False, "—"
+    text = f"{h['req_per_s']:,} req/s; p50 {h['p50_ms']} / p95 {h['p95_ms']} / p99 {h['p99_ms']} ms"
+    if h["errors"]:
+        text += f"; {h['errors']} ERRORS"
+    met = h["req_per_s"] >= 400 and h["p95_ms"] < 25 and not h["errors"]
+    one = report.get("raw", {}).get("inserts", {}).get("one_row_per_transaction", {}).get("rows_per_s")
+    return text, met, _slower(h["req_per_s"], one, "1-row commits")
+
+
+def _import(fmt: str, minimum: float) -> Callable[[dict[str, Any]], tuple[str, bool | None, str]]:
+    def judge(report: dict[str, Any]) -> tuple[str, bool | None, str]:
+        r = report.get("imports", {}).get(fmt)
+        if not r:
+            return "not run", None, ""
+        text = f"{r['rows_per_s']:,} rows/s ({r['rows']:,} rows, peak RSS +{r['peak_rss_delta_mb']} MB)"
+        bulk = report.get("raw", {}).get("bulk_rows_per_s")
+        return text, r["rows_per_s"] >= minimum and r["ok"], _slower(r["rows_per_s"], bulk, "bulk insert")
+
+    return judge
+
+
+def _worker(report: dict[str, Any]) -> tuple[str, bool | None, str]:
+    w = report.get("worker")
+    if not w or w.get("peak_rss_mb") is None:
+        return "not run", None, ""
+    return f"peak {w['peak_rss_mb']} MB after {w['tasks']} jobs", w["peak_rss_mb"] < 150, "—"
+
+
+TARGETS = [
+    Target("API create, HTTP, gunicorn", "≥ 400 req/s, p95 < 25 ms", _http),
+    Target("list: first page", "p95 < 30 ms", _lat("list: first page", 30, "raw SQL: first list page")),
+    Target(
+        "list: status+severity filter",
+        "p95 < 30 ms",
+        _lat("list: status+severity filter", 30, "raw SQL: status+severity page"),
+    ),
+    Target("detail page", "p95 < 15 ms", _lat("detail page", 15, "raw SQL: complaint row")),
+    Target(
+        "cockpit page (last 90 days)",
+        "p95 < 100 ms",
+        _lat("cockpit page (last 90 days)", 100, "raw SQL: cockpit counts, 90 days"),
+    ),
+    Target("search: 3+ chars (变速箱)", "p95 < 50 ms", _lat("search: 3+ chars (变速箱)", 50)),
+    Target("search: 2-char word (漏油)", "p95 < 100 ms", _lat("search: 2-char word (漏油)", 100)),
+    Target("import CSV", "≥ 5,000 rows/s", _import("csv", 5000)),
+    Target("import XLSX", "≥ 3,000 rows/s", _import("xlsx", 3000)),
+    Target("worker memory", "< 150 MB", _worker),
+]
+
+
+def summary_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per target: measure, result, target, met (True/False, None when not run), ratio."""
+    rows = []
+    for t in TARGETS:
+        result, met, ratio = t.judge(report)
+        rows.append({"measure": t.measure, "result": result, "target": t.target, "met": met, "ratio": ratio})
+    return rows
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns in a terminal."""
+    return sum(2 if "\u2e80" <= ch <= "\uffef" else 1 for ch in text)
+
+
+def summary_table(rows: list[dict[str, Any]], *, database: str, size: int) -> str:
+    """The rows as an aligned text table, with the run's conditions beside the targets'."""
+    cells = [["measure", "result", "target", "met?", "ratio to raw limit"]]
+    for r in rows:
+        met = "—" if r["met"] is None else ("yes" if r["met"] else "NO")
+        cells.append([r["measure"], r["result"], r["target"], met, r["ratio"]])
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(cells[0]))]
+    lines = [f"targets for {TARGET_CONDITIONS}; this run: {database}, {size:,} complaints"]
+    for n, row in enumerate(cells):
+        lines.append("  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
