@@ -214,7 +214,6 @@ def rollups_rebuild(*, since: dt.date | None = None, now: dt.datetime | None = N
         DeadlineRollup.objects.filter(day__lt=start_day).delete()
         totals.drop_before(start_day)
     totals.cumulative_recompute(start_day)
-    totals.snapshots_refresh(now)
     RollupFootprint.objects.all().delete()
     # In chunks: one IN list of a million ids is a query PostgreSQL and SQLite refuse or crawl through.
     last_id = 0
@@ -223,6 +222,8 @@ def rollups_rebuild(*, since: dt.date | None = None, now: dt.datetime | None = N
     ):
         RollupFootprint.objects.bulk_create(_footprints(set(chunk)).values(), batch_size=1000)
         last_id = chunk[-1]
+    # Last, and as of the end: the footprints of a million complaints take minutes.
+    totals.snapshots_refresh(max(now, clock.now()))
     RollupState.objects.update_or_create(pk=1, defaults={"complete_until": today, "watermark": now})
     return n
 
@@ -368,7 +369,9 @@ def counts_from_rollups(*, user: Any, f: DashFilters, now: dt.datetime) -> live.
         tail_from = max(f.date_from, until)
         tail = f.dated(tail_from, f.date_to)
         start, end = tail.bounds()
-        t = live.counts_live(live.scope_qs(user=user, f=f), start, end, now)
+        t = live.counts_live(
+            live.scope_qs(user=user, f=f), start, end, now, live.scope_related(user=user, f=f)
+        )
         for name in (
             "received",
             "invalid",

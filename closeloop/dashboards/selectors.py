@@ -48,7 +48,9 @@ def counts_get(*, user: Any, f: DashFilters, now: dt.datetime) -> live.Counts:
     if answer is not None:
         return answer
     start, end = f.bounds()
-    return live.counts_live(live.scope_qs(user=user, f=f), start, end, now)
+    return live.counts_live(
+        live.scope_qs(user=user, f=f), start, end, now, live.scope_related(user=user, f=f)
+    )
 
 
 def open_get(*, user: Any, f: DashFilters, now: dt.datetime) -> int:
@@ -68,7 +70,7 @@ def _durations_get(*, user: Any, f: DashFilters, cq: Any) -> dict[str, float | N
     until = rollups.usable_until(user) if totals.unfiltered(f) else None
     if until is not None:
         return totals.period_durations(f, until)
-    return live.durations_live(cq, *f.bounds())
+    return live.durations_live(cq, *f.bounds(), live.scope_related(user=user, f=f))
 
 
 def _figures(*, user: Any, f: DashFilters, now: dt.datetime) -> dict[str, tuple[Any, int | None, int | None]]:
@@ -96,7 +98,11 @@ def _figures(*, user: Any, f: DashFilters, now: dt.datetime) -> dict[str, tuple[
     out["cycle_median_days"] = (durations["cycle_median_days"], None, c.closed)
     out["cycle_p90_days"] = (durations["cycle_p90_days"], None, c.closed)
     out["first_response_hours"] = (durations["first_response_hours"], None, int(durations["response_n"] or 0))
-    out["overdue_actions"] = (live.overdue_actions_live(cq, f.date_to), None, None)
+    out["overdue_actions"] = (
+        live.overdue_actions_live(cq, f.date_to, live.scope_related(user=user, f=f)),
+        None,
+        None,
+    )
     return out
 
 
