@@ -111,6 +111,41 @@ class Dense:
         return None  # unreachable: running ends at total >= rank
 
 
+@dataclass
+class Difference:
+    """``end - before + extra``: a period's histogram as the running total at its last rolled-up day
+    minus the one before its first, plus today's live histogram — never materialised. A percentile
+    walks the bins from the lowest and stops at its rank, so a median reads a few hundred bins of the
+    thousands a year of first responses spans."""
+
+    end: Dense
+    before: Dense
+    extra: Mapping[int, int]
+
+    def total(self) -> int:
+        return sum(self.end.counts) - sum(self.before.counts) + sum(self.extra.values())
+
+    def percentile(self, share: float) -> int | None:
+        total = self.total()
+        if not total:
+            return None
+        rank = max(math.ceil(share * total), 1)
+        parts = [d for d in (self.end, self.before) if d.counts]
+        firsts = [d.first for d in parts] + list(self.extra)
+        lasts = [d.first + len(d.counts) - 1 for d in parts] + list(self.extra)
+        e, b = self.end, self.before
+        running = 0
+        for i in range(min(firsts), max(lasts) + 1):
+            if 0 <= i - e.first < len(e.counts):
+                running += e.counts[i - e.first]
+            if 0 <= i - b.first < len(b.counts):
+                running -= b.counts[i - b.first]
+            running += self.extra.get(i, 0)
+            if running >= rank:
+                return i
+        return None  # unreachable: running ends at total >= rank
+
+
 def percentile(h: Mapping[int, int], share: float) -> int | None:
     """The nearest-rank percentile bin of ``h`` (None when empty)."""
     return Dense.of(h).percentile(share)
@@ -120,13 +155,18 @@ def in_unit(kind: str, b: int | None) -> float | None:
     return None if b is None else round(b / BINS_PER_UNIT[kind], 2)
 
 
-def figures(cycle: Mapping[int, int] | Dense, response: Mapping[int, int] | Dense) -> dict[str, float | None]:
+Countable = Dense | Difference
+
+
+def figures(
+    cycle: Mapping[int, int] | Countable, response: Mapping[int, int] | Countable
+) -> dict[str, float | None]:
     """The cockpit's duration KPIs from the period's two histograms."""
-    c = cycle if isinstance(cycle, Dense) else Dense.of(cycle)
-    r = response if isinstance(response, Dense) else Dense.of(response)
+    c = cycle if isinstance(cycle, Dense | Difference) else Dense.of(cycle)
+    r = response if isinstance(response, Dense | Difference) else Dense.of(response)
     return {
         "cycle_median_days": in_unit(CYCLE, c.percentile(0.5)),
         "cycle_p90_days": in_unit(CYCLE, c.percentile(0.9)),
         "first_response_hours": in_unit(RESPONSE, r.percentile(0.5)),
-        "response_n": sum(r.counts),
+        "response_n": sum(r.counts) if isinstance(r, Dense) else r.total(),
     }

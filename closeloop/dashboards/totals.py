@@ -217,9 +217,9 @@ def marginal_counts(dimension: str, day_from: dt.date, last: dt.date) -> dict[st
     )
 
 
-def durations_hist(kind: str, day_from: dt.date, last: dt.date) -> durations.Dense:
-    """The histogram of the rolled-up days ``day_from``…``last``: the running total at ``last`` minus
-    the one before ``day_from`` (two rows, whatever the period's length)."""
+def durations_hist(kind: str, day_from: dt.date, last: dt.date) -> tuple[durations.Dense, durations.Dense]:
+    """The running totals at ``last`` and before ``day_from``: the rolled-up days ``day_from``…``last``
+    are their difference (two rows, whatever the period's length)."""
     upto = (
         DayDurations.objects.filter(kind=kind, day__lte=last)
         .order_by("-day")
@@ -227,9 +227,9 @@ def durations_hist(kind: str, day_from: dt.date, last: dt.date) -> durations.Den
     )
     end = upto.first()
     if end is None:
-        return durations.Dense()
+        return durations.Dense(), durations.Dense()
     before = upto.filter(day__lt=day_from).first()
-    return durations.Dense.from_json(end).combine(durations.Dense.from_json(before), -1)
+    return durations.Dense.from_json(end), durations.Dense.from_json(before)
 
 
 def snapshot_get(name: str, now: dt.datetime) -> dict[str, Any] | None:
@@ -253,15 +253,19 @@ def _tail(f: DashFilters, until: dt.date) -> tuple[dt.datetime, dt.datetime] | N
 def period_durations(f: DashFilters, until: dt.date) -> dict[str, float | None]:
     """durations.figures over ``f``'s whole period: running totals for the rolled-up days, today live."""
     last = min(f.date_to, until - dt.timedelta(days=1))
-    hists = {
-        kind: durations_hist(kind, f.date_from, last) if last >= f.date_from else durations.Dense()
-        for kind in durations.KINDS
-    }
+    today: dict[str, durations.Hist] = {kind: {} for kind in durations.KINDS}
     tail = _tail(f, until)
     if tail is not None:
-        for kind, hist in _day_hists(*tail, Complaint.objects.all()).items():
-            hists[kind] = hists[kind].add_hist(hist)
-    return durations.figures(hists[durations.CYCLE], hists[durations.RESPONSE])
+        today = _day_hists(*tail, Complaint.objects.all())
+    periods = {}
+    for kind in durations.KINDS:
+        end, before = (
+            durations_hist(kind, f.date_from, last)
+            if last >= f.date_from
+            else (durations.Dense(), durations.Dense())
+        )
+        periods[kind] = durations.Difference(end, before, today[kind])
+    return durations.figures(periods[durations.CYCLE], periods[durations.RESPONSE])
 
 
 def period_marginals(dimension: str, f: DashFilters, until: dt.date) -> dict[str, int]:

@@ -114,6 +114,9 @@ def test_percentiles_are_nearest_rank_over_whole_bins():
     assert durations.Dense.from_json(running.to_json()) == running
     assert running.combine(durations.Dense.of({1: 3}), -1).percentile(0.5) == -2
     assert running.add_hist({7: 5}).percentile(0.9) == 7
+    lazy = durations.Difference(running, durations.Dense.of({1: 3}), {7: 5, -9: 1})
+    assert lazy.total() == 8
+    assert [lazy.percentile(s) for s in (0.1, 0.25, 0.5, 0.9)] == [-9, -2, 7, 7]
 
 
 def test_the_cockpit_page_reads_the_rollups_in_few_queries(client, gm, django_assert_max_num_queries):
