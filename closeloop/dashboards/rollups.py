@@ -198,6 +198,12 @@ def _changed_complaints(since: dt.datetime) -> set[int]:
     return ids
 
 
+def _partial_day(today: dt.date, now: dt.datetime) -> None:
+    """Roll up today as it stands at ``now`` (the day is recomputed whole once it is over)."""
+    if rollup_day_compute(day=today, now=now):
+        totals.cumulative_recompute(today)
+
+
 def rollups_rebuild(*, since: dt.date | None = None, now: dt.datetime | None = None) -> int:
     """Recompute every day from ``since`` (default: the first complaint's day) to yesterday, and the
     footprints. Returns the number of days computed. For a first install or after a repair."""
@@ -224,7 +230,11 @@ def rollups_rebuild(*, since: dt.date | None = None, now: dt.datetime | None = N
         last_id = chunk[-1]
     # Last, and as of the end: the footprints of a million complaints take minutes.
     totals.snapshots_refresh(max(now, clock.now()))
-    RollupState.objects.update_or_create(pk=1, defaults={"complete_until": today, "watermark": now})
+    end = max(now, clock.now())
+    _partial_day(today, end)
+    RollupState.objects.update_or_create(
+        pk=1, defaults={"complete_until": today, "watermark": now, "partial_day": today, "partial_at": end}
+    )
     return n
 
 
@@ -256,10 +266,13 @@ def rollups_refresh(*, now: dt.datetime | None = None) -> int:
         changed = [d for d in todo if rollup_day_compute(day=d, now=now)]
         if changed:
             totals.cumulative_recompute(changed[0])
-        totals.snapshots_refresh(now)
+        totals.snapshots_refresh(max(now, clock.now()))  # as of the end: a big refresh takes minutes
         RollupFootprint.objects.filter(complaint_id__in=ids).delete()
         RollupFootprint.objects.bulk_create(new.values(), batch_size=1000)
+        end = max(now, clock.now())
+        _partial_day(today, end)
         state.complete_until, state.watermark = today, now
+        state.partial_day, state.partial_at = today, end
         state.save()
     return len(todo)
 
@@ -290,7 +303,16 @@ def usable_until(user: Any) -> dt.date | None:
     complaints they created or own, which no key expresses — they are few, and counted live)."""
     if not user.has_perm("complaints.view_all_complaints"):
         return None
-    return RollupState.objects.filter(pk=1).values_list("complete_until", flat=True).first()
+    row = RollupState.objects.filter(pk=1).values_list("complete_until", "partial_day", "partial_at").first()
+    if row is None:
+        return None
+    complete, partial_day, partial_at = row
+    if complete is None:
+        return None
+    # Today as the worker rolled it up within the last minutes (as fresh as its snapshots of now).
+    if partial_day == complete and partial_at and partial_at >= clock.now() - totals.SNAPSHOT_MAX_AGE:
+        return complete + dt.timedelta(days=1)
+    return complete
 
 
 def daily_series_from_rollups(

@@ -87,8 +87,11 @@ def test_a_stale_snapshot_is_not_read(gm):
         fresh = selectors_backlog.backlog_ageing_get(user=gm, f=f, by="step")
         NowSnapshot.objects.update(data={"today": "2026-06-15", "rows": []})
         assert selectors_backlog.backlog_ageing_get(user=gm, f=f, by="step") == []  # read while fresh
+        # Today itself is read as the worker rolled it up while that is recent, then counted live.
+        assert rollups.usable_until(gm) == NOW.date() + dt.timedelta(days=1)
         clock.freeze(NOW + dt.timedelta(minutes=10))
         assert selectors_backlog.backlog_ageing_get(user=gm, f=f, by="step") != []  # too old: counted live
+        assert rollups.usable_until(gm) == NOW.date()
         assert fresh
     finally:
         clock.freeze(None)
