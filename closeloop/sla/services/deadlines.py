@@ -150,7 +150,6 @@ def deadlines_recompute_provisional() -> int:
     complaint (the timeline says why the due time changed, and the cockpit's rollups find the days it
     left and reached). Returns how many changed."""
     from closeloop.complaints import events
-
     from closeloop.sla.selectors import escalation_steps, reminder_percents, schedule_get
 
     schedule = schedule_get()
