@@ -27,11 +27,8 @@ class RollupKey(models.Model):
         abstract = True
 
 
-class DailyRollup(RollupKey):
-    """Per day and (customer, category, product family, severity), each figure on the day it happened:
-    received / invalid / repeat on the receipt day, closed / reopened_closed on the closing day,
-    verdict figures on the verdict day, copq on the day the 8D case closed (with its primary complaint's
-    keys, see live.primary_complaint_ids)."""
+class RollupFigures(models.Model):
+    """The additive figures a day holds (live.Counts without the deadlines; totals.ADDITIVE)."""
 
     received = models.PositiveIntegerField(default=0)
     invalid = models.PositiveIntegerField(default=0)
@@ -43,6 +40,16 @@ class DailyRollup(RollupKey):
     score_sum = models.PositiveIntegerField(default=0)
     score_count = models.PositiveIntegerField(default=0)
     copq = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
+
+    class Meta:
+        abstract = True
+
+
+class DailyRollup(RollupKey, RollupFigures):
+    """Per day and (customer, category, product family, severity), each figure on the day it happened:
+    received / invalid / repeat on the receipt day, closed / reopened_closed on the closing day,
+    verdict figures on the verdict day, copq on the day the 8D case closed (with its primary complaint's
+    keys, see live.primary_complaint_ids)."""
 
     class Meta:
         indexes = [models.Index(fields=["day"], name="rollup_day")]
@@ -65,22 +72,12 @@ class DeadlineRollup(RollupKey):
         return f"{self.day} {self.target}"
 
 
-class DayTotal(models.Model):
+class DayTotal(RollupFigures):
     """The whole site's additive figures of one day: the sum of that day's DailyRollup and
     DeadlineRollup rows, so a cockpit without filters reads one row per day instead of one per key
     (at a million complaints a day has hundreds of keys). ``deadlines`` is target -> [due, met]."""
 
     day = models.DateField(unique=True)
-    received = models.PositiveIntegerField(default=0)
-    invalid = models.PositiveIntegerField(default=0)
-    repeat = models.PositiveIntegerField(default=0)
-    closed = models.PositiveIntegerField(default=0)
-    reopened_closed = models.PositiveIntegerField(default=0)
-    verdicts = models.PositiveIntegerField(default=0)
-    satisfied = models.PositiveIntegerField(default=0)
-    score_sum = models.PositiveIntegerField(default=0)
-    score_count = models.PositiveIntegerField(default=0)
-    copq = models.DecimalField(max_digits=16, decimal_places=2, default=Decimal(0))
     deadlines = models.JSONField(default=dict)
 
     def __str__(self) -> str:

@@ -362,21 +362,7 @@ def counts_from_rollups(*, user: Any, f: DashFilters, now: dt.datetime) -> live.
         dqs = _rollup_qs(DeadlineRollup, f)
         if qs is not None and dqs is not None:
             sums = qs.filter(day__gte=f.date_from, day__lte=last).aggregate(
-                **{
-                    n: Sum(n)
-                    for n in (
-                        "received",
-                        "invalid",
-                        "repeat",
-                        "closed",
-                        "reopened_closed",
-                        "verdicts",
-                        "satisfied",
-                        "score_sum",
-                        "score_count",
-                        "copq",
-                    )
-                }
+                **{n: Sum(n) for n in totals.ADDITIVE}
             )
             for name, value in sums.items():
                 setattr(c, name, value or (Decimal(0) if name == "copq" else 0))
@@ -394,18 +380,7 @@ def counts_from_rollups(*, user: Any, f: DashFilters, now: dt.datetime) -> live.
         t = live.counts_live(
             live.scope_qs(user=user, f=f), start, end, now, live.scope_related(user=user, f=f)
         )
-        for name in (
-            "received",
-            "invalid",
-            "repeat",
-            "closed",
-            "reopened_closed",
-            "verdicts",
-            "satisfied",
-            "score_sum",
-            "score_count",
-            "copq",
-        ):
+        for name in totals.ADDITIVE:
             setattr(c, name, getattr(c, name) + getattr(t, name))
         for target, (due, met) in (t.deadlines or {}).items():
             slot = c.deadlines.setdefault(target, [0, 0])  # type: ignore[union-attr]
