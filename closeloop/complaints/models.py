@@ -6,11 +6,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.complaints.workflow import HandlingPath, Status
-from closeloop.core.models import AppendOnly, TimeStamped
+from closeloop.core.models import AppendOnly, TimeStamped, bilingual
 
 
 class Channel(models.TextChoices):
@@ -75,7 +74,7 @@ class Category(models.Model):
 
     @property
     def label(self) -> str:
-        return self.name_en if (get_language() or "").startswith("en") else self.name
+        return bilingual(self.name, self.name_en)
 
     @property
     def full_label(self) -> str:

@@ -40,3 +40,11 @@ class AppendOnly(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError(f"{self._meta.verbose_name_plural} are append-only.")
+
+
+def bilingual(name: str, name_en: str) -> str:
+    """Master data's name in the active language: the English name for an English reader when there is
+    one, else the Chinese name (never an empty label)."""
+    from django.utils.translation import get_language
+
+    return name_en if name_en and (get_language() or "").startswith("en") else name

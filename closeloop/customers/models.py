@@ -7,10 +7,9 @@ import datetime as dt
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from closeloop.core.models import TimeStamped
+from closeloop.core.models import TimeStamped, bilingual
 
 
 class CustomerTier(models.TextChoices):
@@ -102,9 +101,7 @@ class Site(TimeStamped):
     @property
     def label(self) -> str:
         """The name in the active language (the Chinese name when no English one is given)."""
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
+        return bilingual(self.name, self.name_en)
 
 
 class Product(TimeStamped):

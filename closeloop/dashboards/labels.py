@@ -27,7 +27,7 @@ def pareto_labels(dimension: str, rows: Iterable[Mapping[str, Any]]) -> dict[str
         if keys:
             out.update(
                 {
-                    c.code: c.label or out[c.code]
+                    c.code: c.label
                     for c in Category.objects.filter(code__in=keys).only("code", "name", "name_en")
                 }
             )
