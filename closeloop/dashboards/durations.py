@@ -4,17 +4,19 @@ A duration is counted as the whole number of bins it lasted (rounded down): cycl
 first response in tenths of an hour. Percentiles are nearest-rank — the smallest bin with at least the
 share of the durations at or below it — so the median of an even count is the lower middle value.
 With that definition a histogram of bins holds everything a percentile needs, so the rollups
-(totals.DayDurations) and the live computation give the very same figure, and a period's histogram is
-the difference of two running totals however long the period is.
+(models.DurationBlock, blocks.py) and the live computation give the very same figure, and a period's
+percentile is read from the few blocks of days that tile it without adding them up.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import math
+import zlib
+from array import array
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
 
 CYCLE = "cycle"
 RESPONSE = "response"
@@ -53,120 +55,115 @@ def from_json(h: Mapping[str, int] | None) -> Hist:
     return {int(k): int(n) for k, n in (h or {}).items()}
 
 
-@dataclass
-class Dense:
-    """A histogram as a list of counts from bin ``first`` on. Running totals are stored this way: a
-    year of first responses spans thousands of bins, and a list decodes and subtracts several times
-    faster than a dict keyed by strings."""
+class Sorted:
+    """A histogram as its bins in ascending order with the running count at each (``running[i]`` =
+    durations in bins up to ``bins[i]``). Blocks are stored this way (``to_json``: zlib-compressed
+    machine integers): first responses spread over tens of thousands of bins (a complaint started again
+    after a reopening counts from its receipt), so neither a dense list nor a dict decodes or adds
+    cheaply, while counting the durations up to a bin is one bisection (see :func:`percentile_of`)."""
 
-    first: int = 0
-    counts: list[int] = field(default_factory=list)
+    __slots__ = ("bins", "running")
 
-    @classmethod
-    def of(cls, h: Mapping[int, int]) -> Dense:
-        if not h:
-            return cls()
-        first, last = min(h), max(h)
-        return cls(first, [h.get(b, 0) for b in range(first, last + 1)])
+    def __init__(self, bins: array | None = None, running: array | None = None) -> None:
+        self.bins = bins if bins is not None else array("i")
+        self.running = running if running is not None else array("q")
 
     @classmethod
-    def from_json(cls, j: Mapping[str, Any] | None) -> Dense:
-        return cls(int(j["first"]), list(j["counts"])) if j else cls()
+    def of(cls, h: Mapping[int, int]) -> Sorted:
+        bins, running, total = array("i"), array("q"), 0
+        for b in sorted(h):
+            if h[b]:
+                total += h[b]
+                bins.append(b)
+                running.append(total)
+        return cls(bins, running)
 
-    def to_json(self) -> dict[str, Any]:
-        return {"first": self.first, "counts": self.counts}
-
-    def _span(self, first: int, last: int) -> list[int]:
-        """The counts over bins ``first``…``last`` (zeros outside this histogram)."""
-        out = [0] * (last - first + 1)
-        for i, n in enumerate(self.counts):
-            out[self.first - first + i] = n
+    def hist(self) -> Hist:
+        out: Hist = {}
+        before = 0
+        for b, r in zip(self.bins, self.running, strict=True):
+            out[b] = r - before
+            before = r
         return out
 
-    def combine(self, other: Dense, sign: int) -> Dense:
-        """``self + other`` (sign 1) or ``self - other`` (sign -1)."""
-        if not other.counts:
-            return Dense(self.first, list(self.counts))
-        if not self.counts:
-            return Dense(other.first, [sign * n for n in other.counts])
-        first = min(self.first, other.first)
-        last = max(self.first + len(self.counts), other.first + len(other.counts)) - 1
-        mine, theirs = self._span(first, last), other._span(first, last)
-        return Dense(first, [m + sign * t for m, t in zip(mine, theirs, strict=True)])
-
-    def add_hist(self, h: Mapping[int, int]) -> Dense:
-        return self.combine(Dense.of(h), 1)
-
-    def percentile(self, share: float) -> int | None:
-        """The nearest-rank percentile bin (None when empty)."""
-        total = sum(self.counts)
-        if not total:
-            return None
-        rank = max(math.ceil(share * total), 1)
-        running = 0
-        for i, n in enumerate(self.counts):
-            running += n
-            if running >= rank:
-                return self.first + i
-        return None  # unreachable: running ends at total >= rank
-
-
-@dataclass
-class Difference:
-    """``end - before + extra``: a period's histogram as the running total at its last rolled-up day
-    minus the one before its first, plus today's live histogram — never materialised. A percentile
-    walks the bins from the lowest and stops at its rank, so a median reads a few hundred bins of the
-    thousands a year of first responses spans."""
-
-    end: Dense
-    before: Dense
-    extra: Mapping[int, int]
-
     def total(self) -> int:
-        return sum(self.end.counts) - sum(self.before.counts) + sum(self.extra.values())
+        return self.running[-1] if self.running else 0
 
-    def percentile(self, share: float) -> int | None:
-        total = self.total()
-        if not total:
-            return None
-        rank = max(math.ceil(share * total), 1)
-        parts = [d for d in (self.end, self.before) if d.counts]
-        firsts = [d.first for d in parts] + list(self.extra)
-        lasts = [d.first + len(d.counts) - 1 for d in parts] + list(self.extra)
-        e, b = self.end, self.before
-        running = 0
-        for i in range(min(firsts), max(lasts) + 1):
-            if 0 <= i - e.first < len(e.counts):
-                running += e.counts[i - e.first]
-            if 0 <= i - b.first < len(b.counts):
-                running -= b.counts[i - b.first]
-            running += self.extra.get(i, 0)
-            if running >= rank:
-                return i
-        return None  # unreachable: running ends at total >= rank
+    def upto(self, b: int) -> int:
+        """Durations in bins ``<= b``."""
+        i = bisect_right(self.bins, b)
+        return self.running[i - 1] if i else 0
+
+    def to_json(self) -> dict[str, str]:
+        raw = self.bins.tobytes() + self.running.tobytes()
+        return {"n": str(len(self.bins)), "z": base64.b64encode(zlib.compress(raw, 1)).decode()}
+
+    @classmethod
+    def from_json(cls, j: Mapping[str, str] | None) -> Sorted:
+        if not j:
+            return cls()
+        raw, n = zlib.decompress(base64.b64decode(j["z"])), int(j["n"])
+        bins, running = array("i"), array("q")
+        bins.frombytes(raw[: n * bins.itemsize])
+        running.frombytes(raw[n * bins.itemsize :])
+        return cls(bins, running)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sorted) and (self.bins, self.running) == (other.bins, other.running)
+
+    def __repr__(self) -> str:
+        return f"Sorted({self.hist()})"
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def merged(parts: Iterable[Sorted]) -> Sorted:
+    """One histogram holding every part's durations (for the blocks above a day)."""
+    out: Hist = {}
+    for part in parts:
+        hist_add(out, part.hist())
+    return Sorted.of(out)
+
+
+def percentile_of(parts: list[Sorted], share: float) -> int | None:
+    """The nearest-rank percentile bin of the durations of all ``parts`` together (None when empty):
+    the smallest bin ``x`` with at least ``share`` of them at or below it, found by bisecting on
+    ``x`` — each step counts a part's durations up to ``x`` by one bisection, so twenty blocks of tens
+    of thousands of bins answer in well under a millisecond without being added up."""
+    parts = [p for p in parts if p.bins]
+    total = sum(p.total() for p in parts)
+    if not total:
+        return None
+    rank = max(math.ceil(share * total), 1)
+    lo, hi = min(p.bins[0] for p in parts), max(p.bins[-1] for p in parts)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if sum(p.upto(mid) for p in parts) >= rank:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 def percentile(h: Mapping[int, int], share: float) -> int | None:
     """The nearest-rank percentile bin of ``h`` (None when empty)."""
-    return Dense.of(h).percentile(share)
+    return percentile_of([Sorted.of(h)], share)
 
 
 def in_unit(kind: str, b: int | None) -> float | None:
     return None if b is None else round(b / BINS_PER_UNIT[kind], 2)
 
 
-Countable = Dense | Difference
-
-
 def figures(
-    cycle: Mapping[int, int] | Countable, response: Mapping[int, int] | Countable
+    cycle: Mapping[int, int] | list[Sorted], response: Mapping[int, int] | list[Sorted]
 ) -> dict[str, float | None]:
-    """The cockpit's duration KPIs from the period's two histograms."""
-    c = cycle if isinstance(cycle, Dense | Difference) else Dense.of(cycle)
-    r = response if isinstance(response, Dense | Difference) else Dense.of(response)
+    """The cockpit's duration KPIs from the period's two histograms (each a histogram, or parts that
+    together make it)."""
+    c = cycle if isinstance(cycle, list) else [Sorted.of(cycle)]
+    r = response if isinstance(response, list) else [Sorted.of(response)]
     return {
-        "cycle_median_days": in_unit(CYCLE, c.percentile(0.5)),
-        "cycle_p90_days": in_unit(CYCLE, c.percentile(0.9)),
-        "first_response_hours": in_unit(RESPONSE, r.percentile(0.5)),
-        "response_n": sum(r.counts) if isinstance(r, Dense) else r.total(),
+        "cycle_median_days": in_unit(CYCLE, percentile_of(c, 0.5)),
+        "cycle_p90_days": in_unit(CYCLE, percentile_of(c, 0.9)),
+        "first_response_hours": in_unit(RESPONSE, percentile_of(r, 0.5)),
+        "response_n": sum(p.total() for p in r),
     }

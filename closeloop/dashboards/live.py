@@ -8,6 +8,7 @@ no dates) and the period's bounds ``[start, end)``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -219,24 +220,31 @@ def open_live(cq: QuerySet[Complaint], end: dt.datetime) -> int:
     return valid(cq).filter(received_at__lt=end).exclude(status=Status.CLOSED, closed_at__lt=end).count()
 
 
-def cycle_pairs(cq: QuerySet[Complaint], start: dt.datetime, end: dt.datetime) -> QuerySet[Any]:
-    """(received_at, closed_at) of the complaints in ``cq`` closed in ``[start, end)``."""
+def cycle_pairs(
+    cq: QuerySet[Complaint], start: dt.datetime, end: dt.datetime, extra: Sequence[str] = ()
+) -> QuerySet[Any]:
+    """(received_at, closed_at, *extra fields) of the complaints in ``cq`` closed in ``[start, end)``."""
     return cq.filter(status=Status.CLOSED, closed_at__gte=start, closed_at__lt=end).values_list(
-        "received_at", "closed_at"
+        "received_at", "closed_at", *extra
     )
 
 
 def response_pairs(
-    cq: QuerySet[Complaint], start: dt.datetime, end: dt.datetime, related: dict[str, Any] | None = None
+    cq: QuerySet[Complaint],
+    start: dt.datetime,
+    end: dt.datetime,
+    related: dict[str, Any] | None = None,
+    extra: Sequence[str] = (),
 ) -> QuerySet[Any]:
-    """(received_at, handling started) for each ``handling_started`` event in ``[start, end)`` of the
-    valid complaints in ``cq`` (a complaint started twice, after a reopening, counts twice)."""
+    """(received_at, handling started, *extra fields) for each ``handling_started`` event in
+    ``[start, end)`` of the valid complaints in ``cq`` (a complaint started twice, after a reopening,
+    counts twice)."""
     return ComplaintEvent.objects.filter(
         **of_valid(cq, related),
         verb="handling_started",
         created_at__gte=start,
         created_at__lt=end,
-    ).values_list("complaint__received_at", "created_at")
+    ).values_list("complaint__received_at", "created_at", *extra)
 
 
 def durations_live(

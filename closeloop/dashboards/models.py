@@ -1,8 +1,8 @@
 """Daily rollups of the additive cockpit figures, their bookkeeping, and the KPI targets.
 
-Rollups hold only days that are over (before today in the site time zone): a day still running
-changes as unmet deadlines fall due, so the cockpit computes today live. Medians and percentiles
-(cycle time, first response) are not additive and stay live over the complaints' indexes.
+Rollups hold the days that are over (before today in the site time zone), and today as the worker
+last saw it (RollupState.partial_day). Medians and percentiles (cycle time, first response) are kept
+as histograms (DurationBlock), from which they are exact.
 Customer and category are stored as plain ids, not foreign keys: a rollup row must never block
 deleting master data, and it is recomputed anyway.
 """
@@ -73,57 +73,68 @@ class DeadlineRollup(RollupKey):
 
 
 class DayTotal(RollupFigures):
-    """The whole site's additive figures of one day: the sum of that day's DailyRollup and
-    DeadlineRollup rows, so a cockpit without filters reads one row per day instead of one per key
-    (at a million complaints a day has hundreds of keys). ``deadlines`` is target -> [due, met]."""
+    """One slice's additive figures of one day (slices.py: the whole site, or one customer, category,
+    product family or site): the sum of that day's DailyRollup and DeadlineRollup rows that fall in the
+    slice, so a cockpit without filters, or with one, reads one row per day instead of one per key (at
+    a million complaints a day has hundreds of keys). ``deadlines`` is target -> [due, met]."""
 
-    day = models.DateField(unique=True)
+    slice = models.CharField(max_length=120, default="")
+    day = models.DateField()
     deadlines = models.JSONField(default=dict)
 
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["slice", "day"], name="daytotal_slice_day")]
+
     def __str__(self) -> str:
-        return str(self.day)
+        return f"{self.slice or '*'} {self.day}"
 
 
 class DayMarginal(models.Model):
-    """Valid complaints received on the day per value of one Pareto dimension (category = top-level
-    category code, product and customer codes, root cause = the 8D's verified cause category)."""
+    """Valid complaints of one slice received on the day per value of one Pareto dimension (category =
+    top-level category code, product and customer codes, root cause = the 8D's verified cause
+    category)."""
 
+    slice = models.CharField(max_length=120, default="")
     day = models.DateField()
     dimension = models.CharField(max_length=20)
     key = models.CharField(max_length=100)
     received = models.PositiveIntegerField(default=0)
 
     class Meta:
-        indexes = [models.Index(fields=["dimension", "day"], name="marginal_dim_day")]
+        indexes = [models.Index(fields=["slice", "dimension", "day"], name="marginal_slice_dim_day")]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.dimension}={self.key}"
+        return f"{self.slice or '*'} {self.day} {self.dimension}={self.key}"
 
 
-class DayDurations(models.Model):
-    """Durations that ended on the day as a histogram ``{bin: count}`` (bins in kpi.DURATION_BINS),
-    and ``cumulative``: the histogram of every rolled-up day up to and including this one. A period's
-    histogram is then one row's cumulative minus another's, whatever its length, which keeps
-    percentiles exact and cheap."""
+class DurationBlock(models.Model):
+    """The durations of one slice that ended in a block of ``2**level`` days, as a histogram
+    (durations.Sorted as JSON; bins in durations.BIN_SECONDS): level 0 is one day, level 1 two aligned
+    days, and so on (blocks.py). Any period is a handful of blocks, so a percentile over a year reads
+    about twenty rows, and a day that changes rewrites its own block and the few that contain it."""
 
-    day = models.DateField()
+    slice = models.CharField(max_length=120, default="")
     kind = models.CharField(max_length=20)
+    level = models.PositiveSmallIntegerField()
+    index = models.IntegerField()
     hist = models.JSONField(default=dict)
-    cumulative = models.JSONField(default=dict)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["kind", "day"], name="durations_kind_day")]
+        constraints = [
+            models.UniqueConstraint(fields=["slice", "kind", "level", "index"], name="durblock_unique")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.day} {self.kind}"
+        return f"{self.slice or '*'} {self.kind} {self.level}/{self.index}"
 
 
 class NowSnapshot(models.Model):
     """A figure about *now* (the open backlog's ageing, overdue serious complaints per customer) as the
-    worker last computed it for the whole site; read while it is younger than
-    totals.SNAPSHOT_MAX_AGE."""
+    worker last computed it for one slice (``name`` is ``<figure>|<slice>``); read while it is younger
+    than totals.SNAPSHOT_MAX_AGE. A slice with nothing to show has no row: the row ``run`` says when the
+    worker last computed them all."""
 
-    name = models.CharField(max_length=40, primary_key=True)
+    name = models.CharField(max_length=160, primary_key=True)
     data = models.JSONField(default=dict)
     computed_at = models.DateTimeField()
 

@@ -25,16 +25,24 @@ from closeloop.complaints.models import Complaint, ComplaintEvent, CustomerVerdi
 from closeloop.complaints.workflow import Status
 from closeloop.core import clock
 from closeloop.customers.models import Customer, Site
-from closeloop.dashboards import live, totals
+from closeloop.dashboards import blocks, durations, live, slices, totals
 from closeloop.dashboards.kpi import DashFilters, site_tz
-from closeloop.dashboards.models import DailyRollup, DeadlineRollup, RollupFootprint, RollupState
+from closeloop.dashboards.models import (
+    DailyRollup,
+    DayMarginal,
+    DayTotal,
+    DeadlineRollup,
+    DurationBlock,
+    RollupFootprint,
+    RollupState,
+)
 from closeloop.investigations.models import InvestigationEvent
 from closeloop.investigations.workflow import CaseStatus
 from closeloop.sla.models import Deadline
 
 OVERLAP = dt.timedelta(minutes=5)
 FOOTPRINT_CHUNK = 5000
-KEYS = ("customer_id", "category_id", "product_family", "severity", "site_id")
+KEYS = slices.ROLLUP_KEYS
 
 
 def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
@@ -63,11 +71,13 @@ def models_empty() -> Any:
     return Value("")
 
 
-def rollup_day_compute(*, day: dt.date, now: dt.datetime) -> bool:
-    """Replace the rollup rows of ``day`` (a day that is over) with figures computed live, keyed and
-    site-wide (totals.py). Returns True when the day's duration histograms changed, so the caller
-    redoes their running totals (totals.cumulative_recompute) from the earliest such day."""
+def rollup_day_compute(
+    *, day: dt.date, now: dt.datetime, parents: dict[int, int | None] | None = None
+) -> dict[tuple[str, str], durations.Hist]:
+    """Replace the rollup rows of ``day`` with figures computed live as of ``now``, keyed and per slice
+    (totals.py). Returns the day's duration histograms per (slice, kind), for blocks.day_store."""
     start, end = _day_bounds(day)
+    parents = slices.category_parents() if parents is None else parents
     rows: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     def add(qs: QuerySet[Any], **aggregates: Any) -> None:
@@ -137,9 +147,9 @@ def rollup_day_compute(*, day: dt.date, now: dt.datetime) -> bool:
             )
             for r in deadline_list
         )
-        totals.day_total_store(day, list(rows.values()), deadline_list)
-        totals.day_marginals_store(day, start, end)
-        return totals.day_durations_store(day, start, end)
+        totals.day_total_store(day, rows, deadline_list, parents)
+        totals.day_marginals_store(day, start, end, parents)
+    return totals.day_hists(start, end, parents)
 
 
 def _footprints(ids: set[int]) -> dict[int, RollupFootprint]:
@@ -162,7 +172,7 @@ def _footprints(ids: set[int]) -> dict[int, RollupFootprint]:
     for cid, instant in [
         *CustomerVerdict.objects.filter(complaint_id__in=ids).values_list("complaint_id", "recorded_at"),
         *Deadline.objects.filter(complaint_id__in=ids).values_list("complaint_id", "due_at"),
-        # First response is counted on the day handling started (totals.DayDurations).
+        # First response is counted on the day handling started (totals.day_hists).
         *ComplaintEvent.objects.filter(complaint_id__in=ids, verb="handling_started").values_list(
             "complaint_id", "created_at"
         ),
@@ -200,8 +210,7 @@ def _changed_complaints(since: dt.datetime) -> set[int]:
 
 def _partial_day(today: dt.date, now: dt.datetime) -> None:
     """Roll up today as it stands at ``now`` (the day is recomputed whole once it is over)."""
-    if rollup_day_compute(day=today, now=now):
-        totals.cumulative_recompute(today)
+    blocks.levels_recompute({today: blocks.day_store(today, rollup_day_compute(day=today, now=now))})
 
 
 def rollups_rebuild(*, since: dt.date | None = None, now: dt.datetime | None = None) -> int:
@@ -211,15 +220,15 @@ def rollups_rebuild(*, since: dt.date | None = None, now: dt.datetime | None = N
     today = _local_day(now)
     first = Complaint.objects.order_by("received_at").values_list("received_at", flat=True).first()
     start_day = today if first is None else since or _local_day(first)
-    day, n = start_day, 0
-    while day < today:
-        rollup_day_compute(day=day, now=now)
-        day, n = day + dt.timedelta(days=1), n + 1
     if since is None:
-        DailyRollup.objects.filter(day__lt=start_day).delete()
-        DeadlineRollup.objects.filter(day__lt=start_day).delete()
-        totals.drop_before(start_day)
-    totals.cumulative_recompute(start_day)
+        for model in (DailyRollup, DeadlineRollup, DayTotal, DayMarginal, DurationBlock):
+            model._default_manager.all().delete()
+    parents = slices.category_parents()
+    day, n, changed = start_day, 0, {}
+    while day < today:
+        changed[day] = blocks.day_store(day, rollup_day_compute(day=day, now=now, parents=parents))
+        day, n = day + dt.timedelta(days=1), n + 1
+    blocks.levels_recompute(changed)
     RollupFootprint.objects.all().delete()
     # In chunks: one IN list of a million ids is a query PostgreSQL and SQLite refuse or crawl through.
     last_id = 0
@@ -263,9 +272,10 @@ def rollups_refresh(*, now: dt.datetime | None = None) -> int:
             dirty.add(day)
             day += dt.timedelta(days=1)
         todo = sorted(d for d in dirty if d < today)
-        changed = [d for d in todo if rollup_day_compute(day=d, now=now)]
-        if changed:
-            totals.cumulative_recompute(changed[0])
+        parents = slices.category_parents()
+        blocks.levels_recompute(
+            {d: blocks.day_store(d, rollup_day_compute(day=d, now=now, parents=parents)) for d in todo}
+        )
         totals.snapshots_refresh(max(now, clock.now()))  # as of the end: a big refresh takes minutes
         RollupFootprint.objects.filter(complaint_id__in=ids).delete()
         RollupFootprint.objects.bulk_create(new.values(), batch_size=1000)
@@ -315,6 +325,16 @@ def usable_until(user: Any) -> dt.date | None:
     return complete
 
 
+def slice_for(user: Any, f: DashFilters) -> tuple[str, dt.date] | None:
+    """(the slice that answers ``f``, the first day not rolled up) when the sliced tables may answer for
+    ``user`` (see :func:`usable_until`) and ``f`` has at most one filter; None otherwise."""
+    s = slices.of_filters(f)
+    if s is None:
+        return None
+    until = usable_until(user)
+    return None if until is None else (s, until)
+
+
 def daily_series_from_rollups(
     *, user: Any, f: DashFilters
 ) -> tuple[dt.date, dict[dt.date, list[int]]] | None:
@@ -326,8 +346,9 @@ def daily_series_from_rollups(
         return None
     series: dict[dt.date, list[int]] = {}
     last = min(f.date_to, until - dt.timedelta(days=1))
-    if totals.unfiltered(f):
-        return until, totals.series(f.date_from, last) if last >= f.date_from else series
+    s = slices.of_filters(f)
+    if s is not None:
+        return until, totals.series(s, f.date_from, last) if last >= f.date_from else series
     qs, dqs = _rollup_qs(DailyRollup, f), _rollup_qs(DeadlineRollup, f)
     if last < f.date_from or qs is None or dqs is None:
         return until, series
@@ -355,8 +376,9 @@ def counts_from_rollups(*, user: Any, f: DashFilters, now: dt.datetime) -> live.
         return None
     last = min(f.date_to, until - dt.timedelta(days=1))
     c = live.Counts(deadlines={})
-    if last >= f.date_from and totals.unfiltered(f):
-        c = totals.counts_sum(f.date_from, last)
+    s = slices.of_filters(f)
+    if last >= f.date_from and s is not None:
+        c = totals.counts_sum(s, f.date_from, last)
     elif last >= f.date_from:
         qs = _rollup_qs(DailyRollup, f)
         dqs = _rollup_qs(DeadlineRollup, f)
@@ -397,14 +419,15 @@ def open_from_rollups(*, user: Any, f: DashFilters, now: dt.datetime) -> int | N
     until = usable_until(user)
     if until is None:
         return None
-    qs = _rollup_qs(DailyRollup, f)
-    if qs is None:
-        return 0
     end_day = f.date_to + dt.timedelta(days=1)
     cut = min(end_day, until)
-    if totals.unfiltered(f):
-        total = totals.open_before(cut)
+    s = slices.of_filters(f)
+    if s is not None:
+        total = totals.open_before(s, cut)
     else:
+        qs = _rollup_qs(DailyRollup, f)
+        if qs is None:
+            return 0
         sums = qs.filter(day__lt=cut).aggregate(r=Sum("received"), c=Sum("closed"))
         total = (sums["r"] or 0) - (sums["c"] or 0)
     if end_day > until:

@@ -63,14 +63,15 @@ def open_get(*, user: Any, f: DashFilters, now: dt.datetime) -> int:
 
 
 def _durations_get(*, user: Any, f: DashFilters, cq: Any) -> dict[str, float | None]:
-    """Cycle-time and first-response percentiles: from the running histograms without filters (two
-    rows per figure), live otherwise; equal either way (durations.py)."""
+    """Cycle-time and first-response percentiles: from the slice's histogram blocks without filters or
+    with one (a handful of rows per period), live otherwise; equal either way (durations.py)."""
     from closeloop.dashboards import rollups
 
-    until = rollups.usable_until(user) if totals.unfiltered(f) else None
-    if until is not None:
-        return totals.period_durations(f, until)
-    return live.durations_live(cq, *f.bounds(), live.scope_related(user=user, f=f))
+    related = live.scope_related(user=user, f=f)
+    sliced = rollups.slice_for(user, f)
+    if sliced is not None:
+        return totals.period_durations(sliced[0], [f], sliced[1], cq, related)[0]
+    return live.durations_live(cq, *f.bounds(), related)
 
 
 def _figures(*, user: Any, f: DashFilters, now: dt.datetime) -> dict[str, tuple[Any, int | None, int | None]]:
@@ -156,12 +157,12 @@ def choice_check(field: str, value: str, allowed: tuple[str, ...]) -> None:
 
 def _pareto_counts(*, user: Any, f: DashFilters, dimension: str) -> list[dict[str, Any]]:
     """Rows of ``key``, ``label`` (as stored: Chinese master-data names, cause codes) and ``n``, most
-    first (ties by key): from the site-wide marginals without filters, live otherwise."""
+    first (ties by key): from the slice's marginals without filters or with one, live otherwise."""
     from closeloop.dashboards import rollups
 
-    until = rollups.usable_until(user) if totals.unfiltered(f) else None
-    if until is not None:
-        counts = totals.period_marginals(dimension, f, until)
+    sliced = rollups.slice_for(user, f)
+    if sliced is not None:
+        counts = totals.period_marginals(sliced[0], dimension, f, sliced[1], live.scope_qs(user=user, f=f))
         labels = _stored_labels(dimension, [k for k in counts if k])
         rows = [{"key": k, "label": labels.get(k, k), "n": n} for k, n in counts.items()]
         return sorted(rows, key=lambda r: (-r["n"], r["key"] or ""))

@@ -1,10 +1,11 @@
 """The cockpit's reads about the open backlog: its age by step, owner or department, and the customers
-at risk. Scoped and filtered as selectors.py's reads; without filters they read the worker's snapshots
-of now (totals.NowSnapshot) and the site-wide marginals."""
+at risk. Scoped and filtered as selectors.py's reads; without filters or with one they read the worker's
+snapshots of now (totals.NowSnapshot) and the slice's marginals."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Count, Q
@@ -45,20 +46,20 @@ def _age_counts(today: dt.date, tz: Any) -> dict[str, Count]:
 
 
 _AGE_KEYS = dict(zip(("b0", "b8", "b31", "b90"), AGE_BUCKETS, strict=True))
-_AGEING_FIELDS = {
+AGEING_FIELDS = {
     "step": ("status", "handling_path", "investigation__current_step"),
     "owner": ("owner__username", "owner__display_name"),
     "department": ("department__code", "department__name"),
 }
 
 
-def ageing_rows(qs: Any, by: str, today: dt.date) -> list[dict[str, Any]]:
-    """The open complaints of ``qs`` grouped by ``by``'s fields with one count per age bucket
-    (``b0``…``b90``): one grouped query, plain values (the worker stores them as a snapshot)."""
+def ageing_rows(qs: Any, by: str, today: dt.date, extra: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """The open complaints of ``qs`` grouped by ``by``'s fields (and ``extra`` fields) with one count per
+    age bucket (``b0``…``b90``): one grouped query, plain values (the worker stores them as snapshots)."""
     tz = site_tz()
     return list(
         qs.filter(status__in=list(OPEN_STATUSES))
-        .values(*_AGEING_FIELDS[by])
+        .values(*AGEING_FIELDS[by], *extra)
         .annotate(**_age_counts(today, tz))
         .order_by()
     )
@@ -68,7 +69,8 @@ def backlog_ageing_get(*, user: Any, f: DashFilters, by: str) -> list[AgeingRow]
     """The open backlog *now* (dates of ``f`` are ignored; its other filters apply) by ``step`` (the
     status, or for complaints in progress the 8D step ``D0``…``D8`` or ``quick``), ``owner`` or
     ``department``, in buckets of whole days since receipt (site time zone). Without filters it reads
-    the worker's snapshot (totals.NowSnapshot, at most a few minutes old); otherwise one grouped query.
+    the worker's snapshot (totals.NowSnapshot, at most a few minutes old) without filters or with one;
+    otherwise one grouped query.
     Raises ValidationFailed("by")."""
     from closeloop.dashboards import rollups
 
@@ -76,9 +78,13 @@ def backlog_ageing_get(*, user: Any, f: DashFilters, by: str) -> list[AgeingRow]
     now = clock.now()
     today = now.astimezone(site_tz()).date()
     snapshot = None
-    if totals.unfiltered(f) and rollups.usable_until(user) is not None:
-        snapshot = totals.snapshot_get(f"ageing:{by}", now)
-    rows = snapshot["rows"] if snapshot else ageing_rows(live.scope_qs(user=user, f=f), by, today)
+    s = rollups.slice_for(user, f)
+    if s is not None:
+        snapshot = totals.snapshot_get(f"ageing:{by}", s[0], now)
+    if snapshot is not None:
+        rows = snapshot.get("rows", [])
+    else:
+        rows = ageing_rows(live.scope_qs(user=user, f=f), by, today)
     groups: dict[str, dict[str, Any]] = {}
     base = {**f.drill_base(), "status": OPEN_LIST}
     for r in rows:
@@ -111,29 +117,37 @@ def backlog_ageing_get(*, user: Any, f: DashFilters, by: str) -> list[AgeingRow]
     return sorted(out, key=lambda r: (-r.total, r.key))
 
 
-def overdue_serious(qs: Any, now: dt.datetime) -> dict[str, int]:
-    """customer code -> serious complaints of ``qs`` overdue at ``now`` (the list's overdue view)."""
-    return dict(
+def overdue_serious_rows(qs: Any, now: dt.datetime, extra: Sequence[str] = ()) -> Any:
+    """Rows of ``customer__code`` (and ``extra`` fields) and ``n``: serious complaints of ``qs`` overdue
+    at ``now`` (the list's overdue view)."""
+    return (
         live.valid(qs)
         .filter(overdue_q(now), severity=Severity.SERIOUS)
-        .values_list("customer__code")
+        .values("customer__code", *extra)
         .annotate(n=Count("id"))
         .order_by()
     )
+
+
+def overdue_serious(qs: Any, now: dt.datetime) -> dict[str, int]:
+    """customer code -> serious complaints of ``qs`` overdue at ``now``."""
+    return {r["customer__code"]: r["n"] for r in overdue_serious_rows(qs, now)}
 
 
 def _risk_counts(
     *, user: Any, f: DashFilters, now: dt.datetime
 ) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Per customer: valid complaints received in ``f``'s period (``recent``) and the previous one, with
-    names; and overdue serious complaints now. Site-wide marginals and the worker's snapshot without
-    filters; grouped queries otherwise."""
+    names; and overdue serious complaints now. The slice's marginals and the worker's snapshot without
+    filters or with one; grouped queries otherwise."""
     from closeloop.dashboards import rollups
 
-    until = rollups.usable_until(user) if totals.unfiltered(f) else None
-    if until is not None:
-        recent = totals.period_marginals("customer", f, until)
-        previous = totals.period_marginals("customer", f.previous(), until)
+    sliced = rollups.slice_for(user, f)
+    if sliced is not None:
+        s, until = sliced
+        cq = live.scope_qs(user=user, f=f)
+        recent = totals.period_marginals(s, "customer", f, until, cq)
+        previous = totals.period_marginals(s, "customer", f.previous(), until, cq)
         names = dict(Customer.objects.filter(code__in=[*recent, *previous]).values_list("code", "name"))
         rows: list[dict[str, Any]] = [
             {
@@ -144,8 +158,8 @@ def _risk_counts(
             }
             for code in {*recent, *previous}
         ]
-        snapshot = totals.snapshot_get("overdue_serious", now)
-        overdue = snapshot["counts"] if snapshot else overdue_serious(live.scope_qs(user=user, f=f), now)
+        snapshot = totals.snapshot_get("overdue_serious", s, now)
+        overdue = snapshot.get("counts", {}) if snapshot is not None else overdue_serious(cq, now)
         return rows, overdue
     start, end = f.bounds()
     pstart, _pend = f.previous().bounds()

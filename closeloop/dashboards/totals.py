@@ -1,24 +1,28 @@
-"""Site-wide rollups: what a cockpit *without filters* reads, so its cost does not grow with the data.
+"""Site-wide and one-filter rollups: what a cockpit *without filters*, or with one, reads, so its cost
+does not grow with the data.
 
 The keyed daily rollups (rollups.py) hold one row per day and (customer, category, product family,
-severity); at a million complaints a year a day has hundreds of keys, and summing a year of them, or
-grouping them for a Pareto, costs as much as reading the complaints. A cockpit without filters — the
-general manager's usual view — needs none of those keys, so the same job also keeps:
+severity, site); at a million complaints a year a day has hundreds of keys, and summing a year of them,
+or grouping them for a Pareto, costs as much as reading the complaints. A cockpit without filters — the
+general manager's usual view — or narrowed by one of them needs none of those keys, so the same job
+also keeps, per slice (slices.py: the whole site, each customer, category, product family and site):
 
 - ``DayTotal``: the day's keyed rows summed (counts, deadlines due and met, COPQ);
 - ``DayMarginal``: valid complaints received on the day per category, product, customer, root cause;
-- ``DayDurations``: the day's cycle-time and first-response histograms with their running totals, so a
-  percentile over any period reads two rows (durations.py);
+- ``DurationBlock``: cycle-time and first-response histograms in blocks of days (blocks.py), so a
+  percentile over any period sums a handful of rows (durations.py);
 - ``NowSnapshot``: figures about *now* — the open backlog by step, owner and department with its age
   buckets, and overdue serious complaints per customer — recomputed on every run (about a minute).
 
 Every table is written by the same job that writes the keyed rollups and equals the live computation
-(tests/test_totals_equal_live.py). Today is never rolled up; readers add it live.
+(tests/test_totals_equal_live.py). Days not rolled up (today, when the worker's partial roll-up of it is
+not fresh) are counted live by the readers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -26,9 +30,9 @@ from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from closeloop.complaints.models import Complaint
-from closeloop.dashboards import durations, live
+from closeloop.dashboards import blocks, durations, live, slices
 from closeloop.dashboards.kpi import DashFilters
-from closeloop.dashboards.models import DayDurations, DayMarginal, DayTotal, NowSnapshot
+from closeloop.dashboards.models import DayMarginal, DayTotal, NowSnapshot
 
 ADDITIVE = (
     "received",
@@ -47,121 +51,138 @@ ADDITIVE = (
 SNAPSHOT_MAX_AGE = dt.timedelta(minutes=5)
 
 
-def unfiltered(f: DashFilters) -> bool:
-    """True when ``f`` narrows nothing but the dates (the site-wide tables can answer)."""
-    return not (f.customer or f.category or f.product_family or f.site)
-
-
 # --- maintenance, called by rollups.rollup_day_compute and rollups_refresh -----------------------
 
 
-def day_total_store(day: dt.date, rows: list[dict[str, Any]], deadline_rows: list[dict[str, Any]]) -> None:
-    """Replace ``day``'s total with the sum of its keyed figures and deadline rows."""
-    total: dict[str, Any] = dict.fromkeys(ADDITIVE, 0)
-    total["copq"] = Decimal(0)
-    for figures in rows:
-        for name, value in figures.items():
-            total[name] += value or 0
-    deadlines: dict[str, list[int]] = {}
+def _key_slices(key: tuple[Any, ...], parents: Mapping[int, int | None]) -> list[str]:
+    """The slices of a keyed rollup row (slices.ROLLUP_KEYS: customer, category, family, severity,
+    site)."""
+    customer_id, category_id, family, _severity, site_id = key
+    return slices.member_slices((customer_id, category_id, family, site_id), parents)
+
+
+def day_total_store(
+    day: dt.date,
+    rows: Mapping[tuple[Any, ...], Mapping[str, Any]],
+    deadline_rows: list[dict[str, Any]],
+    parents: Mapping[int, int | None],
+) -> None:
+    """Replace ``day``'s totals, one per slice, with the sums of its keyed figures and deadline rows
+    (``rows``: rollups.KEYS -> figures; ``deadline_rows``: k_* keys, ``target``, ``n_due``, ``n_met``).
+    The whole site always gets a row, even on a day without complaints."""
+    totals: dict[str, dict[str, Any]] = {}
+    deadlines: dict[str, dict[str, list[int]]] = {}
+
+    def total(s: str) -> dict[str, Any]:
+        if s not in totals:
+            totals[s] = dict.fromkeys(ADDITIVE, 0)
+            totals[s]["copq"] = Decimal(0)
+        return totals[s]
+
+    total(slices.ALL)
+    for key, figures in rows.items():
+        for s in _key_slices(key, parents):
+            slot = total(s)
+            for name, value in figures.items():
+                slot[name] += value or 0
     for r in deadline_rows:
-        slot = deadlines.setdefault(r["target"], [0, 0])
-        slot[0] += r["n_due"]
-        slot[1] += r["n_met"]
+        key = tuple(
+            r[f"k_{k}"] for k in ("customer_id", "category_id", "product_family", "severity", "site_id")
+        )
+        for s in _key_slices(key, parents):
+            total(s)
+            pair = deadlines.setdefault(s, {}).setdefault(r["target"], [0, 0])
+            pair[0] += r["n_due"]
+            pair[1] += r["n_met"]
     DayTotal.objects.filter(day=day).delete()
-    DayTotal.objects.create(day=day, deadlines=deadlines, **total)
+    DayTotal.objects.bulk_create(
+        DayTotal(slice=s, day=day, deadlines=deadlines.get(s, {}), **figures) for s, figures in totals.items()
+    )
 
 
 def marginal_query(
-    dimension: str, start: dt.datetime, end: dt.datetime, cq: QuerySet[Complaint]
+    dimension: str, start: dt.datetime, end: dt.datetime, cq: QuerySet[Complaint], by_slice: bool = False
 ) -> QuerySet[Any]:
     """Valid complaints of ``cq`` received in ``[start, end)`` grouped by ``dimension`` as rows of
-    ``key`` and ``n`` (the Pareto's grouping: a subcategory counts with its top-level category)."""
+    ``key`` and ``n`` (the Pareto's grouping: a subcategory counts with its top-level category), and by
+    the slice fields (slices.FIELDS) too when ``by_slice``."""
     qs = live.valid(cq).filter(received_at__gte=start, received_at__lt=end)
+    extra = slices.fields() if by_slice else []
     if dimension == "category":
-        rows = qs.values(key=Coalesce("category__parent__code", "category__code"))
+        rows = qs.values(*extra, key=Coalesce("category__parent__code", "category__code"))
     elif dimension == "product":
-        rows = qs.values(key=F("product__code"))
+        rows = qs.values(*extra, key=F("product__code"))
     elif dimension == "customer":
-        rows = qs.values(key=F("customer__code"))
+        rows = qs.values(*extra, key=F("customer__code"))
     else:
         rows = (
             qs.exclude(investigation__root_cause_category="")
             .filter(investigation__isnull=False)
-            .values(key=F("investigation__root_cause_category"))
+            .values(*extra, key=F("investigation__root_cause_category"))
         )
     return rows.annotate(n=Count("id")).order_by()
 
 
-def day_marginals_store(day: dt.date, start: dt.datetime, end: dt.datetime) -> None:
+def day_marginals_store(
+    day: dt.date, start: dt.datetime, end: dt.datetime, parents: Mapping[int, int | None]
+) -> None:
     from closeloop.dashboards.kpi import PARETO_DIMENSIONS
 
     DayMarginal.objects.filter(day=day).delete()
-    DayMarginal.objects.bulk_create(
-        DayMarginal(day=day, dimension=dim, key=r["key"] or "", received=r["n"])
-        for dim in PARETO_DIMENSIONS
-        for r in marginal_query(dim, start, end, Complaint.objects.all())
+    rows: list[DayMarginal] = []
+    for dim in PARETO_DIMENSIONS:
+        grouped = marginal_query(dim, start, end, Complaint.objects.all(), by_slice=True)
+        for s, keyed in slices.fold(grouped, ["key"], slices.fields(), parents).items():
+            rows.extend(
+                DayMarginal(slice=s, day=day, dimension=dim, key=r["key"] or "", received=r["n"])
+                for r in keyed.values()
+            )
+    DayMarginal.objects.bulk_create(rows, batch_size=1000)
+
+
+def day_hists(
+    start: dt.datetime, end: dt.datetime, parents: Mapping[int, int | None]
+) -> dict[tuple[str, str], durations.Hist]:
+    """(slice, kind) -> the histogram of the durations that ended in ``[start, end)``."""
+    out: dict[tuple[str, str], durations.Hist] = {}
+    everything = Complaint.objects.all()
+    sources = (
+        (durations.CYCLE, live.cycle_pairs(everything, start, end, slices.fields())),
+        (durations.RESPONSE, live.response_pairs(everything, start, end, None, slices.fields("complaint__"))),
     )
-
-
-def _day_hists(start: dt.datetime, end: dt.datetime, cq: QuerySet[Complaint]) -> dict[str, durations.Hist]:
-    return {
-        durations.CYCLE: durations.hist_of(durations.CYCLE, live.cycle_pairs(cq, start, end)),
-        durations.RESPONSE: durations.hist_of(durations.RESPONSE, live.response_pairs(cq, start, end)),
-    }
-
-
-def day_durations_store(day: dt.date, start: dt.datetime, end: dt.datetime) -> bool:
-    """Store ``day``'s histograms; True when one changed (its running totals must then be redone)."""
-    changed = False
-    stored = {r.kind: r for r in DayDurations.objects.filter(day=day)}
-    for kind, hist in _day_hists(start, end, Complaint.objects.all()).items():
-        row = stored.get(kind)
-        if row is not None and durations.from_json(row.hist) == hist:
-            continue
-        changed = True
-        if row is None:
-            DayDurations.objects.create(day=day, kind=kind, hist=durations.to_json(hist))
-        else:
-            row.hist = durations.to_json(hist)
-            row.save(update_fields=["hist"])
-    return changed
-
-
-def cumulative_recompute(from_day: dt.date) -> None:
-    """Redo the running totals of every day from ``from_day`` on (after a day's histogram changed)."""
-    for kind in durations.KINDS:
-        before = DayDurations.objects.filter(kind=kind, day__lt=from_day).order_by("-day").first()
-        running = durations.Dense.from_json(before.cumulative) if before else durations.Dense()
-        rows = list(DayDurations.objects.filter(kind=kind, day__gte=from_day).order_by("day"))
-        for row in rows:
-            running = running.add_hist(durations.from_json(row.hist))
-            row.cumulative = running.to_json()
-        DayDurations.objects.bulk_update(rows, ["cumulative"], batch_size=100)
-
-
-def drop_before(day: dt.date) -> None:
-    for model in (DayTotal, DayMarginal, DayDurations):
-        model._default_manager.filter(day__lt=day).delete()
+    for kind, pairs in sources:
+        for began, ended, *keys in pairs:
+            b = durations.to_bin(kind, began, ended)
+            for s in slices.member_slices(keys, parents):
+                h = out.setdefault((s, kind), {})
+                h[b] = h.get(b, 0) + 1
+    return out
 
 
 def snapshots_refresh(now: dt.datetime) -> None:
-    """Recompute the figures about now (see the module docstring)."""
+    """Recompute the figures about now for every slice (see the module docstring); slices with nothing
+    to show have no row, and the ``run`` row says when this was done."""
     from closeloop.dashboards import selectors_backlog
 
     today = now.astimezone(live_tz()).date()
+    parents = slices.category_parents()
     everything = Complaint.objects.all()
+    rows: dict[str, dict[str, Any]] = {}
     for by in ("step", "owner", "department"):
-        rows = list(selectors_backlog.ageing_rows(everything, by, today))
-        _snapshot_put(f"ageing:{by}", {"today": today.isoformat(), "rows": rows}, now)
-    _snapshot_put(
-        "overdue_serious",
-        {"today": today.isoformat(), "counts": selectors_backlog.overdue_serious(everything, now)},
-        now,
+        grouped = selectors_backlog.ageing_rows(everything, by, today, slices.fields())
+        key_fields = list(selectors_backlog.AGEING_FIELDS[by])
+        for s, keyed in slices.fold(grouped, key_fields, slices.fields(), parents).items():
+            plain = [{k: v for k, v in r.items() if k not in slices.FIELDS} for r in keyed.values()]
+            rows[f"ageing:{by}|{s}"] = {"today": today.isoformat(), "rows": plain}
+    overdue = selectors_backlog.overdue_serious_rows(everything, now, slices.fields())
+    for s, keyed in slices.fold(overdue, ["customer__code"], slices.fields(), parents).items():
+        counts = {r["customer__code"]: r["n"] for r in keyed.values()}
+        rows[f"overdue_serious|{s}"] = {"today": today.isoformat(), "counts": counts}
+    rows["run"] = {"today": today.isoformat()}
+    NowSnapshot.objects.all().delete()
+    NowSnapshot.objects.bulk_create(
+        (NowSnapshot(name=name, data=data, computed_at=now) for name, data in rows.items()), batch_size=500
     )
-
-
-def _snapshot_put(name: str, data: dict[str, Any], now: dt.datetime) -> None:
-    NowSnapshot.objects.update_or_create(name=name, defaults={"data": data, "computed_at": now})
 
 
 def live_tz() -> Any:
@@ -173,10 +194,10 @@ def live_tz() -> Any:
 # --- reads ---------------------------------------------------------------------------------------
 
 
-def counts_sum(day_from: dt.date, last: dt.date) -> live.Counts:
-    """The additive figures of the rolled-up days ``day_from``…``last``."""
+def counts_sum(s: str, day_from: dt.date, last: dt.date) -> live.Counts:
+    """The additive figures of slice ``s`` on the rolled-up days ``day_from``…``last``."""
     c = live.Counts(deadlines={})
-    rows = DayTotal.objects.filter(day__gte=day_from, day__lte=last)
+    rows = DayTotal.objects.filter(slice=s, day__gte=day_from, day__lte=last)
     sums = rows.aggregate(**{n: Sum(n) for n in ADDITIVE})
     for name, value in sums.items():
         setattr(c, name, value or (Decimal(0) if name == "copq" else 0))
@@ -188,11 +209,11 @@ def counts_sum(day_from: dt.date, last: dt.date) -> live.Counts:
     return c
 
 
-def series(day_from: dt.date, last: dt.date) -> dict[dt.date, list[int]]:
-    """Per rolled-up day: [received, closed, deadlines due, met on time]."""
+def series(s: str, day_from: dt.date, last: dt.date) -> dict[dt.date, list[int]]:
+    """Per rolled-up day of slice ``s``: [received, closed, deadlines due, met on time]."""
     out: dict[dt.date, list[int]] = {}
     for day, received, closed, deadlines in DayTotal.objects.filter(
-        day__gte=day_from, day__lte=last
+        slice=s, day__gte=day_from, day__lte=last
     ).values_list("day", "received", "closed", "deadlines"):
         out[day] = [
             received,
@@ -203,45 +224,39 @@ def series(day_from: dt.date, last: dt.date) -> dict[dt.date, list[int]]:
     return out
 
 
-def open_before(cut: dt.date) -> int:
-    """Valid complaints received before ``cut`` minus those closed before it (rolled-up days only)."""
-    sums = DayTotal.objects.filter(day__lt=cut).aggregate(r=Sum("received"), c=Sum("closed"))
+def open_before(s: str, cut: dt.date) -> int:
+    """Valid complaints of slice ``s`` received before ``cut`` minus those closed before it (rolled-up
+    days only)."""
+    sums = DayTotal.objects.filter(slice=s, day__lt=cut).aggregate(r=Sum("received"), c=Sum("closed"))
     return (sums["r"] or 0) - (sums["c"] or 0)
 
 
-def marginal_counts(dimension: str, day_from: dt.date, last: dt.date) -> dict[str, int]:
-    """key -> valid complaints received on the rolled-up days ``day_from``…``last``."""
+def marginal_counts(s: str, dimension: str, day_from: dt.date, last: dt.date) -> dict[str, int]:
+    """key -> valid complaints of slice ``s`` received on the rolled-up days ``day_from``…``last``."""
     return dict(
-        DayMarginal.objects.filter(dimension=dimension, day__gte=day_from, day__lte=last)
+        DayMarginal.objects.filter(slice=s, dimension=dimension, day__gte=day_from, day__lte=last)
         .values_list("key")
         .annotate(n=Sum("received"))
         .order_by()
     )
 
 
-def durations_hist(kind: str, day_from: dt.date, last: dt.date) -> tuple[durations.Dense, durations.Dense]:
-    """The running totals at ``last`` and before ``day_from``: the rolled-up days ``day_from``…``last``
-    are their difference (two rows, whatever the period's length)."""
-    upto = (
-        DayDurations.objects.filter(kind=kind, day__lte=last)
-        .order_by("-day")
-        .values_list("cumulative", flat=True)
-    )
-    end = upto.first()
-    if end is None:
-        return durations.Dense(), durations.Dense()
-    before = upto.filter(day__lt=day_from).first()
-    return durations.Dense.from_json(end), durations.Dense.from_json(before)
-
-
-def snapshot_get(name: str, now: dt.datetime) -> dict[str, Any] | None:
-    """The snapshot's data when it was computed within SNAPSHOT_MAX_AGE and for today; else None."""
-    row = NowSnapshot.objects.filter(name=name, computed_at__gte=now - SNAPSHOT_MAX_AGE).first()
-    if row is None or row.computed_at > now:
+def snapshot_get(name: str, s: str, now: dt.datetime) -> dict[str, Any] | None:
+    """Snapshot ``name`` of slice ``s`` when the worker computed the snapshots within SNAPSHOT_MAX_AGE and
+    for today (a slice without a row then had nothing: ``{}``); None when they are stale."""
+    found = {
+        row.name: row
+        for row in NowSnapshot.objects.filter(
+            name__in=["run", f"{name}|{s}"], computed_at__gte=now - SNAPSHOT_MAX_AGE
+        )
+    }
+    run = found.get("run")
+    if run is None or run.computed_at > now:
         return None
-    if row.data.get("today") != now.astimezone(live_tz()).date().isoformat():
+    if run.data.get("today") != now.astimezone(live_tz()).date().isoformat():
         return None
-    return row.data
+    row = found.get(f"{name}|{s}")
+    return row.data if row is not None and row.computed_at == run.computed_at else {}
 
 
 def _tail(f: DashFilters, until: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
@@ -252,32 +267,44 @@ def _tail(f: DashFilters, until: dt.date) -> tuple[dt.datetime, dt.datetime] | N
     return tail.bounds()
 
 
-def period_durations(f: DashFilters, until: dt.date) -> dict[str, float | None]:
-    """durations.figures over ``f``'s whole period: running totals for the rolled-up days, today live."""
-    last = min(f.date_to, until - dt.timedelta(days=1))
-    today: dict[str, durations.Hist] = {kind: {} for kind in durations.KINDS}
-    tail = _tail(f, until)
-    if tail is not None:
-        today = _day_hists(*tail, Complaint.objects.all())
-    periods = {}
-    for kind in durations.KINDS:
-        end, before = (
-            durations_hist(kind, f.date_from, last)
-            if last >= f.date_from
-            else (durations.Dense(), durations.Dense())
-        )
-        periods[kind] = durations.Difference(end, before, today[kind])
-    return durations.figures(periods[durations.CYCLE], periods[durations.RESPONSE])
+def period_durations(
+    s: str,
+    periods: list[DashFilters],
+    until: dt.date,
+    cq: QuerySet[Complaint],
+    related: dict[str, Any] | None,
+) -> list[dict[str, float | None]]:
+    """durations.figures of slice ``s`` over each of ``periods``: the blocks of the rolled-up days, and
+    the days from ``until`` on counted live from ``cq`` (the slice's complaints; ``related``: see
+    live.of_valid)."""
+    rolled = blocks.period_parts(
+        s, [(f.date_from, min(f.date_to, until - dt.timedelta(days=1))) for f in periods]
+    )
+    out = []
+    for f, parts in zip(periods, rolled, strict=True):
+        tail = _tail(f, until)
+        if tail is not None:
+            cycle = durations.hist_of(durations.CYCLE, live.cycle_pairs(cq, *tail))
+            response = durations.hist_of(durations.RESPONSE, live.response_pairs(cq, *tail, related))
+            parts = {
+                durations.CYCLE: [*parts[durations.CYCLE], durations.Sorted.of(cycle)],
+                durations.RESPONSE: [*parts[durations.RESPONSE], durations.Sorted.of(response)],
+            }
+        out.append(durations.figures(parts[durations.CYCLE], parts[durations.RESPONSE]))
+    return out
 
 
-def period_marginals(dimension: str, f: DashFilters, until: dt.date) -> dict[str, int]:
-    """key -> valid complaints received in ``f``'s period by ``dimension`` (rolled-up days, today live);
-    complaints without a value count under the key ``""``."""
+def period_marginals(
+    s: str, dimension: str, f: DashFilters, until: dt.date, cq: QuerySet[Complaint]
+) -> dict[str, int]:
+    """key -> valid complaints of slice ``s`` received in ``f``'s period by ``dimension`` (rolled-up
+    days, and from ``until`` on counted live from ``cq``, the slice's complaints); complaints without a
+    value count under the key ``""``."""
     last = min(f.date_to, until - dt.timedelta(days=1))
-    out = marginal_counts(dimension, f.date_from, last) if last >= f.date_from else {}
+    out = marginal_counts(s, dimension, f.date_from, last) if last >= f.date_from else {}
     tail = _tail(f, until)
     if tail is not None:
-        for r in marginal_query(dimension, *tail, Complaint.objects.all()):
+        for r in marginal_query(dimension, *tail, cq):
             key = r["key"] or ""
             out[key] = out.get(key, 0) + r["n"]
     return {k: n for k, n in out.items() if n}

@@ -124,6 +124,10 @@ FILTERS = [
     DashFilters(date_from=dt.date(2026, 2, 1), date_to=dt.date(2026, 6, 15), customer="R1"),
     DashFilters(date_from=dt.date(2026, 5, 1), date_to=dt.date(2026, 5, 31), category="quality"),
     DashFilters(date_from=dt.date(2026, 3, 1), date_to=dt.date(2026, 6, 15), site="S1"),
+    # Two filters: the keyed rollups answer (one filter is a slice of totals.py).
+    DashFilters(
+        date_from=dt.date(2026, 2, 1), date_to=dt.date(2026, 6, 15), customer="R1", product_family="fam-a"
+    ),
 ]
 
 
