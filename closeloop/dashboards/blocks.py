@@ -109,13 +109,24 @@ def _parents_recompute(s: str, kind: str, level: int, parents: list[int]) -> Non
     )
 
 
+def day_keys(day: dt.date) -> set[Key]:
+    """The (slice, kind) with a level-0 block on ``day``."""
+    return set(DurationBlock.objects.filter(level=0, index=day_number(day)).values_list("slice", "kind"))
+
+
 def period_parts(
-    s: str, periods: Iterable[tuple[dt.date, dt.date]]
+    s: str, periods: Iterable[tuple[dt.date, dt.date]], today: dt.date
 ) -> list[dict[str, list[durations.Sorted]]]:
     """For each period ``(first, last)``: kind -> the slice's blocks that tile those days (their
-    durations together are the period's; durations.percentile_of reads them as they are). One query
-    for all the periods."""
-    wanted = [cover(first, last) for first, last in periods]
+    durations together are the period's; durations.percentile_of reads them as they are). ``today``
+    is read from its level-0 block alone: the worker rolls it up every minute as it stands, and only
+    carries a day into the blocks above once it is over (rollups.py). One query for all periods."""
+    wanted = []
+    for first, last in periods:
+        if first <= today <= last:
+            wanted.append([*cover(first, today - dt.timedelta(days=1)), (0, day_number(today))])
+        else:
+            wanted.append(cover(first, last))
     by_level: dict[int, set[int]] = defaultdict(set)
     for tiles in wanted:
         for level, index in tiles:

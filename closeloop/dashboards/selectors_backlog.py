@@ -5,7 +5,6 @@ snapshots of now (totals.NowSnapshot) and the slice's marginals."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Count, Q
@@ -29,7 +28,7 @@ def _step_key(c: Any) -> str:
     return str(c["status"])
 
 
-def _age_counts(today: dt.date, tz: Any) -> dict[str, Count]:
+def age_counts(today: dt.date, tz: Any) -> dict[str, Count]:
     """One conditional count per ageing bucket (see ``kpi.age_bucket``), on ``received_at`` against the
     starts of local days: a complaint received on local day D is ``(today - D).days`` days old."""
 
@@ -53,14 +52,14 @@ AGEING_FIELDS = {
 }
 
 
-def ageing_rows(qs: Any, by: str, today: dt.date, extra: Sequence[str] = ()) -> list[dict[str, Any]]:
-    """The open complaints of ``qs`` grouped by ``by``'s fields (and ``extra`` fields) with one count per
-    age bucket (``b0``…``b90``): one grouped query, plain values (the worker stores them as snapshots)."""
+def ageing_rows(qs: Any, by: str, today: dt.date) -> list[dict[str, Any]]:
+    """The open complaints of ``qs`` grouped by ``by``'s fields with one count per age bucket
+    (``b0``…``b90``): one grouped query (the worker's snapshots hold the same rows, totals.py)."""
     tz = site_tz()
     return list(
         qs.filter(status__in=list(OPEN_STATUSES))
-        .values(*AGEING_FIELDS[by], *extra)
-        .annotate(**_age_counts(today, tz))
+        .values(*AGEING_FIELDS[by])
+        .annotate(**age_counts(today, tz))
         .order_by()
     )
 
@@ -117,21 +116,15 @@ def backlog_ageing_get(*, user: Any, f: DashFilters, by: str) -> list[AgeingRow]
     return sorted(out, key=lambda r: (-r.total, r.key))
 
 
-def overdue_serious_rows(qs: Any, now: dt.datetime, extra: Sequence[str] = ()) -> Any:
-    """Rows of ``customer__code`` (and ``extra`` fields) and ``n``: serious complaints of ``qs`` overdue
-    at ``now`` (the list's overdue view)."""
-    return (
+def overdue_serious(qs: Any, now: dt.datetime) -> dict[str, int]:
+    """customer code -> serious complaints of ``qs`` overdue at ``now`` (the list's overdue view)."""
+    return dict(
         live.valid(qs)
         .filter(overdue_q(now), severity=Severity.SERIOUS)
-        .values("customer__code", *extra)
+        .values_list("customer__code")
         .annotate(n=Count("id"))
         .order_by()
     )
-
-
-def overdue_serious(qs: Any, now: dt.datetime) -> dict[str, int]:
-    """customer code -> serious complaints of ``qs`` overdue at ``now``."""
-    return {r["customer__code"]: r["n"] for r in overdue_serious_rows(qs, now)}
 
 
 def _risk_counts(

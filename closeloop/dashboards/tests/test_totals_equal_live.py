@@ -217,3 +217,45 @@ def test_the_site_wide_reads_use_their_indexes():
     totals = DayTotal.objects.filter(slice="", day__gte=day, day__lte=day).values("received")
     plan = _plan(totals)
     assert "daytotal_slice_day" in plan or "autoindex" in plan, plan
+
+
+def test_today_enters_the_blocks_above_it_once_it_is_over(gm):
+    """Today's durations are rolled up every minute into its own day block only; the first run after
+    midnight carries the finished day into the blocks of 2, 4 … days that hold it."""
+    clock.freeze(NOW)
+    try:
+        _generate(random.Random(5), gm)
+        rollups.rollups_rebuild(now=NOW)
+        # Closed after the rebuild, today: only the worker's next roll-up of today holds its cycle time.
+        closed_at = NOW + dt.timedelta(minutes=1)
+        done = Complaint.objects.filter(status="in_progress").first()
+        Complaint.objects.filter(pk=done.pk).update(status="closed", closed_at=closed_at)
+        ComplaintEvent.objects.create(complaint=done, verb="closed", created_at=closed_at)
+        clock.freeze(NOW + dt.timedelta(minutes=2))
+        rollups.rollups_refresh(now=NOW + dt.timedelta(minutes=2))
+        day = NOW.date()
+        f = DashFilters(date_from=day - dt.timedelta(days=44), date_to=day + dt.timedelta(days=1))
+        held = [
+            (level, i)
+            for level, i in blocks.cover(f.date_from, f.date_to)
+            if (i << level) <= blocks.day_number(day) < ((i + 1) << level)
+        ]
+        assert held and held[0][0] > 0  # the period reads the day through a block above it
+        expected_today = _live_kpis(gm, f)
+        assert selectors.kpis_get(user=gm, f=f) == expected_today
+        for days in (1, 2):  # the day is over, then so is the next: both are read through blocks
+            later = NOW + dt.timedelta(days=days)
+            clock.freeze(later)
+            rollups.rollups_refresh(now=later)
+            assert selectors.kpis_get(user=gm, f=f) == _live_kpis(gm, f)
+    finally:
+        clock.freeze(None)
+
+
+def _live_kpis(user, f: DashFilters) -> dict:
+    saved = list(RollupState.objects.all())
+    RollupState.objects.all().delete()
+    try:
+        return selectors.kpis_get(user=user, f=f)
+    finally:
+        RollupState.objects.bulk_create(saved)
