@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from closeloop.api.complaints import ERRORS
-from closeloop.dashboards import selectors, selectors_backlog
+from closeloop.dashboards import rollups, selectors, selectors_backlog
 from closeloop.dashboards.kpi import KPI_DEFINITIONS, DashFilters, dashboard_filters_parse, kpi_status
 from closeloop.dashboards.targets import kpi_targets_get
 
@@ -34,7 +34,8 @@ def dashboard_kpis(request: HttpRequest) -> dict[str, Any]:
     unit, target, status (green / amber / red / "") and drill (complaint-list parameters)."""
     f = _filters(request)
     targets = kpi_targets_get()
-    kpis = selectors.kpis_get(user=request.user, f=f)
+    with rollups.one_reading():
+        kpis = selectors.kpis_get(user=request.user, f=f)
     return {
         "period": _period(f),
         "kpis": {

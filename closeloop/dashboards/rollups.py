@@ -13,6 +13,9 @@ later one; recomputing a day twice is harmless. Figures are therefore updated wi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
@@ -312,13 +315,38 @@ def _rollup_qs(model: Any, f: DashFilters) -> QuerySet[Any] | None:
     return qs
 
 
+_state_memo: ContextVar[dict[str, Any] | None] = ContextVar("rollup_state_memo", default=None)
+
+
+@contextmanager
+def one_reading() -> Iterator[None]:
+    """Within it the rollup state is read once, so every figure of one page or API answer rests on the
+    same state (a refresh committing half-way cannot mix two), and a page saves a dozen reads. Usable
+    as a decorator."""
+    token = _state_memo.set({})
+    try:
+        yield
+    finally:
+        _state_memo.reset(token)
+
+
+def _state_row() -> tuple[Any, ...] | None:
+    memo = _state_memo.get()
+    if memo is not None and "row" in memo:
+        return memo["row"]
+    row = RollupState.objects.filter(pk=1).values_list("complete_until", "partial_day", "partial_at").first()
+    if memo is not None:
+        memo["row"] = row
+    return row
+
+
 def usable_until(user: Any) -> dt.date | None:
     """The first day not rolled up, when the rollups may answer for ``user``: they are keyed by
     customer, so they serve only roles that see every complaint (a salesperson's scope also holds
     complaints they created or own, which no key expresses — they are few, and counted live)."""
     if not user.has_perm("complaints.view_all_complaints"):
         return None
-    row = RollupState.objects.filter(pk=1).values_list("complete_until", "partial_day", "partial_at").first()
+    row = _state_row()
     if row is None:
         return None
     complete, partial_day, partial_at = row
