@@ -13,9 +13,6 @@ later one; recomputing a day twice is harmless. Figures are therefore updated wi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +25,7 @@ from closeloop.complaints.models import Complaint, ComplaintEvent, CustomerVerdi
 from closeloop.complaints.workflow import Status
 from closeloop.core import clock
 from closeloop.customers.models import Customer, Site
-from closeloop.dashboards import blocks, durations, live, slices, totals
+from closeloop.dashboards import blocks, durations, live, reading, slices, totals
 from closeloop.dashboards.kpi import DashFilters, site_tz
 from closeloop.dashboards.models import (
     DailyRollup,
@@ -315,29 +312,19 @@ def _rollup_qs(model: Any, f: DashFilters) -> QuerySet[Any] | None:
     return qs
 
 
-_state_memo: ContextVar[dict[str, Any] | None] = ContextVar("rollup_state_memo", default=None)
-
-
-@contextmanager
-def one_reading() -> Iterator[None]:
-    """Within it the rollup state is read once, so every figure of one page or API answer rests on the
-    same state (a refresh committing half-way cannot mix two), and a page saves a dozen reads. Usable
-    as a decorator."""
-    token = _state_memo.set({})
-    try:
-        yield
-    finally:
-        _state_memo.reset(token)
+# A page reads every figure against one state (reading.one_reading).
+one_reading = reading.one_reading
 
 
 def _state_row() -> tuple[Any, ...] | None:
-    memo = _state_memo.get()
-    if memo is not None and "row" in memo:
-        return memo["row"]
-    row = RollupState.objects.filter(pk=1).values_list("complete_until", "partial_day", "partial_at").first()
-    if memo is not None:
-        memo["row"] = row
-    return row
+    return reading.remembered(
+        "rollup_state",
+        lambda: (
+            RollupState.objects.filter(pk=1)
+            .values_list("complete_until", "partial_day", "partial_at")
+            .first()
+        ),
+    )
 
 
 def usable_until(user: Any) -> dt.date | None:

@@ -31,7 +31,7 @@ from django.db.models.functions import Coalesce
 
 from closeloop.complaints.models import Complaint
 from closeloop.core import clock
-from closeloop.dashboards import blocks, durations, live, slices
+from closeloop.dashboards import blocks, durations, live, reading, slices
 from closeloop.dashboards.kpi import DashFilters
 from closeloop.dashboards.models import DayMarginal, DayTotal, NowSnapshot
 
@@ -246,14 +246,43 @@ def live_tz() -> Any:
 # --- reads ---------------------------------------------------------------------------------------
 
 
+# Within one reading (reading.py) a slice's day totals from this many days back are read once and
+# summed in memory: the KPIs of two periods, the backlog at their ends and the trend's twelve months.
+RECENT_DAYS = 800
+
+
+def _recent(s: str) -> tuple[dt.date, list[tuple[Any, ...]]] | None:
+    """(first day held, rows of ``(day, *ADDITIVE, deadlines)``) of slice ``s`` when a reading is
+    active; None otherwise."""
+    if not reading.active():
+        return None
+    horizon = clock.now().astimezone(live_tz()).date() - dt.timedelta(days=RECENT_DAYS)
+    return horizon, reading.remembered(
+        ("day_totals", s),
+        lambda: list(
+            DayTotal.objects.filter(slice=s, day__gte=horizon).values_list("day", *ADDITIVE, "deadlines")
+        ),
+    )
+
+
 def counts_sum(s: str, day_from: dt.date, last: dt.date) -> live.Counts:
     """The additive figures of slice ``s`` on the rolled-up days ``day_from``…``last``."""
     c = live.Counts(deadlines={})
-    rows = DayTotal.objects.filter(slice=s, day__gte=day_from, day__lte=last)
-    sums = rows.aggregate(**{n: Sum(n) for n in ADDITIVE})
-    for name, value in sums.items():
-        setattr(c, name, value or (Decimal(0) if name == "copq" else 0))
-    for deadlines in rows.values_list("deadlines", flat=True):
+    recent = _recent(s)
+    if recent is not None and day_from >= recent[0]:
+        rows = [r for r in recent[1] if day_from <= r[0] <= last]
+        for i, name in enumerate(ADDITIVE, start=1):
+            setattr(c, name, sum(r[i] for r in rows))
+        if not isinstance(c.copq, Decimal):
+            c.copq = Decimal(c.copq)
+        all_deadlines = [r[-1] for r in rows]
+    else:
+        qs = DayTotal.objects.filter(slice=s, day__gte=day_from, day__lte=last)
+        sums = qs.aggregate(**{n: Sum(n) for n in ADDITIVE})
+        for name, value in sums.items():
+            setattr(c, name, value or (Decimal(0) if name == "copq" else 0))
+        all_deadlines = list(qs.values_list("deadlines", flat=True))
+    for deadlines in all_deadlines:
         for target, (due, met) in deadlines.items():
             slot = c.deadlines.setdefault(target, [0, 0])  # type: ignore[union-attr]
             slot[0] += due
@@ -263,34 +292,69 @@ def counts_sum(s: str, day_from: dt.date, last: dt.date) -> live.Counts:
 
 def series(s: str, day_from: dt.date, last: dt.date) -> dict[dt.date, list[int]]:
     """Per rolled-up day of slice ``s``: [received, closed, deadlines due, met on time]."""
-    out: dict[dt.date, list[int]] = {}
-    for day, received, closed, deadlines in DayTotal.objects.filter(
-        slice=s, day__gte=day_from, day__lte=last
-    ).values_list("day", "received", "closed", "deadlines"):
-        out[day] = [
+    recent = _recent(s)
+    received_at, closed_at = 1 + ADDITIVE.index("received"), 1 + ADDITIVE.index("closed")
+    if recent is not None and day_from >= recent[0]:
+        rows = [(r[0], r[received_at], r[closed_at], r[-1]) for r in recent[1] if day_from <= r[0] <= last]
+    else:
+        rows = list(
+            DayTotal.objects.filter(slice=s, day__gte=day_from, day__lte=last).values_list(
+                "day", "received", "closed", "deadlines"
+            )
+        )
+    return {
+        day: [
             received,
             closed,
             sum(v[0] for v in deadlines.values()),
             sum(v[1] for v in deadlines.values()),
         ]
-    return out
+        for day, received, closed, deadlines in rows
+    }
 
 
 def open_before(s: str, cut: dt.date) -> int:
     """Valid complaints of slice ``s`` received before ``cut`` minus those closed before it (rolled-up
     days only)."""
+    recent = _recent(s)
+    if recent is not None and cut >= recent[0]:
+        horizon, rows = recent
+        before = reading.remembered(("open_before", s, horizon), lambda: _open_before_query(s, horizon))
+        received_at, closed_at = 1 + ADDITIVE.index("received"), 1 + ADDITIVE.index("closed")
+        return before + sum(r[received_at] - r[closed_at] for r in rows if r[0] < cut)
+    return _open_before_query(s, cut)
+
+
+def _open_before_query(s: str, cut: dt.date) -> int:
     sums = DayTotal.objects.filter(slice=s, day__lt=cut).aggregate(r=Sum("received"), c=Sum("closed"))
     return (sums["r"] or 0) - (sums["c"] or 0)
 
 
 def marginal_counts(s: str, dimension: str, day_from: dt.date, last: dt.date) -> dict[str, int]:
-    """key -> valid complaints of slice ``s`` received on the rolled-up days ``day_from``…``last``."""
+    """key -> valid complaints of slice ``s`` received on the rolled-up days ``day_from``…``last``.
+    Within one reading, every dimension of a range is read at once (the four Paretos and the
+    customers at risk share it)."""
+    if reading.active():
+        every = reading.remembered(("marginals", s, day_from, last), lambda: _marginals(s, day_from, last))
+        return dict(every.get(dimension, {}))
     return dict(
         DayMarginal.objects.filter(slice=s, dimension=dimension, day__gte=day_from, day__lte=last)
         .values_list("key")
         .annotate(n=Sum("received"))
         .order_by()
     )
+
+
+def _marginals(s: str, day_from: dt.date, last: dt.date) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for dimension, key, n in (
+        DayMarginal.objects.filter(slice=s, day__gte=day_from, day__lte=last)
+        .values_list("dimension", "key")
+        .annotate(n=Sum("received"))
+        .order_by()
+    ):
+        out.setdefault(dimension, {})[key] = n
+    return out
 
 
 def snapshot_get(name: str, s: str, now: dt.datetime) -> dict[str, Any] | None:
