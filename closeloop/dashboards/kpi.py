@@ -67,11 +67,8 @@ class DashFilters:
         return self.dated(end - dt.timedelta(days=self.days - 1), end)
 
     def dated(self, date_from: dt.date, date_to: dt.date) -> DashFilters:
-        """The same filters over another period (keeping what slices.of_filters found for them)."""
-        out = replace(self, date_from=date_from, date_to=date_to)
-        if "_slice" in self.__dict__:
-            object.__setattr__(out, "_slice", self.__dict__["_slice"])
-        return out
+        """The same filters over another period."""
+        return replace(self, date_from=date_from, date_to=date_to)
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         """[start, end) as aware datetimes in the site time zone."""

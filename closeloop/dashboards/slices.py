@@ -82,11 +82,12 @@ def fold(
 
 def of_filters(f: DashFilters) -> str | None:
     """The slice that answers ``f``: ``ALL`` without filters, the one filter's slice with exactly one
-    (``NOWHERE`` when it names nothing), None with two or more. Remembered on ``f`` and on the
-    filters derived from it by ``dated``/``previous`` (one lookup per page, not one per figure)."""
-    if "_slice" not in f.__dict__:
-        object.__setattr__(f, "_slice", _of_filters(f))
-    return f.__dict__["_slice"]
+    (``NOWHERE`` when it names nothing), None with two or more. Looked up once per reading
+    (reading.one_reading: one lookup per page, not one per figure)."""
+    from closeloop.dashboards import reading
+
+    key = ("slice", f.customer, f.category, f.product_family, f.site)
+    return reading.remembered(key, lambda: _of_filters(f))
 
 
 def _of_filters(f: DashFilters) -> str | None:
