@@ -13,7 +13,6 @@ from closeloop.accounts.models import User
 from closeloop.api.schemas import ErrorOut
 from closeloop.core.errors import PermissionDenied
 from closeloop.reports import exports
-from closeloop.reports.analysis import analysis_filename, analysis_pdf
 from closeloop.reports.analysis_data import analysis_params_parse, monthly_analysis
 from closeloop.reports.models import ExportKind
 
@@ -85,6 +84,9 @@ def analysis(request: HttpRequest, month: str = "", customer: str = "") -> HttpR
     if not user.has_perm("complaints.view_complaint"):
         raise PermissionDenied()
     first, found = analysis_params_parse(user=user, month=month, customer=customer)
+    # Imported here: drawn with ReportLab, which the URLconf would otherwise load into every process.
+    from closeloop.reports.analysis import analysis_filename, analysis_pdf
+
     data = monthly_analysis(user=user, month=first, customer=found)
     response = HttpResponse(analysis_pdf(data, user=user), content_type="application/pdf")
     response["Content-Disposition"] = (

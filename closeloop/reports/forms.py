@@ -11,8 +11,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.core.errors import ValidationFailed
-from closeloop.reports.eightd.context import context_fields
-from closeloop.reports.eightd.templates import report_template_validate
 from closeloop.reports.models import ReportTemplate
 
 
@@ -22,6 +20,10 @@ class ReportTemplateForm(forms.ModelForm):
         fields = ["name", "customer", "file", "is_active"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # Imported here, as in clean_file: the admin imports this module in every process (the worker too),
+        # and the 8D modules load python-docx, docxtpl and Pillow.
+        from closeloop.reports.eightd.context import context_fields
+
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = _(
             "A Word (.docx) document with fields such as {{ complaint.number }} and table rows such as "
@@ -32,6 +34,8 @@ class ReportTemplateForm(forms.ModelForm):
         upload = self.cleaned_data.get("file")
         # Only a newly uploaded file is checked; an unchanged one was checked when it was uploaded.
         if isinstance(upload, UploadedFile):
+            from closeloop.reports.eightd.templates import report_template_validate
+
             try:
                 report_template_validate(upload)
             except ValidationFailed as exc:

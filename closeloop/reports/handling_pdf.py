@@ -7,9 +7,7 @@ from typing import Any
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from reportlab.lib.units import mm
 
-from closeloop.reports import pdfkit
 from closeloop.reports.models import HandlingReport, ReportLanguage
 
 # The section headings the customer reads (the catalogue holds their Chinese).
@@ -39,6 +37,12 @@ def _label(language: str, text: str) -> str:
 
 def handling_report_pdf(report: HandlingReport) -> bytes:
     """Render ``report`` (its own language: Chinese, English or both). Recorded text is printed as text."""
+    # Imported here: the views and the API import this module, so at module level the URLconf would load
+    # ReportLab into every process (the worker's too), though only rendering needs it.
+    from reportlab.lib.units import mm
+
+    from closeloop.reports import pdfkit
+
     r = report
     c = r.complaint
     lang = r.language

@@ -2,12 +2,13 @@
 
 from celery import shared_task
 
-from closeloop.reports import exports
-
 
 @shared_task(acks_late=True)
 def export_job_run(job_id: int) -> int:
     """Write the export job's file (``exports.export_job_run``; idempotent, so a redelivery is harmless)."""
+    # Imported here: the ledgers load openpyxl, which would otherwise stay resident in every worker.
+    from closeloop.reports import exports
+
     return exports.export_job_run(job_id=job_id).pk
 
 

@@ -15,7 +15,6 @@ from django.views import View
 from closeloop.core import clock
 from closeloop.core.errors import ValidationFailed
 from closeloop.core.views import request_user
-from closeloop.reports.analysis import analysis_filename, analysis_pdf
 from closeloop.reports.analysis_data import analysis_params_parse, monthly_analysis
 
 
@@ -57,6 +56,10 @@ class AnalysisPdfView(LoginRequiredMixin, View):
             )
         except ValidationFailed as exc:
             return _form(request, {k: [str(m) for m in v] for k, v in exc.fields.items()}, status=422)
+        # Imported here: the report is drawn with ReportLab, which the URLconf would otherwise load into every
+        # process (the worker's too, through reverse()).
+        from closeloop.reports.analysis import analysis_filename, analysis_pdf
+
         data = monthly_analysis(user=user, month=month, customer=customer)
         response = HttpResponse(analysis_pdf(data, user=user), content_type="application/pdf")
         response["Content-Disposition"] = _disposition(analysis_filename(data))

@@ -14,8 +14,6 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from PIL import Image, UnidentifiedImageError
-
 from closeloop.complaints.models import Attachment
 from closeloop.investigations.workflow import Step
 
@@ -61,6 +59,10 @@ def _step_of(att: Attachment) -> int:
 
 def image_prepare(data: bytes) -> tuple[bytes, str, int, int] | None:
     """``data`` reduced and re-encoded: (bytes, mime, width px, height px), or None when unreadable."""
+    # Imported here: the report's records import this module wherever a view or the API is loaded (the
+    # worker too), and only the rendering of pictures needs Pillow.
+    from PIL import Image, UnidentifiedImageError
+
     try:
         with Image.open(io.BytesIO(data)) as im:
             im.seek(0)  # the first frame of an animated GIF / WebP

@@ -14,11 +14,8 @@ from urllib.parse import quote
 
 from closeloop.investigations.models import Investigation
 from closeloop.reports.eightd.data import eightd_report_data
-from closeloop.reports.eightd.docx import eightd_docx
 from closeloop.reports.eightd.lang import language_check
-from closeloop.reports.eightd.pdf import eightd_pdf
 from closeloop.reports.eightd.records import EightDReport
-from closeloop.reports.eightd.templates import eightd_docx_from_template
 from closeloop.reports.models import ReportTemplate
 
 Format = Literal["pdf", "docx"]
@@ -65,6 +62,12 @@ def eightd_download(*, investigation: Investigation, fmt: Format, language: str 
     """The 8D report of ``investigation`` as a file. The caller has checked that the user may see the
     case. Raises ValidationFailed naming ``lang`` (unknown language) or ``file`` (the customer's
     template cannot be filled in)."""
+    # Imported here: the views and the API import this module, so at module level ReportLab, python-docx
+    # and docxtpl would be resident in every web and worker process, for the few requests that render.
+    from closeloop.reports.eightd.docx import eightd_docx
+    from closeloop.reports.eightd.pdf import eightd_pdf
+    from closeloop.reports.eightd.templates import eightd_docx_from_template
+
     lang = language_check(language)
     data = eightd_report_data(investigation=investigation)
     if fmt == "pdf":

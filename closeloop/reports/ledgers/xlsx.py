@@ -9,21 +9,23 @@ Excel dates with a number format, so sorting and filtering in Excel work.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from copy import copy
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import IO, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from closeloop.core.exports import neutralise
+
+if TYPE_CHECKING:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+# openpyxl is imported where a sheet is written, not here: every ledger module imports Column from this
+# one, and through them the URLconf, so openpyxl (over 20 MB) would be resident in every process.
 
 ColumnKind = Literal["text", "int", "decimal", "date", "datetime"]
 
@@ -31,10 +33,10 @@ DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 MONEY_FORMAT = "#,##0.00"
 HEADER_ROW = 2  # row 1 is the title line (report, filters, export time)
-TITLE_FONT = Font(bold=True, size=12)
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="EEF2F7")
-HEADER_ALIGN = Alignment(vertical="center", wrap_text=True)
+HEADER_FILL_COLOR = "EEF2F7"
+# The control characters XML 1.0 cannot hold: openpyxl's ILLEGAL_CHARACTERS_RE (which raises on them),
+# restated so that this module loads without openpyxl (a test pins the two as equal).
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,10 @@ class _CellMaker:
     """
 
     def __init__(self, ws: WriteOnlyWorksheet, columns: Sequence[Column]) -> None:
+        from openpyxl.cell import WriteOnlyCell
+
         self.ws = ws
+        self.cell = WriteOnlyCell
         self.kinds = [c.kind for c in columns]
         # Excel has no time zones: times are written as wall-clock times of the export's time zone,
         # which the title line names.
@@ -74,12 +79,12 @@ class _CellMaker:
             ("datetime", DATETIME_FORMAT),
             ("decimal", MONEY_FORMAT),
         ):
-            template = WriteOnlyCell(ws)
+            template = self.cell(ws)
             template.number_format = number_format
             self.styles[kind] = template._style
 
     def _styled(self, value: Any, kind: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(self.ws, value=value)
+        cell = self.cell(self.ws, value=value)
         cell._style = copy(self.styles[kind])
         return cell
 
@@ -122,6 +127,11 @@ def xlsx_write(
 
     ``rows`` is consumed once, lazily: pass a generator to keep memory bounded.
     """
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title=_sheet_name(sheet_title))
     # Widths and panes must be set before the first row: write-only mode writes the sheet's head then.
@@ -129,12 +139,14 @@ def xlsx_write(
         ws.column_dimensions[get_column_letter(i)].width = col.width
     ws.freeze_panes = f"A{HEADER_ROW + 1}"
     head = WriteOnlyCell(ws, value=text_cell(title))
-    head.font = TITLE_FONT
+    head.font = Font(bold=True, size=12)
     ws.append([head])
     header_cells = []
+    header_font, header_align = Font(bold=True), Alignment(vertical="center", wrap_text=True)
+    header_fill = PatternFill("solid", fgColor=HEADER_FILL_COLOR)
     for col in columns:
         cell = WriteOnlyCell(ws, value=text_cell(col.header))
-        cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, HEADER_ALIGN
+        cell.font, cell.fill, cell.alignment = header_font, header_fill, header_align
         header_cells.append(cell)
     ws.append(header_cells)
     maker = _CellMaker(ws, columns)

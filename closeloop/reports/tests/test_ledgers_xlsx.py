@@ -209,3 +209,13 @@ def test_ledger_selector_query_budget_for_a_page(seeded, qm, django_assert_max_n
     with django_assert_max_num_queries(3):
         rows = list(complaint_ledger.rows(user=qm, f=ListFilters(), chunk_size=25))
     assert len(rows) == 3
+
+
+def test_text_cells_drop_the_characters_openpyxl_refuses():
+    # xlsx.py restates openpyxl's pattern so that the ledgers' column definitions load without openpyxl.
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE as OPENPYXL_ILLEGAL
+
+    from closeloop.reports.ledgers.xlsx import ILLEGAL_CHARACTERS_RE, text_cell
+
+    assert ILLEGAL_CHARACTERS_RE.pattern == OPENPYXL_ILLEGAL.pattern
+    assert text_cell("a\x00b\x0bc\x1fd\te\nf") == "abcd\te\nf"
