@@ -29,16 +29,7 @@ def sequence_next(*, scope: str, when: dt.datetime) -> tuple[int, int]:
     from django.utils import timezone
 
     year = timezone.localtime(when).year
-    if not NumberSequence.objects.filter(scope=scope, year=year).exists():
-        try:
-            with transaction.atomic():
-                NumberSequence.objects.create(scope=scope, year=year, last_value=0)
-        except IntegrityError:
-            pass  # another transaction created it first; its row lock below orders us after it
-    seq = NumberSequence.objects.select_for_update().get(scope=scope, year=year)
-    NumberSequence.objects.filter(pk=seq.pk).update(last_value=F("last_value") + 1)
-    seq.refresh_from_db(fields=["last_value"])
-    return year, seq.last_value
+    return year, sequence_take(scope=scope, year=year, count=1)
 
 
 def complaint_number_next(*, when: dt.datetime) -> str:
@@ -50,3 +41,27 @@ def investigation_number_next(*, when: dt.datetime) -> str:
     """Allocate the next 8D number (``8D-2026-0001``). Must run inside ``transaction.atomic``."""
     year, value = sequence_next(scope="8d", when=when)
     return f"8D-{year}-{value:04d}"
+
+
+def sequence_take(*, scope: str, year: int, count: int) -> int:
+    """Allocate ``count`` consecutive values of ``scope``'s counter for ``year`` at once (a bulk import's
+    batch); return the first. The values are exactly those ``count`` calls of :func:`sequence_next` would
+    have given, so numbers stay gap-free and are never reused.
+
+    Must run inside ``transaction.atomic``; the counter row stays locked until the caller commits. A
+    caller taking several years locks them in ascending order, so two such callers cannot deadlock.
+    """
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    if not NumberSequence.objects.filter(scope=scope, year=year).exists():
+        try:
+            with transaction.atomic():
+                NumberSequence.objects.create(scope=scope, year=year, last_value=0)
+        except IntegrityError:
+            pass  # another transaction created it first; its row lock below orders us after it
+    row = NumberSequence.objects.filter(scope=scope, year=year)
+    # The UPDATE takes the row's lock (concurrent callers wait on it until we commit); read afterwards,
+    # the value is our own write.
+    row.update(last_value=F("last_value") + count)
+    last: int = row.values_list("last_value", flat=True).get()
+    return last - count + 1

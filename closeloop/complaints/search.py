@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 _WORD = re.compile(r"[\w\u4e00-\u9fff]+", re.UNICODE)
@@ -21,8 +21,12 @@ def _jieba():  # type: ignore[no-untyped-def]
     return jieba
 
 
-def tokenize(text: str) -> list[str]:
-    """Return the distinct search tokens of ``text`` in first-seen order."""
+def _cut(chunk: str) -> list[str]:
+    """jieba's search-mode words of one chunk of Chinese text, blanks dropped."""
+    return [t for t in (token.strip() for token in _jieba().cut_for_search(chunk)) if t]
+
+
+def _tokens(text: str, cut: Callable[[str], Iterable[str]]) -> list[str]:
     if not text:
         return []
     seen: dict[str, None] = {}
@@ -30,17 +34,77 @@ def tokenize(text: str) -> list[str]:
         if chunk.isascii():
             seen.setdefault(chunk, None)
             continue
-        for token in _jieba().cut_for_search(chunk):
-            token = token.strip()
-            if token:
-                seen.setdefault(token, None)
+        for token in cut(chunk):
+            seen.setdefault(token, None)
     return list(seen)
+
+
+def tokenize(text: str) -> list[str]:
+    """Return the distinct search tokens of ``text`` in first-seen order."""
+    return _tokens(text, _cut)
+
+
+def _implied(token: str, tokens: list[str]) -> bool:
+    """Whether every document holding one of ``tokens`` also holds ``token``: jieba's search mode emits,
+    with each word longer than two characters, the dictionary words of two characters inside it, and with
+    each word longer than three those of three characters (so 变速箱 always comes with 变速)."""
+    if token.isascii() or not 2 <= len(token) <= 3 or not _jieba().get_FREQ(token):
+        return False
+    return any(len(other) > len(token) and token in other and not other.isascii() for other in tokens)
+
+
+def query_tokens(text: str) -> list[str]:
+    """The tokens a search for ``text`` requires: :func:`tokenize`'s without those another of them
+    implies (变速箱 for 变速箱, not 变速 and 变速箱). A stored document holds all of ``tokenize(text)``
+    exactly when it holds all of these, so the matches are the same; but PostgreSQL estimates a match by
+    multiplying its words' frequencies as if they were independent, and the implied words made it guess
+    2,500 rows for 变速箱 where 50,000 match, and plan the list's query for the wrong case."""
+    tokens = tokenize(text)
+    return [t for t in tokens if not _implied(t, tokens)]
+
+
+def _parts_tokens(parts: Iterable[str | None], tokens_of: Callable[[str], list[str]]) -> list[str]:
+    tokens: dict[str, None] = {}
+    for part in parts:
+        for token in tokens_of(part or ""):
+            tokens.setdefault(token, None)
+    return list(tokens)
+
+
+def document_join(tokens: Iterable[str]) -> str:
+    """The stored ``search_text`` for ``tokens`` (the first of repeated ones kept, in order)."""
+    return " " + " ".join(dict.fromkeys(tokens)) + " "
 
 
 def search_document(parts: Iterable[str | None]) -> str:
     """Build the stored ``search_text`` from the searchable fields (space-separated tokens)."""
-    tokens: dict[str, None] = {}
-    for part in parts:
-        for token in tokenize(part or ""):
-            tokens.setdefault(token, None)
-    return " " + " ".join(tokens) + " "
+    return document_join(_parts_tokens(parts, tokenize))
+
+
+class Tokenizer:
+    """:func:`tokenize` and :func:`search_document` for bulk work (an import): jieba's cut of each chunk
+    of text (a run between punctuation) is remembered, because customer and product names and stock
+    phrases repeat from row to row, and jieba costs far more than the lookup. The output is exactly the
+    module functions' (a chunk's cut does not depend on its neighbours). At most ``limit`` chunks are
+    kept; the memory is dropped whole when it is full, so it stays bounded on any input."""
+
+    def __init__(self, limit: int = 20_000) -> None:
+        self._limit = limit
+        self._cuts: dict[str, tuple[str, ...]] = {}
+
+    def _cut(self, chunk: str) -> tuple[str, ...]:
+        cut = self._cuts.get(chunk)
+        if cut is None:
+            if len(self._cuts) >= self._limit:
+                self._cuts.clear()
+            cut = self._cuts[chunk] = tuple(_cut(chunk))
+        return cut
+
+    def tokenize(self, text: str) -> list[str]:
+        return _tokens(text, self._cut)
+
+    def tokens(self, parts: Iterable[str | None]) -> list[str]:
+        """The distinct tokens of ``parts`` in first-seen order. ``document_join(self.tokens(parts))`` is
+        ``search_document(parts)``, and so is ``document_join([*self.tokens(head), *self.tokens(tail)])``
+        for ``parts == head + tail``."""
+        return _parts_tokens(parts, self.tokenize)

@@ -148,7 +148,7 @@ def assignment_rule_match(
     return rules.order_by("order", "id").first()
 
 
-def _apply_priority(complaint: Complaint) -> None:
+def _apply_priority(complaint: Complaint, weights: PriorityWeights | None = None) -> None:
     facts = PriorityInput(
         severity=complaint.severity,
         urgency=complaint.urgency,
@@ -158,34 +158,38 @@ def _apply_priority(complaint: Complaint) -> None:
         impact_scope=complaint.impact_scope,
     )
     complaint.priority_score, complaint.priority_breakdown = priority_compute(
-        facts, PriorityWeights.current()
+        facts, weights or PriorityWeights.current()
     )
+
+
+def complaint_search_parts(complaint: Complaint) -> list[str]:
+    """The texts a complaint's ``search_text`` is made of, number first (its related objects loaded)."""
+    return [
+        complaint.number,
+        complaint.title,
+        complaint.description,
+        complaint.customer_requirement,
+        complaint.lot,
+        complaint.customer.name,
+        complaint.customer.code,
+        complaint.product.name if complaint.product else "",
+        complaint.product.code if complaint.product else "",
+        complaint.order.number if complaint.order else "",
+    ]
 
 
 def _refresh_search(complaint: Complaint) -> None:
-    complaint.search_text = search_document(
-        [
-            complaint.number,
-            complaint.title,
-            complaint.description,
-            complaint.customer_requirement,
-            complaint.lot,
-            complaint.customer.name,
-            complaint.customer.code,
-            complaint.product.name if complaint.product else "",
-            complaint.product.code if complaint.product else "",
-            complaint.order.number if complaint.order else "",
-        ]
-    )
+    complaint.search_text = search_document(complaint_search_parts(complaint))
 
 
-@transaction.atomic
-def complaint_create(*, data: ComplaintData, actor: User | None) -> Complaint:
-    """Create a complaint with a fresh number, priority and assignment; write the ``created`` event.
-
-    Assignment: an explicit owner/department in ``data`` wins; otherwise the first matching
-    assignment rule applies. Locks the year's number-sequence row until commit.
-    """
+def complaint_build(
+    *, data: ComplaintData, actor: User | None, rule: AssignmentRule | None, weights: PriorityWeights
+) -> Complaint:
+    """The unsaved complaint :func:`complaint_create` saves, before its number and search text: fields,
+    assignment and priority. ``rule`` is what :func:`assignment_rule_match` gives for ``data`` when it
+    names neither owner nor department (ignored otherwise). Pure: no query once ``data``'s related
+    objects (and an owner's department, a rule's department and owner) are loaded. The bulk import
+    (``closeloop.complaints.bulk``) builds its complaints with it too."""
     complaint = Complaint(
         channel=data.channel,
         received_at=data.received_at,
@@ -212,27 +216,48 @@ def complaint_create(*, data: ComplaintData, actor: User | None) -> Complaint:
         created_by=actor if getattr(actor, "pk", None) else None,
     )
     if data.owner is None and data.department is None:
-        rule = assignment_rule_match(category=data.category, product=data.product, customer=data.customer)
         if rule is not None:
             complaint.assignment_rule = rule
             complaint.department = rule.department
             complaint.owner = rule.owner
     elif data.owner is not None and data.department is None:
         complaint.department = data.owner.department
-    _apply_priority(complaint)
+    _apply_priority(complaint, weights)
+    return complaint
+
+
+def complaint_created_event(*, complaint: Complaint, data: ComplaintData) -> dict[str, Any]:
+    """The ``changes`` and ``data`` of a new complaint's ``created`` event (every audited field that has a
+    value, and the assignment rule that applied)."""
+    after = events.snapshot(complaint, AUDITED_FIELDS)
+    return {
+        "changes": [{"field": f, "old": None, "new": v} for f, v in after.items() if v not in (None, "")],
+        "data": {
+            "rule": complaint.assignment_rule.name if complaint.assignment_rule else None,
+            **data.extra_event_data,
+        },
+    }
+
+
+@transaction.atomic
+def complaint_create(*, data: ComplaintData, actor: User | None) -> Complaint:
+    """Create a complaint with a fresh number, priority and assignment; write the ``created`` event.
+
+    Assignment: an explicit owner/department in ``data`` wins; otherwise the first matching
+    assignment rule applies. Locks the year's number-sequence row until commit.
+    """
+    rule = None
+    if data.owner is None and data.department is None:
+        rule = assignment_rule_match(category=data.category, product=data.product, customer=data.customer)
+    complaint = complaint_build(data=data, actor=actor, rule=rule, weights=PriorityWeights.current())
     complaint.number = complaint_number_next(when=data.received_at)
     _refresh_search(complaint)
     complaint.save()
-    after = events.snapshot(complaint, AUDITED_FIELDS)
     events.event_record(
         complaint=complaint,
         verb="created",
         actor=actor,
-        changes=[{"field": f, "old": None, "new": v} for f, v in after.items() if v not in (None, "")],
-        data={
-            "rule": complaint.assignment_rule.name if complaint.assignment_rule else None,
-            **data.extra_event_data,
-        },
+        **complaint_created_event(complaint=complaint, data=data),
     )
     notify_complaint_received(complaint=complaint, actor=actor)
     return complaint

@@ -1,7 +1,8 @@
 """The import part of ``make bench``: a CSV and an XLSX of ``rows`` valid complaint rows, imported
 through the service the import page and ``manage.py import_data`` use
 (``import_job_create`` — permission, sniffing, header check, storing the upload — then
-``import_job_run``: one ``complaint_intake`` per row, each in its own transaction).
+``import_job_run``: rows streamed, validated and written in batches by the bulk intake path,
+``closeloop.intake.bulk``, which gives each row exactly what ``complaint_intake`` would).
 
 Rows are Chinese, with the template's Chinese headers, the demo's issue texts, the database's own
 customers, their existing contacts, products and categories, received over the last 365 days.
@@ -9,7 +10,7 @@ customers, their existing contacts, products and categories, received over the l
 Memory is measured as the peak resident set of this process during the import minus its resident set
 before (``VmHWM`` after resetting it through /proc/self/clear_refs; where that is not possible, the
 growth of getrusage's lifetime ``ru_maxrss``, which only shows growth beyond earlier peaks). It
-includes the file held in memory, the parsed rows (the service lists them all) and Django's caches.
+includes the file held in memory, the batch being written and Django's caches.
 """
 
 from __future__ import annotations

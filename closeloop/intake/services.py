@@ -38,6 +38,7 @@ from closeloop.customers.models import (
     SalesOrder,
     SalesOrderLine,
     Shipment,
+    Site,
     warranty_end,
 )
 from closeloop.customers.services import site_for_code
@@ -100,8 +101,78 @@ def warranty_status_for(
     return (WarrantyStatus.IN if received <= until else WarrantyStatus.OUT), until
 
 
+@dataclass
+class OrderRef:
+    """A sales order found by its own number or by one of its shipments' numbers."""
+
+    order: SalesOrder  # its customer and contact loaded
+    shipment: Shipment | None  # the shipment named, else the order's latest (by ship date, then id)
+    lines: list[SalesOrderLine]  # by line number, with their products (and the products' sites)
+
+
+class IntakeLookups:
+    """Every read :func:`draft_resolve` makes, one query each: what the form, the API and a single import
+    row use. The bulk import answers the same questions from rows read once for a whole batch
+    (``closeloop.intake.bulk.BatchLookups``); both must give the same answer to the same question."""
+
+    def customer(self, code: str) -> Customer | None:
+        return Customer.objects.filter(code=code).first()
+
+    def product(self, code: str) -> Product | None:
+        # With its site: the complaint's site is the product's unless the draft names one.
+        return Product.objects.select_related("site").filter(code=code).first()
+
+    def site(self, code: str, errors: FieldErrors) -> Site | None:
+        """As ``customers.services.site_for_code``: an unknown or inactive code is added to ``errors``."""
+        return site_for_code(code, errors=errors)
+
+    def category(self, code: str) -> Category | None:
+        """The active category with ``code``, with its parent: assignment rules, deadline policies and
+        notification rules read its lineage, and the tree is two levels deep."""
+        return Category.objects.select_related("parent").filter(code=code, is_active=True).first()
+
+    def active_user(self, username: str) -> User | None:
+        # With the department an owner gives the complaint.
+        return User.objects.select_related("department").filter(username=username, is_active=True).first()
+
+    def order_ref(self, number: str) -> OrderRef | None:
+        """A shipment's number wins over an order's when both exist."""
+        shipment = (
+            Shipment.objects.select_related("order__customer", "order__contact").filter(number=number).first()
+        )
+        if shipment is not None:
+            order = shipment.order
+        else:
+            found = SalesOrder.objects.select_related("customer", "contact").filter(number=number).first()
+            if found is None:
+                return None
+            order, shipment = found, found.shipments.order_by("-ship_date", "-id").first()
+        lines = list(order.lines.select_related("product__site").order_by("line_no"))
+        return OrderRef(order=order, shipment=shipment, lines=lines)
+
+    def contact_of(self, contact_id: int, customer: Customer) -> Contact | None:
+        """The contact ``contact_id`` when it belongs to ``customer``."""
+        return Contact.objects.filter(pk=contact_id, customer=customer).first()
+
+    def contact_like(self, customer: Customer, name: str, phone: str | None) -> Contact | None:
+        """The customer's oldest contact called ``name`` (with ``phone`` when given)."""
+        existing = Contact.objects.filter(customer=customer, name=name)
+        if phone is not None:
+            existing = existing.filter(phone=phone)
+        # By id: the model orders by name, and two contacts of one name would otherwise tie.
+        return existing.order_by("pk").first()
+
+
+DATABASE_LOOKUPS = IntakeLookups()
+
+
 def order_facts(
-    *, number: str, received_at: dt.datetime | None = None, product_code: str = "", line_no: int | None = None
+    *,
+    number: str,
+    received_at: dt.datetime | None = None,
+    product_code: str = "",
+    line_no: int | None = None,
+    lookups: IntakeLookups = DATABASE_LOOKUPS,
 ) -> OrderFacts | None:
     """Resolve a sales order number or a shipment number; None when neither exists.
 
@@ -111,12 +182,10 @@ def order_facts(
     number = (number or "").strip()
     if not number:
         return None
-    shipment = Shipment.objects.select_related("order").filter(number=number).first()
-    order = shipment.order if shipment else SalesOrder.objects.filter(number=number).first()
-    if order is None:
+    ref = lookups.order_ref(number)
+    if ref is None:
         return None
-    order = SalesOrder.objects.select_related("customer", "contact").get(pk=order.pk)
-    lines = list(order.lines.select_related("product").order_by("line_no"))
+    order, shipment, lines = ref.order, ref.shipment, ref.lines
     line = None
     if line_no is not None:
         line = next((ln for ln in lines if ln.line_no == line_no), None)
@@ -124,8 +193,6 @@ def order_facts(
         line = next((ln for ln in lines if ln.product.code == product_code), None)
     elif len(lines) == 1:
         line = lines[0]
-    if shipment is None:
-        shipment = order.shipments.order_by("-ship_date", "-id").first()
     ship_date = shipment.ship_date if shipment else None
     received = timezone.localtime(received_at or clock.now()).date()
     status, until = warranty_status_for(
@@ -159,12 +226,12 @@ def _choice(errors: FieldErrors, name: str, value: str, choices: Any, default: s
 
 
 def _resolve_contact(
-    errors: FieldErrors, customer: Customer | None, contact: ContactInput | None
+    errors: FieldErrors, customer: Customer | None, contact: ContactInput | None, lookups: IntakeLookups
 ) -> Contact | ContactInput | None:
     if contact is None or customer is None:
         return None
     if contact.id is not None:
-        found = Contact.objects.filter(pk=contact.id, customer=customer).first()
+        found = lookups.contact_of(contact.id, customer)
         if found is None:
             errors.add(
                 "contact",
@@ -185,15 +252,17 @@ def _resolve_contact(
             errors.add("contact", _("“%(email)s” is not a valid email address.") % {"email": contact.email})
     if len(contact.phone) > 30:
         errors.add("contact", _("The phone number is too long."))
-    existing = Contact.objects.filter(customer=customer, name=contact.name.strip())
-    if contact.phone:
-        existing = existing.filter(phone=contact.phone.strip())
-    return existing.first() or contact
+    phone = contact.phone.strip() if contact.phone else None
+    return lookups.contact_like(customer, contact.name.strip(), phone) or contact
 
 
-def draft_resolve(draft: ComplaintDraft, *, actor: User | None) -> tuple[ComplaintData, Any]:
-    """Validate ``draft`` and resolve it into ComplaintData. Raises one ValidationFailed listing
-    every bad field. Reads only; writes nothing.
+def draft_resolve(
+    draft: ComplaintDraft, *, actor: User | None, lookups: IntakeLookups = DATABASE_LOOKUPS
+) -> tuple[ComplaintData, Any]:
+    """Validate ``draft`` and resolve it into ComplaintData and its contact: an existing Contact, a
+    ContactInput for a contact still to create, or None. Raises one ValidationFailed listing every bad
+    field (PermissionDenied for an owner the actor may not choose). Reads only, through ``lookups``;
+    writes nothing.
 
     The site is the one the draft names (an active site's code), else the product's (see
     ``complaints.services.complaint_site_for``)."""
@@ -223,6 +292,7 @@ def draft_resolve(draft: ComplaintDraft, *, actor: User | None) -> tuple[Complai
             received_at=received_at,
             product_code=(draft.product or "").strip(),
             line_no=draft.order_line,
+            lookups=lookups,
         )
         if facts is None:
             field_name = "order_number" if draft.order_number else "shipment_number"
@@ -240,7 +310,7 @@ def draft_resolve(draft: ComplaintDraft, *, actor: User | None) -> tuple[Complai
     customer: Customer | None = None
     code = (draft.customer or "").strip()
     if code:
-        customer = Customer.objects.filter(code=code).first()
+        customer = lookups.customer(code)
         if customer is None:
             errors.add("customer", _("No customer has the code “%(code)s”.") % {"code": code})
         elif not customer.is_active:
@@ -259,7 +329,7 @@ def draft_resolve(draft: ComplaintDraft, *, actor: User | None) -> tuple[Complai
     product: Product | None = None
     pcode = (draft.product or "").strip()
     if pcode:
-        product = Product.objects.filter(code=pcode).first()
+        product = lookups.product(pcode)
         if product is None:
             errors.add("product", _("No product has the code “%(code)s”.") % {"code": pcode})
         elif facts is not None and facts.lines and product.pk not in {ln.product_id for ln in facts.lines}:
@@ -270,12 +340,12 @@ def draft_resolve(draft: ComplaintDraft, *, actor: User | None) -> tuple[Complai
             )
     elif facts is not None and facts.line is not None:
         product = facts.line.product
-    site = site_for_code(draft.site, errors=errors)
+    site = lookups.site(draft.site, errors)
 
     category: Category | None = None
     ccode = (draft.category or "").strip()
     if ccode:
-        category = Category.objects.filter(code=ccode, is_active=True).first()
+        category = lookups.category(ccode)
         if category is None:
             errors.add("category", _("No category has the code “%(code)s”.") % {"code": ccode})
 
@@ -289,7 +359,7 @@ def draft_resolve(draft: ComplaintDraft, *, actor: User | None) -> tuple[Complai
 
     owner: User | None = None
     if draft.owner:
-        owner = User.objects.filter(username=draft.owner, is_active=True).first()
+        owner = lookups.active_user(draft.owner)
         if owner is None:
             errors.add("owner", _("No active user is called “%(name)s”.") % {"name": draft.owner})
         elif actor is None or (owner.pk != actor.pk and not actor.has_perm("complaints.assign_complaint")):
@@ -305,7 +375,7 @@ def draft_resolve(draft: ComplaintDraft, *, actor: User | None) -> tuple[Complai
                 for m in msgs:
                     errors.add("attachments", m)
 
-    contact = _resolve_contact(errors, customer, draft.contact)
+    contact = _resolve_contact(errors, customer, draft.contact, lookups)
     if contact is None and draft.contact is None and facts is not None:
         contact = facts.contact
     severity = _choice(errors, "severity", draft.severity, Severity, Severity.GENERAL)

@@ -1,20 +1,18 @@
-"""One spreadsheet row -> one ComplaintDraft -> the same ``complaint_intake`` every channel uses."""
+"""One spreadsheet row -> one ComplaintDraft, validated and created as ``complaint_intake`` would
+(the import runs them in batches through ``intake.bulk.complaint_intake_many``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from closeloop.accounts.models import User
 from closeloop.complaints.models import Category, Channel
 from closeloop.core.errors import ValidationFailed
 from closeloop.intake.drafts import ComplaintDraft, ContactInput
 from closeloop.intake.importing.columns import alias
 from closeloop.intake.importing.readers import parse_datetime_cell
-from closeloop.intake.services import complaint_intake
 
 # Draft fields without a column of their own are reported on the column that caused them.
 FIELD_TO_COLUMN = {"contact": "contact_name", "shipment_number": "order_number", "order_line": "order_number"}
@@ -37,25 +35,35 @@ def whole_number(value: Any) -> int | None:
         return -1
 
 
-def category_code(value: str) -> str:
-    """A category code as written, or the code of the one active category with that name (中文 or
-    English); anything else is passed on for the intake service to refuse by name."""
-    if not value or Category.objects.filter(code=value).exists():
-        return value
-    codes = list(
-        Category.objects.filter(Q(name=value) | Q(name_en__iexact=value), is_active=True).values_list(
-            "code", flat=True
-        )[:2]
-    )
-    return codes[0] if len(codes) == 1 else value
+class CategoryNames:
+    """How a category cell is read: a category code as written, or the code of the one active category
+    with that name (中文, or English in any case); anything else is passed on for the intake service to
+    refuse by name. The categories are read once, when this is made (once per import job)."""
+
+    def __init__(self) -> None:
+        self._codes: set[str] = set()
+        self._by_name: dict[str, set[str]] = {}
+        self._by_name_en: dict[str, set[str]] = {}
+        for code, name, name_en, active in Category.objects.values_list(
+            "code", "name", "name_en", "is_active"
+        ):
+            self._codes.add(code)  # any category's code, active or not: the service words the refusal
+            if active:
+                self._by_name.setdefault(name, set()).add(code)
+                self._by_name_en.setdefault(name_en.upper(), set()).add(code)
+
+    def code(self, value: str) -> str:
+        if not value or value in self._codes:
+            return value
+        codes = self._by_name.get(value, set()) | self._by_name_en.get(value.upper(), set())
+        return next(iter(codes)) if len(codes) == 1 else value
 
 
-def complaint_row(row: dict[str, Any], *, actor: User, source: dict[str, Any]) -> bool:
-    """Create one complaint from ``row`` (keys are column keys); always True (created) when it returns.
-
-    A naive received time is read in the active time zone (the importer's). Raises ValidationFailed
-    naming draft fields, PermissionDenied as complaint_intake does.
-    """
+def complaint_draft(
+    row: dict[str, Any], *, source: dict[str, Any], categories: CategoryNames
+) -> ComplaintDraft:
+    """The draft for ``row`` (keys are column keys). A naive received time is read in the active time zone
+    (the importer's). Raises ValidationFailed naming ``received_at`` for a cell that is not a time."""
     received = row.get("received_at")
     received_at = parse_datetime_cell(received) if received not in ("", None) else None
     if received not in ("", None) and received_at is None:
@@ -69,7 +77,7 @@ def complaint_row(row: dict[str, Any], *, actor: User, source: dict[str, Any]) -
             phone=text(row, "contact_phone"),
             email=text(row, "contact_email"),
         )
-    draft = ComplaintDraft(
+    return ComplaintDraft(
         channel=alias("channel", row.get("channel")) or Channel.IMPORT,
         title=text(row, "title"),
         description=text(row, "description"),
@@ -81,11 +89,9 @@ def complaint_row(row: dict[str, Any], *, actor: User, source: dict[str, Any]) -
         order_number=text(row, "order_number"),
         lot=text(row, "lot"),
         quantity_affected=whole_number(row.get("quantity_affected")),
-        category=category_code(text(row, "category")),
+        category=categories.code(text(row, "category")),
         severity=alias("severity", row.get("severity")),
         urgency=alias("urgency", row.get("urgency")),
         received_at=received_at,
         source_ref=source,
     )
-    complaint_intake(draft=draft, actor=actor)
-    return True

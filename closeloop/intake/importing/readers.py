@@ -3,12 +3,13 @@ bytes, never by the file name: a real XLSX workbook, or UTF-8 / GB18030 text rea
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +20,7 @@ OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-pr
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # serial 1 = 1900-01-01, counting Excel's phantom 1900-02-29
 # Serial numbers between these bounds (1990..2100) are read as dates; others are plainly not dates.
 EXCEL_SERIAL_RANGE = (32874, 73051)
+DECODE_CHUNK = 1 << 20
 
 Rows = Iterator[tuple[int, dict[str, Any]]]
 
@@ -68,6 +70,20 @@ def decode(data: bytes) -> str | None:
     return None
 
 
+def _text_encoding(data: bytes) -> str | None:
+    """The encoding :func:`decode` would read ``data`` with, checked piece by piece (no whole string)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        try:
+            for start in range(0, len(data), DECODE_CHUNK):
+                decoder.decode(data[start : start + DECODE_CHUNK])
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return None
+
+
 def _cell(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -76,37 +92,74 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def read_rows(data: bytes, fmt: str, *, field: str = "file") -> tuple[list[str], Rows]:
-    """Return the headers and an iterator of ``(excel_row_number, {header: value})``.
+class Sheet:
+    """The first sheet of an upload: its header row, and its data rows, which can be read more than
+    once (a count first, then the rows) without holding them all as Python objects."""
 
-    Row numbers are the ones Excel shows (the header is row 1); blank rows are skipped but counted.
-    Only the first sheet is read. An unreadable workbook raises ValidationFailed naming ``field``.
-    """
-    if fmt == "xlsx":
-        from python_calamine import CalamineWorkbook
+    def __init__(self, headers: list[str], source: Callable[[], Iterator[list[Any]]]) -> None:
+        self.headers = headers
+        self._source = source  # a fresh iterator over the data rows (after the header) per call
 
-        try:
-            sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
-            # skip_empty_area=False keeps leading blank rows, so numbers match what Excel shows.
-            rows: Iterator[list[Any]] = iter(sheet.to_python(skip_empty_area=False))
-        except Exception as exc:  # calamine raises its own error types for damaged workbooks
-            raise _refuse(_("The workbook could not be read; it may be damaged."), field) from exc
-    else:
-        text = decode(data) or ""
-        rows = iter(list(r) for r in csv.reader(io.StringIO(text, newline="")))
-    try:
-        headers = [str(h if h is not None else "").strip() for h in next(rows)]
-    except StopIteration:
-        return [], iter(())
-
-    def gen() -> Rows:
-        for n, row in enumerate(rows, start=2):
+    def rows(self) -> Rows:
+        """``(excel_row_number, {header: value})`` for each non-blank row, streamed in file order."""
+        headers = self.headers
+        for n, row in enumerate(self._source(), start=2):
             values = [_cell(v) for v in row]
             if not any(v not in ("", None) for v in values):
                 continue
             yield n, {h: (values[i] if i < len(values) else "") for i, h in enumerate(headers) if h}
 
-    return headers, gen()
+    def count(self) -> int:
+        """The number of rows :meth:`rows` yields."""
+        return sum(1 for row in self._source() if any(v not in ("", None) for v in map(_cell, row)))
+
+
+def read_sheet(data: bytes, fmt: str, *, field: str = "file") -> Sheet:
+    """Open ``data`` as ``fmt`` ('xlsx' or 'csv'). Row numbers are the ones Excel shows (the header is
+    row 1); blank rows are skipped but counted. Only the first sheet is read. An unreadable workbook
+    raises ValidationFailed naming ``field``."""
+    source: Callable[[], Iterator[list[Any]]]
+    if fmt == "xlsx":
+        from python_calamine import CalamineWorkbook
+
+        try:
+            sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+            # iter_rows keeps leading blank rows (so numbers match what Excel shows) and converts one
+            # row at a time; leading blank columns are dropped from every row alike.
+            first = next(iter(sheet.iter_rows()), None)
+        except Exception as exc:  # calamine raises its own error types for damaged workbooks
+            raise _refuse(_("The workbook could not be read; it may be damaged."), field) from exc
+
+        def source() -> Iterator[list[Any]]:
+            rows = iter(sheet.iter_rows())
+            next(rows, None)
+            return rows
+
+    else:
+        encoding = _text_encoding(data)
+
+        def every_row() -> Iterator[list[Any]]:
+            if encoding is None:  # not text: no rows, as an empty file
+                return iter(())
+            # Decoded as it is read: the file's text is never held whole beside its bytes.
+            return csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""))
+
+        first = next(every_row(), None)
+
+        def source() -> Iterator[list[Any]]:
+            rows = every_row()
+            next(rows, None)
+            return rows
+
+    if first is None:
+        return Sheet([], lambda: iter(()))
+    return Sheet([str(h if h is not None else "").strip() for h in first], source)
+
+
+def read_rows(data: bytes, fmt: str, *, field: str = "file") -> tuple[list[str], Rows]:
+    """The headers and an iterator of ``(excel_row_number, {header: value})``: see :func:`read_sheet`."""
+    sheet = read_sheet(data, fmt, field=field)
+    return sheet.headers, sheet.rows()
 
 
 def parse_datetime_cell(value: Any) -> dt.datetime | None:
