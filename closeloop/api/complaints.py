@@ -240,7 +240,9 @@ def complaint_list(request: HttpRequest) -> dict[str, Any]:
     subcategories), ``site`` (code), ``owner`` (username or ``none``), ``received_from``/``received_to``
     (YYYY-MM-DD), ``q`` (full-text, Chinese words included), ``view`` (mine, unassigned, overdue),
     ``sort`` (-received_at, received_at, -priority, priority, -severity, severity, number, -number),
-    ``limit`` (1–100) and ``cursor`` (from ``next_cursor``). ``count`` stops at 1000 (``count_capped``)."""
+    ``limit`` (1–100) and ``cursor`` (from ``next_cursor``). ``count`` stops at 1000 (``count_capped``);
+    a search that matches many complaints by the database's statistics is not counted, and
+    ``count_estimate`` gives their estimated number instead (null when counted)."""
     f = listing.filters_parse(request.GET)
     if f.errors:
         raise ValidationFailed(fields={k: [v] for k, v in f.errors.items()})
@@ -274,6 +276,7 @@ def complaint_list(request: HttpRequest) -> dict[str, Any]:
         "next_cursor": page.next_cursor,
         "count": page.count,
         "count_capped": page.count_capped,
+        "count_estimate": page.count_estimate,
     }
 
 

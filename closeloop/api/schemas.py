@@ -217,6 +217,9 @@ class ComplaintPageOut(Schema):
     next_cursor: str | None
     count: int
     count_capped: bool
+    # A search the database's statistics say matches many complaints is not counted: this is their
+    # estimate (count is then 1000 and count_capped true). Null when the complaints were counted.
+    count_estimate: int | None = None
 
 
 class ProductOut(Schema):

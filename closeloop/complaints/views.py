@@ -13,6 +13,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -35,7 +36,7 @@ from closeloop.sla.selectors import clock_pause_current, deadline_rows
 
 def _complaint(request: HttpRequest, number: str) -> Complaint:
     try:
-        return selectors.complaint_get_for_user(user=request_user(request), number=number)
+        return selectors.complaint_get_for_page(user=request_user(request), number=number)
     except NotFound as exc:
         raise Http404 from exc
 
@@ -55,46 +56,65 @@ def _triage_initial(c: Complaint) -> dict[str, Any]:
     }
 
 
+# The timeline shows the newest TIMELINE_CAP events; ``?timeline=all`` shows every one.
+TIMELINE_CAP = 50
+
+
+def _timeline_context(request: HttpRequest, c: Complaint) -> dict[str, Any]:
+    whole = request.GET.get("timeline") == "all"
+    events = selectors.complaint_timeline(complaint=c, limit=None if whole else TIMELINE_CAP + 1)
+    more = len(events) > TIMELINE_CAP and not whole
+    return {
+        "timeline": presentation.timeline_entries(events[:TIMELINE_CAP] if more else events),
+        "timeline_all_url": f"{reverse('complaints:detail', args=[c.number])}?timeline=all#timeline"
+        if more
+        else "",
+    }
+
+
 def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]:
+    """The complaint page. A form is built only where the page shows it (the triage forms for those who
+    may triage it now, the resolution and verdict forms for its handlers at that stage), unless the
+    caller passes one back with its errors."""
     user = request_user(request)
-    events = list(selectors.complaint_timeline(complaint=c))
     can_triage = user.has_perm("complaints.triage_complaint") and c.status in ("new", "triaged")
+    can_handle = handling.complaint_can_handle(user=user, complaint=c)
+    version = {"version": c.version}
     return {
         "complaint": c,
         "contact_phone": phone_for(user, c.contact.phone) if c.contact else "",
         "contact_email": email_for(user, c.contact.email) if c.contact else "",
         "breakdown": presentation.breakdown_display(c.priority_breakdown),
-        "timeline": [
-            {
-                "event": e,
-                "verb": presentation.verb_label(e.verb),
-                "changes": presentation.changes_display(e.changes),
-                "detail": presentation.event_detail(e.verb, e.data),
-            }
-            for e in reversed(events)
-        ],
+        **_timeline_context(request, c),
         "attachments": list(c.attachments.all()),
         "duplicates": list(c.duplicates.only("number", "title").order_by("pk")),  # small set: no index sort
+        # The page names the original by number and title only (the page query does not join it).
+        "duplicate_of": Complaint.objects.only("number", "title").filter(pk=c.duplicate_of_id).first()
+        if c.duplicate_of_id is not None
+        else None,
         "can_triage": can_triage,
         "can_attach": user.has_perm("complaints.add_attachment") and c.status not in FINAL_STATUSES,
         "triage_form": forms.get("triage_form")
-        or TriageForm(initial=_triage_initial(c), current_site=c.site),
-        "invalid_form": forms.get("invalid_form") or InvalidForm(initial={"version": c.version}),
-        "duplicate_form": forms.get("duplicate_form") or DuplicateForm(initial={"version": c.version}),
+        or (TriageForm(initial=_triage_initial(c), current_site=c.site) if can_triage else None),
+        "invalid_form": forms.get("invalid_form") or (InvalidForm(initial=version) if can_triage else None),
+        "duplicate_form": forms.get("duplicate_form")
+        or (DuplicateForm(initial=version) if can_triage else None),
         "conflict": forms.get("conflict"),
         "attach_errors": forms.get("attach_errors", []),
-        "can_handle": handling.complaint_can_handle(user=user, complaint=c),
+        "can_handle": can_handle,
         "start_error": forms.get("start_error"),
-        "resolve_form": forms.get("resolve_form") or ResolveForm(initial={"version": c.version}),
-        "verdict_form": forms.get("verdict_form") or VerdictForm(initial={"version": c.version}),
+        "resolve_form": forms.get("resolve_form")
+        or (ResolveForm(initial=version) if can_handle and c.status == "in_progress" else None),
+        "verdict_form": forms.get("verdict_form")
+        or (VerdictForm(initial=version) if can_handle and c.status == "awaiting_customer" else None),
         "verdicts": list(c.verdicts.select_related("recorded_by")),
         "escalate_error": forms.get("escalate_error"),
-        "deadlines": deadline_rows(c.deadlines.all(), now=clock.now()),
+        # deadline_rows puts them in order itself.
+        "deadlines": deadline_rows(c.deadlines.order_by(), now=clock.now()),
         "clock_pause": clock_pause_current(complaint_id=c.pk),
         "pause_reasons": PauseReason.choices,
         "pause_error": forms.get("pause_error"),
-        "can_pause_clock": c.status not in FINAL_STATUSES
-        and handling.complaint_can_handle(user=user, complaint=c),
+        "can_pause_clock": c.status not in FINAL_STATUSES and can_handle,
         **_case_context(user, c),
         **_actions_context(c),
         **handling_card_context(user=user, complaint=c),
@@ -122,7 +142,12 @@ def _case_context(user: User, c: Complaint) -> dict[str, Any]:
 
 
 def _actions_context(c: Complaint) -> dict[str, Any]:
-    actions = list(action_for_complaint_list(complaint_id=c.pk))
+    # The card names each action's owner and no other related row, so only the owner is joined. A
+    # complaint has a handful of actions: sorting them here in the selector's order (due date, then id;
+    # the due date is never empty) is cheaper than having Django compile an ORDER BY (it hashes every
+    # selected column to match the ordering).
+    rows = action_for_complaint_list(complaint_id=c.pk).select_related(None).select_related("owner")
+    actions = sorted(rows.order_by(), key=lambda a: (a.due_date, a.pk))
     today = clock.today()
     return {
         "actions": actions,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -11,14 +12,15 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils import timezone
+from django.utils.http import RFC3986_SUBDELIMS, url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
 
 from closeloop.accounts.models import Department, User
 from closeloop.complaints import listing, selectors, services
-from closeloop.complaints.models import Category, Severity
+from closeloop.complaints.models import Category, Complaint, Severity
 from closeloop.complaints.workflow import Status
 from closeloop.core.views import request_user
 from closeloop.customers.models import Site
@@ -158,6 +160,8 @@ def filter_chips(f: listing.ListFilters, params: QueryDict) -> list[dict[str, st
     to show it next to)."""
     chips = []
     for name, label in _filter_labels().items():
+        if name not in f.errors and not getattr(f, name):
+            continue
         remove = f"?{f.as_query(**{name: [] if name in ('status', 'severity') else ''})}"
         if name in f.errors:
             chips.append(
@@ -175,6 +179,53 @@ def filter_chips(f: listing.ListFilters, params: QueryDict) -> list[dict[str, st
     return chips
 
 
+def list_rows(rows: list[Complaint]) -> list[dict[str, Any]]:
+    """The table's rows with their labels and links worked out once here rather than by template
+    lookups per cell: ``number``, ``url``, ``title``, ``category`` (full label, or None),
+    ``customer``, ``severity`` and its label, ``urgent``, the status label, ``case`` (the 8D's
+    number, step label and step, and whether it is closed; None without one), ``priority``,
+    ``owner`` and ``initials`` (None and empty when unassigned), ``received`` (local time to the minute) and
+    ``tick`` (the checkbox's accessible name)."""
+    # The complaint page's address around a placeholder, asked of the URL resolver once per page.
+    marker = "NUMBER"
+    url_head, _sep, url_tail = reverse("complaints:detail", args=[marker]).rpartition(marker)
+    severity = {code: str(label) for code, label in Severity.choices}
+    status = {code: str(label) for code, label in Status.choices}
+    tick = _("Tick %(n)s")
+    out = []
+    for c in rows:
+        inv = c.investigation
+        owner = c.owner
+        out.append(
+            {
+                "number": c.number,
+                # Quoted as reverse() quotes a path argument.
+                "url": f"{url_head}{quote(c.number, safe=RFC3986_SUBDELIMS + '/~:@')}{url_tail}",
+                "title": c.title,
+                "category": c.category.full_label if c.category else None,
+                "customer": c.customer.name,
+                "severity": c.severity,
+                "severity_label": severity.get(c.severity, c.severity),
+                "urgent": c.urgency == "urgent",
+                "status_label": status.get(c.status, c.status),
+                "case": {
+                    "number": inv.number,
+                    "step_label": inv.get_current_step_display(),
+                    "step": inv.current_step,
+                    "closed": inv.status == "closed",
+                }
+                if inv is not None
+                else None,
+                "priority": c.priority_score,
+                "owner": str(owner) if owner is not None else None,
+                "initials": owner.initials if owner is not None else "",
+                "received": timezone.localtime(c.received_at).strftime("%Y-%m-%d %H:%M"),
+                "tick": tick % {"n": c.number},
+            }
+        )
+    return out
+
+
 class ComplaintListView(LoginRequiredMixin, View):
     """The complaint ledger. Filters, sort and cursor live in the query string; an htmx request
     aimed at the table gets the table alone, anything else the whole page (so it works without JS)."""
@@ -183,31 +234,37 @@ class ComplaintListView(LoginRequiredMixin, View):
         user = request_user(request)
         f = listing.filters_parse(request.GET)
         page = listing.complaint_list(user=user, f=f, page_size=listing.PAGE_SIZE)
+        query = f.as_query()
         ctx = {
             "page": page,
+            "rows": list_rows(page.rows),
             "f": f,
+            "query": query,
             "next_url": f"?{f.as_query(cursor=page.next_cursor)}" if page.next_cursor else "",
-            "first_url": f"?{f.as_query()}",
+            "first_url": f"?{query}",
             "can_assign": user.has_perm("complaints.assign_complaint"),
-            "here": f"{request.path}?{f.as_query()}",
+            "here": f"{request.path}?{query}",
             "sort_links": _sort_links(f),
             "chips": filter_chips(f, request.GET),
             "clear_url": f"?{f.as_query(**_cleared())}",
-            # All active users (a small table); DISTINCT over complaint owners would scan complaints.
-            "owners": User.objects.filter(is_active=True)
-            .order_by("username")
-            .only("username", "display_name", "first_name", "last_name"),
+            # (username, name) of all active users (a small table; DISTINCT over complaint owners would
+            # scan complaints). Both the filter and the bulk bar list them.
+            "owners": [
+                (u.username, str(u))
+                for u in User.objects.filter(is_active=True)
+                .order_by("username")
+                .only("username", "display_name", "first_name", "last_name")
+            ],
         }
         if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "complaint-table":
             return render(request, "complaints/_list_table.html", ctx)
+        current = QueryDict(query)
         ctx.update(
             {
                 "statuses": Status.choices,
                 "severities": Severity.choices,
                 "categories": category_choices(),
-                "drill_hidden": [
-                    (name, value) for name in DRILL_PARAMS if (value := QueryDict(f.as_query()).get(name, ""))
-                ],
+                "drill_hidden": [(name, value) for name in DRILL_PARAMS if (value := current.get(name, ""))],
                 "sorts": [
                     ("-received_at", _("Newest first")),
                     ("received_at", _("Oldest first")),

@@ -225,6 +225,8 @@ def test_list_filters_search_in_chinese_and_cursor(api, agent, customer, frozen_
         api(agent).post("/complaints", {**BODY, "title": title, "description": desc})
     found = api(agent).get("/complaints", q="漏油").json()
     assert [c["title"] for c in found["items"]] == ["漏油"]
+    # Counted, not estimated: the statistics of so few rows never say "many".
+    assert (found["count"], found["count_capped"], found["count_estimate"]) == (1, False, None)
     page1 = api(agent).get("/complaints", limit=2).json()
     assert len(page1["items"]) == 2 and page1["next_cursor"] and page1["count"] == 3
     page2 = api(agent).get("/complaints", limit=2, cursor=page1["next_cursor"]).json()

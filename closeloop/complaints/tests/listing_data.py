@@ -92,3 +92,20 @@ def walk(user: User, page_size: int, **params: str) -> list[Complaint]:
             return seen
         f.cursor = page.next_cursor
     raise AssertionError("the cursor never ended")
+
+
+def analyzed_words(agent: User) -> None:
+    """40 complaints, every other one about 变速箱漏油 (the others about 包装破损), of all three
+    severities, then ANALYZE (PostgreSQL), so that the planner knows how often each word occurs."""
+    from django.db import connection
+
+    for i in range(40):
+        complaint_received(
+            agent,
+            1 + i % 28,
+            "变速箱漏油" if i % 2 else "包装破损",
+            f"第{i}件",
+            severity=("serious", "general", "minor")[i % 3],
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE complaints_complaint")

@@ -31,8 +31,10 @@ def test_detail_shows_breakdown_and_timeline_in_chinese(
     client, agent, complaint, django_assert_max_num_queries
 ):
     client.force_login(agent)
-    # 16: the page also lists the handling-report versions and the contacts that can receive one.
-    with django_assert_max_num_queries(16):
+    # 14: the page also lists the handling-report versions (and, once one is approved, the contacts
+    # that can receive it); the agent may not triage, so no triage form (and none of its choice lists)
+    # is built.
+    with django_assert_max_num_queries(14):
         body = client.get(f"/complaints/{complaint.number}/").content.decode()
     assert "为什么是这个优先级" in body
     assert 'data-factor="severity"' in body and "严重程度" in body
@@ -117,6 +119,9 @@ def test_duplicate_links_both_and_unknown_number_is_a_field_error(client, qm, ag
     assert other.status == "merged" and other.duplicate_of_id == complaint.pk
     assert ComplaintEvent.objects.filter(complaint=complaint, verb="duplicate_linked").exists()
     assert other.number in client.get(f"/complaints/{complaint.number}/").content.decode()
+    # The duplicate's page names and links its original.
+    body = client.get(f"/complaints/{other.number}/").content.decode()
+    assert f'重复于 <a href="/complaints/{complaint.number}/">{complaint.number}</a> · 螺丝刀杆生锈' in body
 
 
 def test_disguised_upload_is_refused_and_good_one_added(client, agent, complaint):
@@ -151,3 +156,36 @@ def test_contact_phone_is_masked_without_pii_permission(client, agent, qe, compl
     client.force_login(qe)
     body = client.get(f"/complaints/{complaint.number}/").content.decode()
     assert "13812345678" not in body and "138****5678" in body
+
+
+def test_a_long_timeline_shows_the_newest_events_and_links_to_all(
+    client, agent, complaint, django_assert_max_num_queries
+):
+    from closeloop.complaints.events import event_record
+    from closeloop.complaints.views import TIMELINE_CAP
+
+    total = TIMELINE_CAP + 5
+    have = ComplaintEvent.objects.filter(complaint=complaint).count()
+    for i in range(total - have):
+        event_record(complaint=complaint, verb="updated", actor=agent, note=f"第{i}条备注")
+    newest = f"第{total - have - 1}条备注"
+    oldest = f"第{0}条备注"
+    client.force_login(agent)
+    with django_assert_max_num_queries(14):  # as many as a short timeline
+        body = client.get(f"/complaints/{complaint.number}/").content.decode()
+    timeline = body.split('id="timeline"', 1)[1]
+    assert timeline.count('<li class="mb-3 d-flex gap-2">') == TIMELINE_CAP
+    assert newest in timeline and oldest not in timeline and "登记了客诉" not in timeline
+    assert f'href="/complaints/{complaint.number}/?timeline=all#timeline"' in timeline
+
+    everything = client.get(f"/complaints/{complaint.number}/?timeline=all").content.decode()
+    timeline = everything.split('id="timeline"', 1)[1]
+    assert timeline.count('<li class="mb-3 d-flex gap-2">') == total
+    assert newest in timeline and oldest in timeline and "登记了客诉" in timeline
+    assert 'id="timeline-more"' not in everything
+
+
+def test_a_short_timeline_has_no_link_to_more(client, agent, complaint):
+    client.force_login(agent)
+    body = client.get(f"/complaints/{complaint.number}/").content.decode()
+    assert "登记了客诉" in body and 'id="timeline-more"' not in body and "timeline=all" not in body

@@ -8,7 +8,7 @@ import pytest
 from closeloop.complaints import listing
 from closeloop.complaints.models import Complaint
 from closeloop.complaints.services import complaint_mark_duplicate
-from closeloop.complaints.tests.listing_data import complaint_received, listing_data
+from closeloop.complaints.tests.listing_data import analyzed_words, complaint_received, listing_data
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +108,22 @@ def test_capped_count_is_shown_as_more_than(client, agent, data, monkeypatch):
     client.force_login(agent)
     body = client.get("/complaints/").content.decode()
     assert 'data-count="2"' in body and "2" in body and "4 " not in body.split('id="result-count"')[1][:200]
+
+
+@pytest.mark.postgres
+def test_an_estimated_search_is_shown_as_about_how_many(client, agent, customer, product, monkeypatch):
+    analyzed_words(agent)
+    monkeypatch.setattr(listing, "ESTIMATE_FROM", 10)
+    agent.language = "en"
+    agent.save(update_fields=["language"])
+    client.force_login(agent)
+
+    def heading(url: str) -> str:
+        html = client.get(url).content.decode().split('id="result-count"')[1].split("</h2>")[0]
+        return html.split(">", 1)[1].strip()
+
+    assert heading("/complaints/?q=变速箱") == "About 20 complaints"
+    assert heading("/complaints/?q=第7件") == "1 complaint"  # a word of one complaint is counted
 
 
 def test_empty_state_tells_what_to_do(client, agent, db):

@@ -13,7 +13,14 @@ from closeloop.complaints import listing
 from closeloop.complaints.handling import complaint_start_handling
 from closeloop.complaints.models import Category
 from closeloop.complaints.services import complaint_assign, complaint_mark_invalid, complaint_triage
-from closeloop.complaints.tests.listing_data import complaint_received, listing_data, page_of, titles, walk
+from closeloop.complaints.tests.listing_data import (
+    analyzed_words,
+    complaint_received,
+    listing_data,
+    page_of,
+    titles,
+    walk,
+)
 from closeloop.core import clock
 
 pytestmark = pytest.mark.django_db
@@ -71,14 +78,77 @@ def test_hostile_queries_are_plain_words(agent, data, q, expected):
     assert titles(page_of(agent, q=q)) == (titles(page_of(agent)) if expected is None else expected)
 
 
-def test_few_and_many_matches_give_the_same_rows(agent, data, monkeypatch):
-    # On PostgreSQL up to COUNT_CAP matches are selected in a MATERIALIZED CTE first; more are read
-    # along the sort index. Both routes must give the same pages.
+def test_the_cap_changes_the_count_of_a_search_not_its_rows(agent, data, monkeypatch):
     expected = [c.number for c in walk(agent, 1, q="广州")]
     assert len(expected) == 2
     monkeypatch.setattr(listing, "COUNT_CAP", 1)
     assert [c.number for c in walk(agent, 1, q="广州")] == expected
     assert page_of(agent, q="广州").count_capped
+
+
+def test_someone_who_may_see_no_complaint_finds_none(data):
+    from closeloop.accounts.models import User
+
+    page = page_of(User.objects.create_user(username="nobody", password="x"), q="漏油")
+    assert (page.rows, page.count, page.count_estimate, page.next_cursor) == ([], 0, None, None)
+
+
+def test_a_search_without_statistics_that_say_it_is_large_is_counted(agent, data):
+    # SQLite has no estimates; PostgreSQL's for these few rows is far below ESTIMATE_FROM.
+    page = page_of(agent, q="漏油")
+    assert (page.count, page.count_capped, page.count_estimate) == (1, False, None)
+
+
+@pytest.mark.postgres
+def test_a_search_the_statistics_say_is_large_is_estimated_not_counted(
+    agent, customer, product, monkeypatch, django_assert_num_queries
+):
+    analyzed_words(agent)
+    monkeypatch.setattr(listing, "ESTIMATE_FROM", 10)
+    with django_assert_num_queries(3):  # the estimate, the table's size, the page
+        page = page_of(agent, q="变速箱", page_size=5)
+    assert (page.count, page.count_capped, page.count_estimate, len(page.rows)) == (
+        listing.COUNT_CAP,
+        True,
+        20,
+        5,
+    )
+    # One complaint's word: estimated below ESTIMATE_FROM, so counted.
+    with django_assert_num_queries(3):  # the estimate, the count, the page
+        page = page_of(agent, q="第7件")
+    assert (page.count, page.count_capped, page.count_estimate, titles(page)) == (
+        1,
+        False,
+        None,
+        ["变速箱漏油"],
+    )
+    # Half the table is below a share of 90 %: counted too.
+    monkeypatch.setattr(listing, "ESTIMATE_SHARE", 0.9)
+    page = page_of(agent, q="变速箱")
+    assert (page.count, page.count_capped, page.count_estimate) == (20, False, None)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("sort", list(listing.SORTS))
+def test_estimated_and_counted_searches_give_the_same_pages(agent, customer, product, monkeypatch, sort):
+    # Counted: the matches are selected through the GIN index first (fenced); estimated: the sort index is
+    # walked. Both must give the same rows in the same order, page after page.
+    analyzed_words(agent)
+    counted = [c.number for c in walk(agent, 3, q="漏油", sort=sort)]
+    assert len(counted) == 20 and page_of(agent, q="漏油").count_estimate is None
+    monkeypatch.setattr(listing, "ESTIMATE_FROM", 10)
+    assert page_of(agent, q="漏油").count_estimate == 20
+    assert [c.number for c in walk(agent, 3, q="漏油", sort=sort)] == counted
+
+
+def test_an_estimate_is_shown_to_two_significant_digits():
+    assert [listing._rounded(n) for n in (20, 133_584, 49_773, 10_000, 125_001)] == [
+        20,
+        130_000,
+        50_000,
+        10_000,
+        130_000,
+    ]
 
 
 # --- filters and views ----------------------------------------------------------------------------
