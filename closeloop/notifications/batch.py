@@ -7,7 +7,6 @@ dispatch of the outbox after commit.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,14 +19,13 @@ from closeloop.core import clock
 from closeloop.core.bulk_insert import objects_insert
 from closeloop.notifications.messages import REASON_LABELS, VERB_MESSAGES
 from closeloop.notifications.models import (
-    Channel,
     Delivery,
     Notification,
     NotificationPreference,
     NotificationRule,
     WebhookEndpoint,
 )
-from closeloop.notifications.outbox import _wants_email, deliveries_kick
+from closeloop.notifications.outbox import deliveries_build, deliveries_kick
 from closeloop.notifications.routing import _department_manager, _role_reason, _team, rule_matches
 
 
@@ -184,53 +182,8 @@ def complaint_notifications_send(
     for start, end, endpoints in spans:
         if start == end:
             continue
-        deliveries += _deliveries(rows[start:end], endpoints, prefs, now)
+        deliveries += deliveries_build(rows[start:end], endpoints, prefs, now)
     if deliveries:
         objects_insert(deliveries)
         transaction.on_commit(deliveries_kick)
-    return rows
-
-
-def _deliveries(
-    notifications: Sequence[Notification],
-    endpoints: Sequence[WebhookEndpoint],
-    prefs: Mapping[int, NotificationPreference],
-    now: Any,
-) -> list[Delivery]:
-    """The outbox rows ``outbox.deliveries_enqueue`` writes for one event's notifications."""
-    rows = [
-        Delivery(
-            channel=Channel.EMAIL,
-            event_id=uuid.uuid4(),
-            verb=n.verb,
-            notification=n,
-            recipient_id=n.recipient_id,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        for n in notifications
-        if n.recipient.email and _wants_email(prefs.get(n.recipient_id), n.verb)
-    ]
-    first = notifications[0]
-    payload: dict[str, Any] = {
-        "verb": first.verb,
-        "data": first.data,
-        "complaint": first.complaint.number if first.complaint is not None else None,
-        "investigation_id": first.investigation_id,
-        "actor": str(first.actor) if first.actor_id else None,
-        "created_at": first.created_at,
-    }
-    rows += [
-        Delivery(
-            channel=Channel.WEBHOOK,
-            event_id=uuid.uuid4(),
-            verb=first.verb,
-            notification=first,
-            endpoint=endpoint,
-            payload=payload,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        for endpoint in endpoints
-    ]
     return rows

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -42,24 +42,39 @@ def deliveries_enqueue(
     """
     if not notifications:
         return []
-    now = clock.now()
-    first = notifications[0]
     user_ids = [n.recipient_id for n in notifications]
     prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=user_ids)}
-    rows: list[Delivery] = []
-    for n in notifications:
-        if n.recipient.email and _wants_email(prefs.get(n.recipient_id), n.verb):
-            rows.append(
-                Delivery(
-                    channel=Channel.EMAIL,
-                    event_id=uuid.uuid4(),
-                    verb=n.verb,
-                    notification=n,
-                    recipient_id=n.recipient_id,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-            )
+    rows = deliveries_build(notifications, list(webhooks), prefs, clock.now())
+    if not rows:
+        return []
+    created = Delivery.objects.bulk_create(rows)
+    transaction.on_commit(deliveries_kick)
+    return created
+
+
+def deliveries_build(
+    notifications: Sequence[Notification],
+    webhooks: Sequence[WebhookEndpoint],
+    prefs: Mapping[int, NotificationPreference],
+    now: Any,
+) -> list[Delivery]:
+    """The unsaved outbox rows for one event's ``notifications`` (``prefs``: the recipients'
+    preferences by user id): what :func:`deliveries_enqueue` writes, and the bulk import too
+    (notifications.batch)."""
+    rows = [
+        Delivery(
+            channel=Channel.EMAIL,
+            event_id=uuid.uuid4(),
+            verb=n.verb,
+            notification=n,
+            recipient_id=n.recipient_id,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        for n in notifications
+        if n.recipient.email and _wants_email(prefs.get(n.recipient_id), n.verb)
+    ]
+    first = notifications[0]
     payload: dict[str, Any] = {
         "verb": first.verb,
         "data": first.data,
@@ -68,24 +83,20 @@ def deliveries_enqueue(
         "actor": str(first.actor) if first.actor_id else None,
         "created_at": first.created_at,
     }
-    for endpoint in webhooks:
-        rows.append(
-            Delivery(
-                channel=Channel.WEBHOOK,
-                event_id=uuid.uuid4(),
-                verb=first.verb,
-                notification=first,
-                endpoint=endpoint,
-                payload=payload,
-                next_attempt_at=now,
-                created_at=now,
-            )
+    rows += [
+        Delivery(
+            channel=Channel.WEBHOOK,
+            event_id=uuid.uuid4(),
+            verb=first.verb,
+            notification=first,
+            endpoint=endpoint,
+            payload=payload,
+            next_attempt_at=now,
+            created_at=now,
         )
-    if not rows:
-        return []
-    created = Delivery.objects.bulk_create(rows)
-    transaction.on_commit(deliveries_kick)
-    return created
+        for endpoint in webhooks
+    ]
+    return rows
 
 
 def deliveries_kick() -> None:
