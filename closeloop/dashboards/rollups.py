@@ -249,6 +249,15 @@ def rollups_rebuild(*, since: dt.date | None = None, now: dt.datetime | None = N
     return n
 
 
+def rollups_rebuild_exclusive(*, since: dt.date | None = None) -> int:
+    """``rollups_rebuild`` as one transaction holding the state row's lock (the command's way): the
+    worker's refresh waits for it instead of interleaving, and on PostgreSQL the cockpit reads the old
+    rows until the new ones commit."""
+    with transaction.atomic():
+        RollupState.objects.select_for_update().filter(pk=1).first()
+        return rollups_rebuild(since=since)
+
+
 def rollups_refresh(*, now: dt.datetime | None = None) -> int:
     """Bring the rollups up to date: the days touched since the last run, and the days that ended since.
     Returns the number of days recomputed. Takes the state row's lock, so two workers never interleave."""

@@ -23,7 +23,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: object, **opts: Any) -> None:
-        from closeloop.dashboards.rollups import rollups_rebuild
+        from closeloop.dashboards.rollups import rollups_rebuild_exclusive
 
         since: dt.date | None = None
         if opts["since"]:
@@ -32,7 +32,7 @@ class Command(BaseCommand):
             except ValueError as exc:
                 raise CommandError(f"--since: not a date (YYYY-MM-DD): {opts['since']!r}") from exc
         started = time.monotonic()
-        days = rollups_rebuild(since=since)
+        days = rollups_rebuild_exclusive(since=since)
         self.stdout.write(
             self.style.SUCCESS(f"rolled up {days:,} days in {time.monotonic() - started:.1f} s")
         )
