@@ -183,6 +183,7 @@ def pareto_chart(
     key, for dimensions whose names have a translation (categories, fishbone bones)."""
     labels = labels or {}
     names = [labels.get(r.key, r.label) for r in rows]
+    urls = [drill_url(r.drill) for r in rows]
     count_h, share_h, cum_h = _("Complaints"), _("Share %"), _("Cumulative %")
     return {
         "kind": "pareto",
@@ -194,7 +195,8 @@ def pareto_chart(
                 "name": str(count_h),
                 "type": "bar",
                 "data": [
-                    {"value": r.count, "url": drill_url(r.drill), "color": colour_for(r.key)} for r in rows
+                    {"value": r.count, "url": url, "color": colour_for(r.key)}
+                    for r, url in zip(rows, urls, strict=True)
                 ],
             },
             {
@@ -211,11 +213,11 @@ def pareto_chart(
             "rows": [
                 [
                     {"text": name, "url": ""},
-                    {"value": r.count, "url": drill_url(r.drill)},
+                    {"value": r.count, "url": url},
                     {"value": round(r.share * 100, 1), "url": ""},
                     {"value": round(r.cumulative_share * 100, 1), "url": ""},
                 ]
-                for name, r in zip(names, rows, strict=True)
+                for name, r, url in zip(names, rows, urls, strict=True)
             ],
         },
     }
@@ -287,12 +289,15 @@ def ageing_chart(
     labels = labels or {}
     names = [labels.get(r.key, r.label) for r in rows]
 
-    def url(r: AgeingRow, bucket: str | None) -> str:
+    dates = {b: _bucket_dates(b, today) for b in AGE_BUCKETS}
+
+    def links(r: AgeingRow) -> dict[str | None, str]:
+        """The row's links per bucket (None: the whole row); each appears on the bar and in the table."""
         if not r.drill:
-            return ""
-        if bucket is None:
-            return drill_url(r.drill)
-        return drill_url({**r.drill, **_bucket_dates(bucket, today)})
+            return dict.fromkeys((*AGE_BUCKETS, None), "")
+        return {None: drill_url(r.drill)} | {b: drill_url({**r.drill, **dates[b]}) for b in AGE_BUCKETS}
+
+    urls = [links(r) for r in rows]
 
     return {
         "kind": "ageing",
@@ -305,7 +310,9 @@ def ageing_chart(
                 "name": bucket_label(b),
                 "type": "bar",
                 "color": BUCKET_COLOURS[b],
-                "data": [{"value": r.buckets.get(b, 0), "url": url(r, b)} for r in rows],
+                "data": [
+                    {"value": r.buckets.get(b, 0), "url": u[b]} for r, u in zip(rows, urls, strict=True)
+                ],
             }
             for b in AGE_BUCKETS
         ],
@@ -314,10 +321,10 @@ def ageing_chart(
             "rows": [
                 [
                     {"text": name, "url": ""},
-                    *[{"value": r.buckets.get(b, 0), "url": url(r, b)} for b in AGE_BUCKETS],
-                    {"value": r.total, "url": url(r, None)},
+                    *[{"value": r.buckets.get(b, 0), "url": u[b]} for b in AGE_BUCKETS],
+                    {"value": r.total, "url": u[None]},
                 ]
-                for name, r in zip(names, rows, strict=True)
+                for name, r, u in zip(names, rows, urls, strict=True)
             ],
         },
     }
