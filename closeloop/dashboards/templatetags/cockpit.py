@@ -36,6 +36,7 @@ def _number(value: Any, decimal_sep: str) -> str:
 
 
 def _cell(cell: Mapping[str, Any], decimal_sep: str) -> str:
+    content: str
     if "text" in cell:
         content = conditional_escape(cell["text"])
     elif cell.get("value") is None:
