@@ -34,7 +34,7 @@ from closeloop.complaints.services import (
     complaint_search_parts,
 )
 from closeloop.core import clock
-from closeloop.core.bulk_insert import objects_insert
+from closeloop.core.bulk_insert import instances_make, objects_insert
 from closeloop.customers.models import Customer, Product
 from closeloop.notifications.batch import ComplaintNotice, complaint_notifications_send
 
@@ -109,11 +109,30 @@ def complaints_build(
         complaints=complaints,
         years=[timezone.localtime(c.received_at).year for c in complaints],
         # jieba is the slow part of the search text; only the number is left for complaints_save.
-        tails=[tokenizer.tokens(complaint_search_parts(c)[1:]) for c in complaints],
+        tails=_search_tails(complaints, tokenizer),
         events=[
             complaint_created_event(complaint=c, data=data) for c, data in zip(complaints, items, strict=True)
         ],
     )
+
+
+def _search_tails(complaints: Sequence[Complaint], tokenizer: Tokenizer) -> list[list[str]]:
+    """``tokenizer.tokens(complaint_search_parts(c)[1:])`` for each complaint. The tokens of each part
+    are remembered for the batch: customer and product names and codes, order numbers and stock titles
+    repeat from row to row, and a part's tokens do not depend on the other parts (``tokens`` is the
+    first-seen, distinct union of its parts' tokens)."""
+    memo: dict[str, list[str]] = {}
+    tails: list[list[str]] = []
+    for c in complaints:
+        seen: dict[str, None] = {}
+        for part in complaint_search_parts(c)[1:]:
+            text = part or ""
+            tokens = memo.get(text)
+            if tokens is None:
+                tokens = memo[text] = tokenizer.tokenize(text)
+            seen.update(dict.fromkeys(tokens))
+        tails.append(list(seen))
+    return tails
 
 
 def complaints_save(built: ComplaintsBuilt) -> list[Complaint]:
@@ -142,11 +161,12 @@ def complaints_save(built: ComplaintsBuilt) -> list[Complaint]:
     now = clock.now()
     actor = built.actor
     actor_saved = actor if getattr(actor, "pk", None) else None
+    common = {"verb": "created", "actor": actor_saved, "created_at": now, "note": ""}
     objects_insert(
-        [
-            ComplaintEvent(complaint=c, verb="created", actor=actor_saved, created_at=now, note="", **event)
-            for c, event in zip(complaints, built.events, strict=True)
-        ]
+        instances_make(
+            ComplaintEvent,
+            ({"complaint": c, **common, **event} for c, event in zip(complaints, built.events, strict=True)),
+        )
     )
     complaint_notifications_send(
         verb="complaint_received",

@@ -16,7 +16,7 @@ from django.db import transaction
 from closeloop.accounts.models import Department, User
 from closeloop.complaints.models import Complaint
 from closeloop.core import clock
-from closeloop.core.bulk_insert import objects_insert
+from closeloop.core.bulk_insert import instances_make, objects_insert
 from closeloop.notifications.messages import REASON_LABELS, VERB_MESSAGES
 from closeloop.notifications.models import (
     Delivery,
@@ -156,20 +156,23 @@ def complaint_notifications_send(
                 continue
             chosen.setdefault(user.pk, (user, reason, rule))
         start = len(rows)
-        rows += [
-            Notification(
-                recipient=user,
-                verb=verb,
-                reason=reason,
-                complaint=complaint,
-                investigation_id=None,
-                actor=actor_saved,
-                data=dict(notice.data),
-                rule=rule,
-                created_at=now,
-            )
-            for user, reason, rule in chosen.values()
-        ]
+        rows += instances_make(
+            Notification,
+            (
+                {
+                    "recipient": user,
+                    "verb": verb,
+                    "reason": reason,
+                    "complaint": complaint,
+                    "investigation_id": None,
+                    "actor": actor_saved,
+                    "data": dict(notice.data),
+                    "rule": rule,
+                    "created_at": now,
+                }
+                for user, reason, rule in chosen.values()
+            ),
+        )
         spans.append((start, len(rows), list(webhooks.values()) if chosen else []))
     if not rows:
         return []

@@ -177,15 +177,19 @@ def parse_datetime_cell(value: Any) -> dt.datetime | None:
     text = str(value or "").strip().replace("/", "-")
     if not text:
         return None
+    # ISO 8601 first: it covers the common 'YYYY-MM-DD HH:MM[:SS]' many times faster than strptime,
+    # and where both read a text they read the same fields. The formats then take what it refuses
+    # (single-digit months, days, hours ...).
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        pass
     for fmt in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
         try:
             return dt.datetime.strptime(text, fmt)
         except ValueError:
             continue
-    try:
-        return dt.datetime.fromisoformat(text)
-    except ValueError:
-        return None
+    return None
 
 
 def parse_date_cell(value: Any) -> dt.date | None:

@@ -1,0 +1,99 @@
+"""``instances_make`` builds what keyword construction builds; ``objects_insert`` saves it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from django.db import models
+
+from closeloop.complaints.models import ComplaintEvent
+from closeloop.conftest import SHANGHAI
+from closeloop.core.bulk_insert import instances_make, objects_insert
+from closeloop.notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+WHEN = dt.datetime(2026, 6, 1, 9, 30, tzinfo=SHANGHAI)
+
+
+def _state(obj: models.Model) -> dict[str, Any]:
+    """The attributes and cached relations an instance holds, its ModelState's flags."""
+    values = {k: v for k, v in obj.__dict__.items() if k != "_state"}
+    return {
+        "values": values,
+        "cache": dict(obj._state.fields_cache),
+        "adding": obj._state.adding,
+        "db": obj._state.db,
+    }
+
+
+def test_instances_are_what_keyword_construction_makes(agent, customer):
+    from closeloop.complaints.models import Complaint
+    from closeloop.intake.drafts import ComplaintDraft
+    from closeloop.intake.services import complaint_intake
+
+    complaint = complaint_intake(
+        draft=ComplaintDraft(channel="phone", title="t", description="d", customer=customer.code), actor=agent
+    )
+    complaint = Complaint.objects.get(pk=complaint.pk)
+    event = {
+        "complaint": complaint,
+        "verb": "created",
+        "actor": agent,
+        "created_at": WHEN,
+        "changes": [{"field": "title", "old": None, "new": "t"}],
+        "data": {"rule": None},
+    }
+    notification = {
+        "recipient": agent,
+        "verb": "complaint_received",
+        "reason": "owner",
+        "complaint": complaint,
+        "investigation_id": None,
+        "actor": None,  # a relation given as None is cached as None, as keyword construction does
+        "data": {"number": complaint.number},
+        "created_at": WHEN,
+    }
+    by_id = {**event, "complaint_id": complaint.pk}
+    del by_id["complaint"]
+    for model, row in ((ComplaintEvent, event), (Notification, notification), (ComplaintEvent, by_id)):
+        (made,) = instances_make(model, [row])
+        assert _state(made) == _state(model(**row)), model
+    # Defaults are made per instance (a mutable default is not shared between rows).
+    first, second = instances_make(ComplaintEvent, [{"verb": "x"}, {"verb": "y"}])
+    assert first.changes == [] and first.changes is not second.changes
+
+
+def test_an_unknown_field_or_a_field_given_twice_is_refused(agent):
+    with pytest.raises(TypeError, match="colour"):
+        instances_make(ComplaintEvent, [{"verb": "x", "colour": "red"}])
+    with pytest.raises(TypeError, match="given twice"):
+        instances_make(ComplaintEvent, [{"actor": agent, "actor_id": agent.pk}])
+
+
+def test_inserted_instances_are_saved_with_their_ids_and_json(agent, customer):
+    from closeloop.intake.drafts import ComplaintDraft
+    from closeloop.intake.services import complaint_intake
+
+    complaint = complaint_intake(
+        draft=ComplaintDraft(channel="phone", title="漏油", description="轴封漏油", customer=customer.code),
+        actor=agent,
+    )
+    changes = [{"field": "title", "old": None, "new": "漏油"}, {"field": "quantity_affected", "new": 5}]
+    rows = instances_make(
+        ComplaintEvent,
+        [
+            {"complaint": complaint, "verb": "noted", "actor": agent, "created_at": WHEN, "changes": changes},
+            {"complaint": complaint, "verb": "noted", "created_at": WHEN, "data": {"n": 2}},
+        ],
+    )
+    objects_insert(rows)
+    assert all(r.pk is not None and not r._state.adding for r in rows)
+    saved = {e.pk: e for e in ComplaintEvent.objects.filter(verb="noted")}
+    assert sorted(saved) == sorted(r.pk for r in rows)
+    first, second = saved[rows[0].pk], saved[rows[1].pk]
+    assert first.changes == changes
+    assert first.actor_id == agent.pk and second.actor_id is None
+    assert second.changes == [] and second.data == {"n": 2} and second.note == ""
