@@ -6,8 +6,10 @@ import hashlib
 import secrets
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.contrib.auth.models import AbstractUser, Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connections, models, router
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 
@@ -58,10 +60,53 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name or self.get_full_name() or self.username
 
+    @cached_property
+    def _perm_cache(self) -> set[str]:
+        """Every ``app_label.codename`` this user holds, directly or through a role (group).
+
+        ModelBackend reads and fills this attribute (``get_all_permissions``); computing it here reads
+        the set with one statement of fixed SQL instead of two ORM queries, whose compilation cost more
+        CPU than the rest of a small page's queries. Same result as ModelBackend (which still answers
+        for inactive users and objects: no permissions), per user object, so per request.
+        """
+        if self.is_superuser:
+            rows = Permission.objects.values_list("content_type__app_label", "codename").order_by()
+            return {f"{app}.{codename}" for app, codename in rows}
+        conn = connections[router.db_for_read(Permission)]
+        with conn.cursor() as cursor:
+            cursor.execute(_permissions_sql(conn.vendor), [self.pk, self.pk])
+            return {f"{app}.{codename}" for app, codename in cursor.fetchall()}
+
     @property
     def initials(self) -> str:
         name = str(self)
         return name[-2:] if any("\u4e00" <= ch <= "\u9fff" for ch in name) else name[:2].upper()
+
+
+_PERMISSIONS_SQL: dict[str, str] = {}
+
+
+def _permissions_sql(vendor: str) -> str:
+    """The statement behind ``User._perm_cache`` (two parameters: the user's id, twice), built once per
+    database vendor from the models' tables."""
+    if vendor not in _PERMISSIONS_SQL:
+        q = connections[router.db_for_read(Permission)].ops.quote_name
+        direct = User._meta.get_field("user_permissions")
+        roles = User._meta.get_field("groups")
+        granted = Group._meta.get_field("permissions")
+        _PERMISSIONS_SQL[vendor] = (
+            f"SELECT ct.{q('app_label')}, p.{q('codename')} "  # noqa: S608 - table and column names only
+            f"FROM {q(Permission._meta.db_table)} p "
+            f"INNER JOIN {q(ContentType._meta.db_table)} ct ON ct.{q('id')} = p.{q('content_type_id')} "
+            f"WHERE p.{q('id')} IN (SELECT up.{q(direct.m2m_reverse_name())} "  # type: ignore[union-attr]
+            f"FROM {q(direct.m2m_db_table())} up WHERE up.{q(direct.m2m_column_name())} = %s) "  # type: ignore[union-attr]
+            f"OR p.{q('id')} IN (SELECT gp.{q(granted.m2m_reverse_name())} "  # type: ignore[union-attr]
+            f"FROM {q(granted.m2m_db_table())} gp "  # type: ignore[union-attr]
+            f"INNER JOIN {q(roles.m2m_db_table())} ug "  # type: ignore[union-attr]
+            f"ON ug.{q(roles.m2m_reverse_name())} = gp.{q(granted.m2m_column_name())} "  # type: ignore[union-attr]
+            f"WHERE ug.{q(roles.m2m_column_name())} = %s)"  # type: ignore[union-attr]
+        )
+    return _PERMISSIONS_SQL[vendor]
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):

@@ -491,13 +491,43 @@ def search_filter(qs: QuerySet[Complaint], q: str) -> QuerySet[Complaint]:
 
 # What the list shows of each row's relations.
 LIST_RELATED = ("customer", "owner", "category", "category__parent", "investigation")
+# The columns the list page reads of a row and its LIST_RELATED (views_list.list_rows, the cursor's sort
+# values). Compiling and decoding the whole of five joined tables cost about as much CPU as the rest of
+# the query path together; callers that need whole rows (the API) pass no ``only``.
+LIST_PAGE_FIELDS = (
+    "number",
+    "title",
+    "status",
+    "severity",
+    "urgency",
+    "priority_score",
+    "received_at",
+    "customer__name",
+    "category__name",
+    "category__name_en",
+    "category__parent__name",
+    "category__parent__name_en",
+    "owner__username",
+    "owner__first_name",
+    "owner__last_name",
+    "owner__display_name",
+    "investigation__number",
+    "investigation__current_step",
+    "investigation__status",
+)
 
 
 def _first(
-    qs: QuerySet[Complaint], field_name: str, desc: bool, limit: int, *, fenced: bool
+    qs: QuerySet[Complaint],
+    field_name: str,
+    desc: bool,
+    limit: int,
+    *,
+    fenced: bool,
+    only: tuple[str, ...] = (),
 ) -> list[Complaint]:
     """The first ``limit`` rows of ``qs`` in the order (field_name, id), both descending or both
-    ascending, with their LIST_RELATED.
+    ascending, with their LIST_RELATED (only the ``only`` columns when given).
 
     ``fenced``: the ids and sort values of all of ``qs`` are selected first in a MATERIALIZED CTE and
     sorted there, and only the page's rows are then read whole. For a search that is not known to match
@@ -519,7 +549,10 @@ def _first(
             f"SELECT id FROM matched ORDER BY sort_key {direction}, id {direction} LIMIT %s"
         )
         qs = Complaint.objects.filter(pk__in=RawSQL(cte, (*params, limit)))  # noqa: S611
-    return list(qs.select_related(*LIST_RELATED).order_by(*order)[:limit])
+    qs = qs.select_related(*LIST_RELATED)
+    if only:
+        qs = qs.only(*only)
+    return list(qs.order_by(*order)[:limit])
 
 
 def _search_estimate(qs: QuerySet[Complaint]) -> int | None:
@@ -708,6 +741,7 @@ def _severity_rows(
     only: list[str],
     limit: int,
     fenced: bool,
+    fields: tuple[str, ...] = (),
 ) -> list[Complaint]:
     """Up to ``limit`` rows by severity rank, newest first within a rank.
 
@@ -724,7 +758,7 @@ def _severity_rows(
         part = qs.filter(severity=severity)
         if after and i == start:
             part = _after(part, "received_at", True, after[1], after[2])
-        rows += _first(part, "received_at", True, limit - len(rows), fenced=fenced)
+        rows += _first(part, "received_at", True, limit - len(rows), fenced=fenced, only=fields)
         if len(rows) >= limit:
             break
     return rows
@@ -743,7 +777,12 @@ class ComplaintPage:
 
 
 def complaint_list(
-    *, user: User, f: ListFilters, page_size: int = PAGE_SIZE, with_count: bool = True
+    *,
+    user: User,
+    f: ListFilters,
+    page_size: int = PAGE_SIZE,
+    with_count: bool = True,
+    only: tuple[str, ...] = (),
 ) -> ComplaintPage:
     """One page of the complaints ``user`` may see (complaint_visible_qs), filtered by ``f``, in the
     order ``f.sort``, after ``f.cursor``.
@@ -758,6 +797,9 @@ def complaint_list(
     meets a page of such matches within a few hundred rows. Any other search is counted, and its page
     is selected through the GIN index first (see _first). The rows and the cursors are the same either
     way.
+
+    ``only``: the columns to read of each row and its relations (LIST_PAGE_FIELDS for the list page;
+    the sort columns are always among them); every column when empty.
     """
     qs = filtered_qs(user=user, f=f)
     searching = bool(f.q and query_tokens(f.q))
@@ -776,11 +818,13 @@ def complaint_list(
     field_name, desc = SORTS[f.sort]
     after = _decode_cursor(f.cursor, field_name) if f.cursor else None
     if field_name == "severity":
-        rows = _severity_rows(qs, desc=desc, after=after, only=f.severity, limit=page_size + 1, fenced=fenced)
+        rows = _severity_rows(
+            qs, desc=desc, after=after, only=f.severity, limit=page_size + 1, fenced=fenced, fields=only
+        )
     else:
         if after is not None:
             qs = _after(qs, field_name, desc, after[0], after[1])
-        rows = _first(qs, field_name, desc, page_size + 1, fenced=fenced)
+        rows = _first(qs, field_name, desc, page_size + 1, fenced=fenced, only=only)
     next_cursor = None
     if len(rows) > page_size:
         rows = rows[:page_size]

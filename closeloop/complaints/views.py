@@ -177,7 +177,10 @@ def _form_errors(form: Any, exc: ApplicationError) -> None:
 
 class ComplaintDetailView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest, number: str) -> HttpResponse:
-        c = _complaint(request, number)
+        try:
+            c = selectors.complaint_get_for_page(user=request_user(request), number=number, reading=True)
+        except NotFound as exc:
+            raise Http404 from exc
         return render(request, "complaints/detail.html", _context(request, c))
 
 

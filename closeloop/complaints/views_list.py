@@ -13,7 +13,9 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import RFC3986_SUBDELIMS, url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -226,6 +228,78 @@ def list_rows(rows: list[Complaint]) -> list[dict[str, Any]]:
     return out
 
 
+# One table row of the list (its columns are the header's in complaints/_list_table.html). The rows are
+# put together here rather than by the template: two dozen template nodes per row for 25 rows were
+# the costliest part of the page's rendering, and a format string gives the same markup, escaped
+# the same way, for a tenth of the CPU.
+_ROW = (
+    "\n      <tr>\n"
+    "        {tick}\n"
+    '        <td class="text-nowrap"><a href="{url}" class="fw-semibold">{number}</a></td>\n'
+    '        <td><a href="{url}" class="text-reset">{title}</a>\n'
+    "          {category}</td>\n"
+    '        <td class="d-none d-md-table-cell">{customer}</td>\n'
+    '        <td><span class="pill pill-{severity}">{severity_label}</span>{urgent}</td>\n'
+    '        <td class="d-none d-sm-table-cell">'
+    '<span class="pill pill-status">{status_label}</span>{case}</td>\n'
+    '        <td class="d-none d-lg-table-cell">{priority}</td>\n'
+    '        <td class="d-none d-md-table-cell">{owner}</td>\n'
+    '        <td class="d-none d-lg-table-cell text-nowrap">{received}</td>\n'
+    "      </tr>\n      "
+)
+
+
+def rows_html(rows: list[dict[str, Any]], *, can_assign: bool) -> SafeString:
+    """The table body's rows (list_rows) as HTML; every value is escaped by format_html."""
+    urgent = format_html(' <span class="pill pill-urgent">{}</span>', _("Urgent"))
+    unassigned = format_html('<span class="text-secondary">{}</span>', _("Unassigned"))
+    out = []
+    for r in rows:
+        case = r["case"]
+        out.append(
+            format_html(
+                _ROW,
+                tick=format_html(
+                    '<td><input class="form-check-input" type="checkbox" name="numbers" value="{}"'
+                    ' aria-label="{}"></td>',
+                    r["number"],
+                    r["tick"],
+                )
+                if can_assign
+                else "",
+                url=r["url"],
+                number=r["number"],
+                title=r["title"],
+                category=format_html('<div class="small text-secondary">{}</div>', r["category"])
+                if r["category"] is not None
+                else "",
+                customer=r["customer"],
+                severity=r["severity"],
+                severity_label=r["severity_label"],
+                urgent=urgent if r["urgent"] else "",
+                status_label=r["status_label"],
+                case=format_html(
+                    ' <span class="pill pill-general" title="{} · {}">{}</span>',
+                    case["number"],
+                    case["step_label"],
+                    "8D ✓" if case["closed"] else f"D{case['step']}",
+                )
+                if case
+                else "",
+                priority=r["priority"],
+                owner=format_html(
+                    '<span class="avatar avatar-xs bg-secondary-lt me-1" aria-hidden="true">{}</span>{}',
+                    r["initials"],
+                    r["owner"],
+                )
+                if r["owner"] is not None
+                else unassigned,
+                received=r["received"],
+            )
+        )
+    return mark_safe("".join(out))  # noqa: S308 - each piece was built by format_html
+
+
 class ComplaintListView(LoginRequiredMixin, View):
     """The complaint ledger. Filters, sort and cursor live in the query string; an htmx request
     aimed at the table gets the table alone, anything else the whole page (so it works without JS)."""
@@ -233,16 +307,19 @@ class ComplaintListView(LoginRequiredMixin, View):
     def get(self, request: HttpRequest) -> HttpResponse:
         user = request_user(request)
         f = listing.filters_parse(request.GET)
-        page = listing.complaint_list(user=user, f=f, page_size=listing.PAGE_SIZE)
+        page = listing.complaint_list(
+            user=user, f=f, page_size=listing.PAGE_SIZE, only=listing.LIST_PAGE_FIELDS
+        )
         query = f.as_query()
+        can_assign = user.has_perm("complaints.assign_complaint")
         ctx = {
             "page": page,
-            "rows": list_rows(page.rows),
+            "rows_html": rows_html(list_rows(page.rows), can_assign=can_assign),
             "f": f,
             "query": query,
             "next_url": f"?{f.as_query(cursor=page.next_cursor)}" if page.next_cursor else "",
             "first_url": f"?{query}",
-            "can_assign": user.has_perm("complaints.assign_complaint"),
+            "can_assign": can_assign,
             "here": f"{request.path}?{query}",
             "sort_links": _sort_links(f),
             "chips": filter_chips(f, request.GET),

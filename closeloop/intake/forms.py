@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from closeloop.complaints.models import Category, Channel, ImpactScope, Severity, Urgency
 from closeloop.core.forms import StyledFormMixin
+from closeloop.core.models import bilingual
 from closeloop.customers.models import Site
 from closeloop.intake.drafts import AttachmentInput, ComplaintDraft, ContactInput
 
@@ -29,13 +30,23 @@ def site_choices(*, empty_label: str = "—", current: Site | None = None) -> li
 
 def category_choices() -> list[tuple[str, str]]:
     """Codes with indented labels, parents first (the tree is small and cached per request)."""
-    rows = list(Category.objects.filter(is_active=True).select_related("parent"))
-    parents = [c for c in rows if c.parent_id is None]
+    # Plain tuples (pk, code, label, parent_id, sort_order), in the order the choices list them: the
+    # list page builds these on every request, and model instances cost more than the query.
+    rows = sorted(
+        (
+            (pk, code, bilingual(name, name_en), parent_id, sort_order)
+            for pk, code, name, name_en, parent_id, sort_order in Category.objects.filter(
+                is_active=True
+            ).values_list("pk", "code", "name", "name_en", "parent_id", "sort_order")
+        ),
+        key=lambda r: (r[4], r[1]),
+    )
     out: list[tuple[str, str]] = [("", "—")]
-    for p in sorted(parents, key=lambda c: (c.sort_order, c.code)):
-        out.append((p.code, p.label))
-        for child in sorted((c for c in rows if c.parent_id == p.pk), key=lambda c: (c.sort_order, c.code)):
-            out.append((child.code, f"　{p.label} / {child.label}"))
+    for pk, code, label, parent_id, _order in rows:
+        if parent_id is not None:
+            continue
+        out.append((code, label))
+        out.extend((c[1], f"　{label} / {c[2]}") for c in rows if c[3] == pk)
     return out
 
 

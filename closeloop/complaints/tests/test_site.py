@@ -164,6 +164,6 @@ def test_a_bad_site_value_is_reported_on_its_field(client, agent, listed, value)
 
 def test_the_site_filter_does_not_add_queries(client, agent, listed, django_assert_max_num_queries):
     client.force_login(agent)
-    # As the plain list (10 + the bell), plus one for the site chip's name.
-    with django_assert_max_num_queries(12):
+    # As the plain list (9 + the bell), plus one for the site chip's name.
+    with django_assert_max_num_queries(11):
         assert client.get("/complaints/", {"site": "SZ"}).status_code == 200
