@@ -6,6 +6,7 @@ the values from this module. Nothing else in the code base calls ``os.environ``.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import environ
@@ -53,3 +54,18 @@ REQUIRE_BROWSER: bool = env.bool("CLOSELOOP_REQUIRE_BROWSER", default=False)
 REQUIRE_POSTGRES: bool = env.bool("CLOSELOOP_REQUIRE_POSTGRES", default=False)
 CHROMIUM_PATH: str = env.str("CLOSELOOP_CHROMIUM", default="/usr/bin/chromium")
 REDIS_URL: str = env.str("CLOSELOOP_REDIS_URL", default="")
+
+
+def celery_worker_command(argv: list[str]) -> bool:
+    """Whether ``argv`` starts a Celery worker through Celery's command line (``celery -A config worker
+    …`` or ``python -m celery … worker …``), as ``make run``, ``make worker``, the bench and a production
+    deployment start one."""
+    if not argv:
+        return False
+    program = Path(argv[0])
+    return (program.name == "celery" or program.parent.name == "celery") and "worker" in argv[1:]
+
+
+# A worker serves no pages: settings leave out what only pages need (config/settings/base.py).
+# CLOSELOOP_WORKER=1 or 0 overrides what the command line says.
+WORKER_PROCESS: bool = env.bool("CLOSELOOP_WORKER", default=celery_worker_command(sys.argv))

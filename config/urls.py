@@ -3,16 +3,16 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from closeloop.api.v1 import api as api_v1
+from config import urls_worker
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="complaints:list", permanent=False)),
     path("accounts/", include("closeloop.accounts.urls")),
-    path("complaints/", include("closeloop.complaints.urls")),
+    # complaints/, 8d/ and notifications/: the pages messages link to, shared with the worker's URLconf.
+    *urls_worker.urlpatterns,
     path("intake/", include("closeloop.intake.urls")),
     path("actions/", include("closeloop.actions.urls")),
-    path("8d/", include("closeloop.investigations.urls")),
     path("crm/", include("closeloop.customers.urls")),
-    path("notifications/", include("closeloop.notifications.urls")),
     path("reports/", include("closeloop.reports.urls")),
     path("dashboard/", include("closeloop.dashboards.urls")),
     path("api/v1/", api_v1.urls),
