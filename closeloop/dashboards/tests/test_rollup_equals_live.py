@@ -6,7 +6,9 @@ counting rules themselves are pinned on service-built data in test_kpis.py."""
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,6 +19,7 @@ from closeloop.customers.models import Site
 from closeloop.customers.tests.factories import customer_make, product_make
 from closeloop.dashboards import live, rollups
 from closeloop.dashboards.kpi import DashFilters
+from closeloop.dashboards.models import RollupState
 from closeloop.dashboards.selectors import kpis_get
 from closeloop.investigations.models import Investigation
 from closeloop.sla.models import Deadline
@@ -24,6 +27,17 @@ from closeloop.sla.models import Deadline
 SH = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 6, 15, 10, 0, tzinfo=SH)
 pytestmark = pytest.mark.django_db
+T = TypeVar("T")
+
+
+def counted_live(fn: Callable[[], T]) -> T:
+    """``fn()`` with no rollups at all: every figure counted from the operational tables."""
+    saved = list(RollupState.objects.all())
+    RollupState.objects.all().delete()
+    try:
+        return fn()
+    finally:
+        RollupState.objects.bulk_create(saved)
 
 
 def _generate(rng: random.Random, owner) -> None:
@@ -182,7 +196,6 @@ def test_kpis_read_rollups_in_a_pinned_number_of_queries(gm, django_assert_max_n
 def test_the_trend_from_rollups_equals_the_live_trend_in_few_queries(gm, django_assert_max_num_queries):
     """The trend reads the rolled-up days of its twelve periods in two grouped queries; the result is
     the same as counting each period live (the salesperson path, or no rollups)."""
-    from closeloop.dashboards.models import RollupState
     from closeloop.dashboards.selectors import trend_get
 
     clock.freeze(NOW)

@@ -15,8 +15,8 @@ from closeloop.complaints.models import Complaint, ComplaintEvent
 from closeloop.core import clock
 from closeloop.dashboards import blocks, durations, reading, rollups, selectors, selectors_backlog
 from closeloop.dashboards.kpi import AGEING_BY, PARETO_DIMENSIONS, DashFilters
-from closeloop.dashboards.models import NowSnapshot, RollupState
-from closeloop.dashboards.tests.test_rollup_equals_live import NOW, _generate
+from closeloop.dashboards.models import NowSnapshot
+from closeloop.dashboards.tests.test_rollup_equals_live import NOW, _generate, counted_live
 
 pytestmark = pytest.mark.django_db
 
@@ -55,12 +55,7 @@ def _everything(user) -> list:
 
 def _live(user) -> list:
     """The same figures with no rollups at all (every read counted from the operational tables)."""
-    saved = list(RollupState.objects.all())
-    RollupState.objects.all().delete()
-    try:
-        return _everything(user)
-    finally:
-        RollupState.objects.bulk_create(saved)
+    return counted_live(lambda: _everything(user))
 
 
 def test_every_cockpit_figure_from_the_site_wide_rollups_equals_live(gm):
@@ -258,9 +253,4 @@ def test_today_enters_the_blocks_above_it_once_it_is_over(gm):
 
 
 def _live_kpis(user, f: DashFilters) -> dict:
-    saved = list(RollupState.objects.all())
-    RollupState.objects.all().delete()
-    try:
-        return selectors.kpis_get(user=user, f=f)
-    finally:
-        RollupState.objects.bulk_create(saved)
+    return counted_live(lambda: selectors.kpis_get(user=user, f=f))
