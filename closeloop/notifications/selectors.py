@@ -35,9 +35,17 @@ def notification_get_for_user(*, user: User, notification_id: int) -> Notificati
     return notification_list_for_user(user=user).filter(pk=notification_id).first()
 
 
-def notification_unread_count(*, user: User) -> int:
-    """How many of the user's notifications are unread (one COUNT query)."""
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+# The bell shows a count up to this and "99+" past it.
+UNREAD_SHOWN_MAX = 99
+
+
+def notification_unread_count(*, user: User, cap: int = UNREAD_SHOWN_MAX + 1) -> int:
+    """How many of the user's notifications are unread, counted up to ``cap`` (one query).
+
+    Every page's bell runs this. A user who never opens the inbox can hold a hundred thousand unread
+    rows; counting them all would cost each page a scan of that many index entries, while the bell
+    only needs to know whether there are more than it shows."""
+    return Notification.objects.filter(recipient=user, read_at__isnull=True)[:cap].count()
 
 
 def notification_preference_get(*, user: User) -> NotificationPreference:

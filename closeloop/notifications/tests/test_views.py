@@ -114,6 +114,33 @@ def test_the_bell_counts_unread_with_one_query_per_page(client, complaint, qe, q
     assert sum("notifications_notification" in q["sql"] for q in ctx.captured_queries) == 1
 
 
+def test_the_bell_stops_counting_past_what_it_shows(client, complaint, qe, qm):
+    # A user who never opens the inbox: the bell says 99+ and its query stops at the hundredth row.
+    first = _accepted(qm, qe, complaint)
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                recipient=qm,
+                verb=first.verb,
+                reason=first.reason,
+                complaint=complaint,
+                data=first.data,
+                created_at=first.created_at,
+            )
+            for _ in range(100)
+        ]
+    )
+    client.force_login(qm)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get("/actions/mine/").content.decode()
+    assert 'id="notification-count" aria-hidden="true">99+</span>' in page
+    assert 'aria-label="Notifications: more than 99 unread"' in page
+    (count_sql,) = [q["sql"] for q in ctx.captured_queries if "notifications_notification" in q["sql"]]
+    assert "LIMIT 100" in count_sql
+    resp = client.get("/notifications/bell/")
+    assert resp.context["unread"] == 100 and b">99+</span>" in resp.content
+
+
 def test_no_bell_and_no_inbox_for_anonymous_visitors(client, django_assert_num_queries):
     with django_assert_num_queries(0):
         page = client.get("/accounts/login/").content.decode()
