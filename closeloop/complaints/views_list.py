@@ -93,7 +93,7 @@ def _filter_labels() -> dict[str, str]:
 
 
 def _kpi_filter_labels() -> dict[str, str]:
-    """The chips of the cockpit's KPI drills (listing._drill_parse_kpi)."""
+    """The chips of the cockpit's KPI drills (listing.filters._drill_parse_kpi)."""
     return {
         "product": _("Product"),
         "due_from": _("Deadline due from"),

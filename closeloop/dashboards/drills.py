@@ -2,9 +2,9 @@
 
 For a count, the parameters list exactly the complaints counted; for a rate, the complaints of its
 numerator — for the on-time rates, of its *misses* (due − met); for a median or mean, those of its
-sample. The list's side of every parameter is in ``closeloop/complaints/listing.py``
-(``_drill_parse``, ``_drill_filter``); ``tests/test_drills.py`` follows each drill through the real
-list and compares it with the figure.
+sample. The list's side of every parameter is in ``closeloop/complaints/listing/``
+(``filters._drill_parse``, ``pages._drill_filter``); ``tests/test_drills.py`` follows each drill
+through the real list and compares it with the figure.
 
 Pure: no queries.
 """

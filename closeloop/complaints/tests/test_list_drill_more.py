@@ -1,6 +1,7 @@
-"""The list's parameters behind the cockpit's KPI cards and product Pareto (listing._drill_parse_kpi):
-each one on known data at the edges of its local days (Asia/Shanghai), bad values reported on their
-field in English and Chinese (page and API), chips that say what the list shows, and no extra queries.
+"""The list's parameters behind the cockpit's KPI cards and product Pareto
+(listing.filters._drill_parse_kpi): each one on known data at the edges of its local days
+(Asia/Shanghai), bad values reported on their field in English and Chinese (page and API), chips that
+say what the list shows, and no extra queries.
 How each drill equals its figure is dashboards/tests/test_drills.py."""
 
 from __future__ import annotations

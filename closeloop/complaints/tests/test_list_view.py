@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from closeloop.complaints import listing
+from closeloop.complaints.listing import pages, search
 from closeloop.complaints.models import Complaint
 from closeloop.complaints.services import complaint_mark_duplicate
 from closeloop.complaints.tests.listing_data import analyzed_words, complaint_received, listing_data
@@ -105,7 +106,7 @@ def test_overdue_view_explains_its_rule(client, agent, data):
 
 
 def test_capped_count_is_shown_as_more_than(client, agent, data, monkeypatch):
-    monkeypatch.setattr(listing, "COUNT_CAP", 2)
+    monkeypatch.setattr(pages, "COUNT_CAP", 2)
     client.force_login(agent)
     body = client.get("/complaints/").content.decode()
     assert 'data-count="2"' in body and "2" in body and "4 " not in body.split('id="result-count"')[1][:200]
@@ -114,7 +115,7 @@ def test_capped_count_is_shown_as_more_than(client, agent, data, monkeypatch):
 @pytest.mark.postgres
 def test_an_estimated_search_is_shown_as_about_how_many(client, agent, customer, product, monkeypatch):
     analyzed_words(agent)
-    monkeypatch.setattr(listing, "ESTIMATE_FROM", 10)
+    monkeypatch.setattr(search, "ESTIMATE_FROM", 10)
     agent.language = "en"
     agent.save(update_fields=["language"])
     client.force_login(agent)

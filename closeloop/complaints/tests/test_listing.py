@@ -11,6 +11,7 @@ from django.http import QueryDict
 
 from closeloop.complaints import listing
 from closeloop.complaints.handling import complaint_start_handling
+from closeloop.complaints.listing import pages, search
 from closeloop.complaints.models import Category
 from closeloop.complaints.services import complaint_assign, complaint_mark_invalid, complaint_triage
 from closeloop.complaints.tests.listing_data import (
@@ -81,7 +82,7 @@ def test_hostile_queries_are_plain_words(agent, data, q, expected):
 def test_the_cap_changes_the_count_of_a_search_not_its_rows(agent, data, monkeypatch):
     expected = [c.number for c in walk(agent, 1, q="广州")]
     assert len(expected) == 2
-    monkeypatch.setattr(listing, "COUNT_CAP", 1)
+    monkeypatch.setattr(pages, "COUNT_CAP", 1)
     assert [c.number for c in walk(agent, 1, q="广州")] == expected
     assert page_of(agent, q="广州").count_capped
 
@@ -104,7 +105,7 @@ def test_a_search_the_statistics_say_is_large_is_estimated_not_counted(
     agent, customer, product, monkeypatch, django_assert_num_queries
 ):
     analyzed_words(agent)
-    monkeypatch.setattr(listing, "ESTIMATE_FROM", 10)
+    monkeypatch.setattr(search, "ESTIMATE_FROM", 10)
     with django_assert_num_queries(3):  # the estimate, the table's size, the page
         page = page_of(agent, q="变速箱", page_size=5)
     assert (page.count, page.count_capped, page.count_estimate, len(page.rows)) == (
@@ -123,7 +124,7 @@ def test_a_search_the_statistics_say_is_large_is_estimated_not_counted(
         ["变速箱漏油"],
     )
     # Half the table is below a share of 90 %: counted too.
-    monkeypatch.setattr(listing, "ESTIMATE_SHARE", 0.9)
+    monkeypatch.setattr(search, "ESTIMATE_SHARE", 0.9)
     page = page_of(agent, q="变速箱")
     assert (page.count, page.count_capped, page.count_estimate) == (20, False, None)
 
@@ -136,13 +137,13 @@ def test_estimated_and_counted_searches_give_the_same_pages(agent, customer, pro
     analyzed_words(agent)
     counted = [c.number for c in walk(agent, 3, q="漏油", sort=sort)]
     assert len(counted) == 20 and page_of(agent, q="漏油").count_estimate is None
-    monkeypatch.setattr(listing, "ESTIMATE_FROM", 10)
+    monkeypatch.setattr(search, "ESTIMATE_FROM", 10)
     assert page_of(agent, q="漏油").count_estimate == 20
     assert [c.number for c in walk(agent, 3, q="漏油", sort=sort)] == counted
 
 
 def test_an_estimate_is_shown_to_two_significant_digits():
-    assert [listing._rounded(n) for n in (20, 133_584, 49_773, 10_000, 125_001)] == [
+    assert [search._rounded(n) for n in (20, 133_584, 49_773, 10_000, 125_001)] == [
         20,
         130_000,
         50_000,
@@ -303,7 +304,7 @@ def test_malformed_cursors_restart_at_the_first_page(agent, data, raw):
 
 
 def test_the_count_is_capped(agent, data, monkeypatch):
-    monkeypatch.setattr(listing, "COUNT_CAP", 3)
+    monkeypatch.setattr(pages, "COUNT_CAP", 3)
     page = page_of(agent)
     assert (page.count, page.count_capped, len(page.rows)) == (3, True, 4)
     page = page_of(agent, customer="C002")
