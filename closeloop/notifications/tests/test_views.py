@@ -134,7 +134,7 @@ def test_the_bell_stops_counting_past_what_it_shows(client, complaint, qe, qm):
     with CaptureQueriesContext(connection) as ctx:
         page = client.get("/actions/mine/").content.decode()
     assert 'id="notification-count" aria-hidden="true">99+</span>' in page
-    assert 'aria-label="Notifications: more than 99 unread"' in page
+    assert 'aria-label="通知：超过99条未读"' in page  # qm reads Chinese
     (count_sql,) = [q["sql"] for q in ctx.captured_queries if "notifications_notification" in q["sql"]]
     assert "LIMIT 100" in count_sql
     resp = client.get("/notifications/bell/")
