@@ -45,6 +45,48 @@ def test_create_and_read_back(api, agent, customer, frozen_now):
     assert again["title"] == "齿轮泵漏油" and again["received_at"].startswith("2026-06-14T01:30:00")
 
 
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},  # a category with a parent, an offset in received_at
+        {"order_number": "SO-2026-0001", "customer": None},  # contact, product, order, lot, warranty
+        {"owner": "agent"},  # assigned at intake
+        {"attachments": [{"name": "p.png", "content_base64": base64.b64encode(PNG).decode()}]},
+    ],
+    ids=["category", "order", "owner", "attachment"],
+)
+def test_the_create_response_is_what_a_read_returns(api, qm, agent, order, extra, frozen_now):
+    # The response is built from the complaint the service just wrote (no re-read): it must be the
+    # representation GET gives, field for field.
+    body = {k: v for k, v in {**BODY, **extra}.items() if v is not None}
+    created = api(qm).post("/complaints", body)
+    assert created.status_code == 201, created.content
+    read = api(qm).get(f"/complaints/{created.json()['number']}")
+    assert created.json() == read.json()
+
+
+def test_the_create_response_is_built_without_reading_the_complaint_back(
+    api, qm, sales, customer, frozen_now
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def complaint_reads(queries):
+        return [q["sql"] for q in queries if q["sql"].startswith('SELECT "complaints_complaint"."id"')]
+
+    # Someone who reads every complaint gets the instance the service wrote.
+    with CaptureQueriesContext(connection) as ctx:
+        assert api(qm).post("/complaints", BODY).status_code == 201
+    assert complaint_reads(ctx.captured_queries) == []
+    # Anyone else through the scoped read, which decides what they may see; the answer is the same.
+    customer.sales_owner = sales
+    customer.save()
+    with CaptureQueriesContext(connection) as ctx:
+        created = api(sales).post("/complaints", BODY)
+    assert created.status_code == 201 and len(complaint_reads(ctx.captured_queries)) == 1
+    assert created.json() == api(sales).get(f"/complaints/{created.json()['number']}").json()
+
+
 def test_create_from_order_fills_implied_fields(api, agent, order, frozen_now):
     resp = api(agent).post(
         "/complaints", {"order_number": "SO-2026-0001", "title": "生锈", "description": "杆生锈"}
