@@ -342,6 +342,7 @@ class ComplaintListView(LoginRequiredMixin, View):
                 "severities": Severity.choices,
                 "categories": category_choices(),
                 "drill_hidden": [(name, value) for name in DRILL_PARAMS if (value := current.get(name, ""))],
+                "site_zone": listing.site_zone().key,
                 "sorts": [
                     ("-received_at", _("Newest first")),
                     ("received_at", _("Oldest first")),

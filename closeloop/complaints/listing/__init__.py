@@ -31,6 +31,7 @@ from closeloop.complaints.listing.conditions import (
     open_actions_due_q,
     overdue_q,
     repeat_q,
+    site_zone,
     verdicts_q,
 )
 from closeloop.complaints.listing.filters import (
@@ -92,5 +93,6 @@ __all__ = [
     "overdue_q",
     "repeat_q",
     "search_filter",
+    "site_zone",
     "verdicts_q",
 ]

@@ -5,10 +5,11 @@ case's primary complaint, handling started, open actions due, repeats."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import DateTimeField, Exists, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.db.models.lookups import IsNull
-from django.utils import timezone
 
 from closeloop.complaints.listing.filters import ANY_DEADLINE, REPEAT_WINDOW
 from closeloop.complaints.models import Complaint, Urgency
@@ -74,14 +75,21 @@ def deadline_missed_q(
     return Q(Exists(rows))
 
 
+def site_zone() -> ZoneInfo:
+    """The zone the list's day filters are read in: the site's (``settings.TIME_ZONE``), as the
+    cockpit counts its days, so a drill-down lists the same complaints whatever zone the user reads
+    times in (the list still shows each time in the user's zone)."""
+    return ZoneInfo(settings.TIME_ZONE)
+
+
 def _day_start(day: dt.date | None, *, after: bool = False) -> dt.datetime | None:
     """00:00 of ``day`` (of the day after it when ``after``: the end of an inclusive range) in the
-    current time zone, as the list's received/closed days; None for no day."""
+    site's time zone, as the list's received/closed days; None for no day."""
     if day is None:
         return None
     if after:
         day += dt.timedelta(days=1)
-    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+    return dt.datetime.combine(day, dt.time.min, tzinfo=site_zone())
 
 
 def _range(name: str, start: dt.datetime | None, end: dt.datetime | None) -> Q:

@@ -14,7 +14,6 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from closeloop.accounts.models import User
@@ -27,6 +26,7 @@ from closeloop.complaints.listing.conditions import (
     open_actions_due_q,
     overdue_q,
     repeat_q,
+    site_zone,
     verdicts_q,
 )
 from closeloop.complaints.listing.filters import (
@@ -135,19 +135,12 @@ def filtered_qs(*, user: User, f: ListFilters) -> QuerySet[Complaint]:
         qs = qs.filter(owner__isnull=True)
     elif f.owner:
         qs = qs.filter(owner__username=f.owner)
-    tz = timezone.get_current_timezone()
-    if f.received_from:
-        qs = qs.filter(received_at__gte=dt.datetime.combine(f.received_from, dt.time.min, tzinfo=tz))
-    if f.received_to:
+    if f.received_from or f.received_to:
         qs = qs.filter(
-            received_at__lt=dt.datetime.combine(f.received_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+            _range("received_at", _day_start(f.received_from), _day_start(f.received_to, after=True))
         )
-    if f.closed_from:
-        qs = qs.filter(closed_at__gte=dt.datetime.combine(f.closed_from, dt.time.min, tzinfo=tz))
-    if f.closed_to:
-        qs = qs.filter(
-            closed_at__lt=dt.datetime.combine(f.closed_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
-        )
+    if f.closed_from or f.closed_to:
+        qs = qs.filter(_range("closed_at", _day_start(f.closed_from), _day_start(f.closed_to, after=True)))
     qs = _drill_filter(qs, f, now)
     if f.q:
         qs = search_filter(qs, f.q)
@@ -205,7 +198,7 @@ def _drill_filter_kpi(qs: QuerySet[Complaint], f: ListFilters, now: dt.datetime)
     if started_start or started_end:
         qs = qs.filter(handling_started_q(start=started_start, end=started_end))
     if f.overdue_actions or f.actions_due_before:
-        today = now.astimezone(timezone.get_current_timezone()).date()
+        today = now.astimezone(site_zone()).date()
         qs = qs.filter(open_actions_due_q(f.actions_due_before or today))
     return qs
 

@@ -322,6 +322,24 @@ def test_the_page_links_each_card_and_bar_to_its_list(client, story, gm):
         assert f'data-count="{row.count}"' in client.get(drill_url(row.drill)).content.decode()
 
 
+def test_drills_count_the_same_days_for_a_user_in_another_time_zone(client, story, gm):
+    # The cockpit counts days in the site's time zone (Shanghai); a manager who reads times in New York
+    # (12 hours behind, so a 09:00 receipt there is the day before) must get the same complaints when
+    # following a card or a bar, as the list reads its day filters in the site's zone too.
+    gm.time_zone = "America/New_York"
+    gm.save(update_fields=["time_zone"])
+    client.force_login(gm)
+    k = kpis_get(user=gm, f=JUNE)
+    links = [(code, k[code].drill, k[code].value) for code in ("received", "closed") if k[code].drill]
+    links += [(row.key, row.drill, row.count) for row in pareto_get(user=gm, f=JUNE, dimension="product")]
+    assert links
+    for name, drill, count in links:
+        assert f'data-count="{count}"' in client.get(drill_url(drill)).content.decode(), name
+    story_day = story["p2"].received_at.astimezone(SH).date().isoformat()
+    page = client.get(f"/complaints/?received_from={story_day}&received_to={story_day}").content.decode()
+    assert story["p2"].number in page
+
+
 def test_kpi_help_says_the_drill_shows_the_misses(story, gm, client):
     gm.language = "en"
     gm.save()
