@@ -41,6 +41,8 @@ LOGIN_FAILURE_LIMIT: int = env.int("CLOSELOOP_LOGIN_FAILURE_LIMIT", default=5)
 API_TOKEN_RATE: str = env.str("CLOSELOOP_API_TOKEN_RATE", default="10/min")
 
 DIGEST_HOUR: int = env.int("CLOSELOOP_DIGEST_HOUR", default=8)
+# Days an export or audit pack file is kept after it is written; the worker then deletes it.
+EXPORT_KEEP_DAYS: int = env.int("CLOSELOOP_EXPORT_KEEP_DAYS", default=7)
 # Outbox delivery: how long a worker's claim on a message lasts, tries before a dead letter, webhook
 # timeout, and the address links in emails and robot messages point to.
 DELIVERY_LEASE_SECONDS: int = env.int("CLOSELOOP_DELIVERY_LEASE_SECONDS", default=300)

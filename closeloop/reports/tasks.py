@@ -18,3 +18,11 @@ def audit_pack_job_run(job_id: int) -> int:
     from closeloop.reports import pack_jobs
 
     return pack_jobs.audit_pack_job_run(job_id=job_id).pk
+
+
+@shared_task
+def exports_expire() -> int:
+    """Delete the files of exports past their keeping time (``export_retention.exports_expire``)."""
+    from closeloop.reports import export_retention
+
+    return export_retention.exports_expire()

@@ -3,10 +3,12 @@ progress (htmx polls the card), download the file (only its creator; streamed th
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
@@ -55,12 +57,15 @@ class ExportJobView(LoginRequiredMixin, View):
             else "reports/export_job.html"
         )
         recent = ExportJob.objects.filter(created_by=request_user(request)).exclude(pk=job.pk)[:5]
-        return render(request, template, {"job": job, "recent": recent})
+        keep_days = settings.CLOSELOOP["EXPORT_KEEP_DAYS"]
+        return render(request, template, {"job": job, "recent": recent, "keep_days": keep_days})
 
 
 class ExportDownloadView(LoginRequiredMixin, View):
-    def get(self, request: HttpRequest, job_id: int) -> FileResponse:
+    def get(self, request: HttpRequest, job_id: int) -> HttpResponseBase:
         job = _job(request, job_id)
+        if job.status == ExportStatus.EXPIRED:
+            return redirect("reports:export_job", job_id=job.pk)  # its page says to run it again
         if job.status != ExportStatus.DONE or not job.file:
             raise Http404
         response = FileResponse(

@@ -183,6 +183,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "deliveries-dispatch": {"task": "closeloop.notifications.tasks.deliveries_dispatch", "schedule": 30.0},
     "digests-send": {"task": "closeloop.notifications.tasks.digests_send", "schedule": 300.0},
     "actions-overdue": {"task": "closeloop.actions.tasks.actions_overdue_notify", "schedule": 900.0},
+    "exports-expire": {"task": "closeloop.reports.tasks.exports_expire", "schedule": 3600.0},
 }
 _FS_BROKER = VAR_DIR / "celery"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = (
@@ -208,6 +209,8 @@ CLOSELOOP: dict[str, Any] = {
     "ATTACHMENT_MAX_BYTES": E.ATTACHMENT_MAX_BYTES,
     # Local hour (in each person's time zone) after which the daily notification digest is sent.
     "DIGEST_HOUR": E.DIGEST_HOUR,
+    # Days an export file (ledger, audit pack) is kept after it is written.
+    "EXPORT_KEEP_DAYS": E.EXPORT_KEEP_DAYS,
     # Seconds between the notification bell's refreshes (htmx polling).
     "NOTIFICATION_POLL_SECONDS": E.NOTIFICATION_POLL_SECONDS,
     # Content types sniffed from the bytes, never trusted from the file name.
