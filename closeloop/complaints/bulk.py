@@ -16,11 +16,13 @@ and inserts, in the caller's transaction).
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db import models
 from django.utils import timezone
 
 from closeloop.accounts.models import User
@@ -28,9 +30,9 @@ from closeloop.complaints.models import AssignmentRule, Category, Complaint, Com
 from closeloop.complaints.numbering import number_format, sequence_take
 from closeloop.complaints.search import Tokenizer, document_join, tokenize
 from closeloop.complaints.services import (
+    AUDITED_FIELDS,
     ComplaintData,
-    complaint_build,
-    complaint_created_event,
+    complaint_fields,
     complaint_search_parts,
 )
 from closeloop.core import clock
@@ -95,25 +97,57 @@ def complaints_build(
     tokenizer = tokenizer or Tokenizer()
     rules = assignment_rules_active()
     weights = PriorityWeights.current()
-    complaints: list[Complaint] = []
-    for data in items:
+
+    def fields(data: ComplaintData) -> dict[str, Any]:
         rule = None
         if data.owner is None and data.department is None:
             rule = assignment_rule_pick(
                 rules, category=data.category, product=data.product, customer=data.customer
             )
-        complaints.append(complaint_build(data=data, actor=actor, rule=rule, weights=weights))
+        return complaint_fields(data=data, actor=actor, rule=rule, weights=weights)
+
+    complaints = instances_make(Complaint, map(fields, items))
+    tz = timezone.get_current_timezone()
     return ComplaintsBuilt(
         items=list(items),
         actor=actor,
         complaints=complaints,
-        years=[timezone.localtime(c.received_at).year for c in complaints],
+        years=[timezone.localtime(c.received_at, tz).year for c in complaints],
         # jieba is the slow part of the search text; only the number is left for complaints_save.
         tails=_search_tails(complaints, tokenizer),
-        events=[
-            complaint_created_event(complaint=c, data=data) for c, data in zip(complaints, items, strict=True)
-        ],
+        events=_created_events(complaints, items),
     )
+
+
+def _created_events(complaints: Sequence[Complaint], items: Sequence[ComplaintData]) -> list[dict[str, Any]]:
+    """``complaint_created_event(complaint=c, data=data)`` for each complaint and its item, at a fraction
+    of the cost: each field's kind is looked up once, and each related object is made text once (the
+    rows of a batch share their customers, products, categories and owners; ``str`` of a category
+    reads the active language, which does not change during the call). As ``events.display_value``: a
+    relation is its object's text, a bool, int, str or float itself, anything else its text."""
+    relations = [isinstance(Complaint._meta.get_field(name), models.ForeignKey) for name in AUDITED_FIELDS]
+    values_of = operator.attrgetter(*AUDITED_FIELDS)  # the fields' values as a tuple, in one call
+    texts: dict[int, tuple[Any, str]] = {}  # id(object) -> (the object, kept alive so ids stay unique; text)
+    out: list[dict[str, Any]] = []
+    for c, data in zip(complaints, items, strict=True):
+        changes: list[dict[str, Any]] = []
+        for name, is_relation, value in zip(AUDITED_FIELDS, relations, values_of(c), strict=True):
+            if value is None:
+                continue
+            if is_relation:
+                known = texts.get(id(value))
+                if known is None:
+                    known = texts[id(value)] = (value, str(value))
+                value = known[1]
+            elif not isinstance(value, bool | int | str | float):
+                value = str(value)
+            if value != "":
+                changes.append({"field": name, "old": None, "new": value})
+        rule = c.assignment_rule
+        out.append(
+            {"changes": changes, "data": {"rule": rule.name if rule else None, **data.extra_event_data}}
+        )
+    return out
 
 
 def _search_tails(complaints: Sequence[Complaint], tokenizer: Tokenizer) -> list[list[str]]:

@@ -30,6 +30,31 @@ IDS_SQL = (
 M = TypeVar("M", bound=models.Model)
 
 
+# What instances_make needs of a model's fields, found once per model: (field, name, attname,
+# is_relation, default). ``default`` is the value itself for a field without a default whose
+# ``get_default`` gives None, "" or b"" (the same immutable value for every instance), else _CALL:
+# ``get_default`` is called per instance, as Model.__init__ calls it (a fresh list, a new uuid ...).
+_Plan = list[tuple[Any, str, str, bool, Any]]
+_PLANS: dict[type[models.Model], _Plan] = {}
+_CALL = object()
+
+
+def _default(field: models.Field[Any, Any]) -> Any:
+    if field.has_default() or field.has_db_default():
+        return _CALL
+    value = field.get_default()
+    return value if value is None or type(value) in (str, bytes) else _CALL
+
+
+def _plan(model: type[models.Model]) -> _Plan:
+    plan = _PLANS.get(model)
+    if plan is None:
+        plan = _PLANS[model] = [
+            (f, f.name, f.attname, f.is_relation, _default(f)) for f in model._meta.concrete_fields
+        ]
+    return plan
+
+
 def instances_make(model: type[M], rows: Iterable[Mapping[str, Any]]) -> list[M]:
     """For each row, the unsaved instance ``model(**row)`` makes, for :func:`objects_insert`.
 
@@ -40,14 +65,14 @@ def instances_make(model: type[M], rows: Iterable[Mapping[str, Any]]) -> list[M]
     import makes tens of thousands of rows); a model with ``post_init`` receivers is built by its
     constructor instead, so they run. Raises TypeError for a name that is not a concrete field.
     """
-    fields = [(f, f.name, f.attname, f.is_relation) for f in model._meta.concrete_fields]
+    fields = _plan(model)
     direct = not signals.post_init.has_listeners(model)
     out: list[M] = []
     for row in rows:
         values: dict[str, Any] = {}
         related: list[tuple[Any, Any]] = []
         used = 0
-        for f, name, attname, is_relation in fields:
+        for f, name, attname, is_relation, default in fields:
             if is_relation and name in row:
                 obj = row[name]
                 values[attname] = None if obj is None else obj.pk
@@ -57,7 +82,7 @@ def instances_make(model: type[M], rows: Iterable[Mapping[str, Any]]) -> list[M]
                 values[attname] = row[attname]
                 used += 1
             else:
-                values[attname] = f.get_default()
+                values[attname] = f.get_default() if default is _CALL else default
         if used != len(row):
             known = {n for f in fields for n in f[1:3]}
             wrong = sorted(row.keys() - known) or sorted(row.keys())
@@ -132,6 +157,7 @@ def objects_insert(objs: Sequence[models.Model], *, batch_size: int = 1000) -> N
                     if row[i] is not None:
                         row[i] = encoders[i].encode(row[i])
                 copy.write_row(row)
+    alias = connection.alias  # read once: each read of ``connection`` goes through a thread-local
     for obj in objs:
         obj._state.adding = False
-        obj._state.db = connection.alias
+        obj._state.db = alias

@@ -8,12 +8,14 @@ transaction, so a rejected draft leaves nothing behind.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Choices
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -211,16 +213,22 @@ def order_facts(
     )
 
 
-def _choice(errors: FieldErrors, name: str, value: str, choices: Any, default: str) -> str:
+@functools.cache
+def _values(choices: type[Choices]) -> tuple[str, ...]:
+    # ``choices.values`` builds a new list at every read; a choices class never changes.
+    return tuple(choices.values)
+
+
+def _choice(errors: FieldErrors, name: str, value: str, choices: type[Choices], default: str) -> str:
     value = (value or "").strip()
     if not value:
         return default
-    if value not in choices.values:  # type: ignore[attr-defined]
+    values = _values(choices)
+    if value not in values:
         errors.add(
             name,
-            _("“%(value)s” is not one of: %(choices)s.")
-            % {"value": value, "choices": ", ".join(choices.values)},
-        )  # type: ignore[attr-defined]
+            _("“%(value)s” is not one of: %(choices)s.") % {"value": value, "choices": ", ".join(values)},
+        )
         return default
     return value
 

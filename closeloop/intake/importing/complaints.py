@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.utils import timezone
@@ -60,16 +61,21 @@ class CategoryNames:
 
 
 def complaint_draft(
-    row: dict[str, Any], *, source: dict[str, Any], categories: CategoryNames
+    row: dict[str, Any],
+    *,
+    source: dict[str, Any],
+    categories: CategoryNames,
+    tz: dt.tzinfo | None = None,
 ) -> ComplaintDraft:
-    """The draft for ``row`` (keys are column keys). A naive received time is read in the active time zone
-    (the importer's). Raises ValidationFailed naming ``received_at`` for a cell that is not a time."""
+    """The draft for ``row`` (keys are column keys). A naive received time is read in ``tz``, by default
+    the active time zone (the importer's; a caller drafting many rows looks it up once and passes it).
+    Raises ValidationFailed naming ``received_at`` for a cell that is not a time."""
     received = row.get("received_at")
     received_at = parse_datetime_cell(received) if received not in ("", None) else None
     if received not in ("", None) and received_at is None:
         raise ValidationFailed(fields={"received_at": [_("Use a date and time like 2026-11-22 14:05.")]})
     if received_at is not None and timezone.is_naive(received_at):
-        received_at = timezone.make_aware(received_at)
+        received_at = timezone.make_aware(received_at, tz)
     contact = None
     if text(row, "contact_name") or text(row, "contact_phone") or text(row, "contact_email"):
         contact = ContactInput(

@@ -104,7 +104,8 @@ class Sheet:
         """``(excel_row_number, {header: value})`` for each non-blank row, streamed in file order."""
         headers = self.headers
         for n, row in enumerate(self._source(), start=2):
-            values = [_cell(v) for v in row]
+            # A CSV's cells are all text: stripped here without a call per cell.
+            values = [v.strip() if type(v) is str else _cell(v) for v in row]
             if not any(v not in ("", None) for v in values):
                 continue
             yield n, {h: (values[i] if i < len(values) else "") for i, h in enumerate(headers) if h}
