@@ -97,9 +97,14 @@ class Complaint(TimeStamped):
         _("status"), max_length=20, choices=Status.choices, default=Status.NEW, editable=False
     )
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
-    received_at = models.DateTimeField(_("received at"), db_index=True)
+    # Indexed by cmp_recv (received_at first), as the list's default order and every period filter read.
+    received_at = models.DateTimeField(_("received at"))
     customer = models.ForeignKey(
-        "customers.Customer", verbose_name=_("customer"), on_delete=models.PROTECT, related_name="complaints"
+        "customers.Customer",
+        verbose_name=_("customer"),
+        on_delete=models.PROTECT,
+        related_name="complaints",
+        db_index=False,  # served by the index cmp_customer_recv (customer first), as the list filters
     )
     contact = models.ForeignKey(
         "customers.Contact",
@@ -160,6 +165,7 @@ class Complaint(TimeStamped):
         blank=True,
         on_delete=models.PROTECT,
         related_name="complaints",
+        db_index=False,  # served by the index cmp_category_recv (category first), as the list filters
     )
     severity = models.CharField(
         _("severity"), max_length=10, choices=Severity.choices, default=Severity.GENERAL
@@ -186,6 +192,7 @@ class Complaint(TimeStamped):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="owned_complaints",
+        db_index=False,  # served by the index cmp_owner_recv (owner first), as the list filters
     )
     assignment_rule = models.ForeignKey(
         "complaints.AssignmentRule",
