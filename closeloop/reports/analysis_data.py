@@ -136,7 +136,7 @@ def analysis_params_parse(*, user: User, month: str, customer: str = "") -> tupl
     m = _MONTH.fullmatch((month or "").strip())
     if m and 1 <= int(m.group(2)) <= 12 and int(m.group(1)) >= 2000:
         first = dt.date(int(m.group(1)), int(m.group(2)), 1)
-        today = timezone.localtime(clock.now()).date()
+        today = _local(clock.now()).date()
         if first > today.replace(day=1):
             errors.add("month", _("That month has not begun yet."))
     else:
@@ -158,8 +158,14 @@ def _add_months(d: dt.date, n: int) -> dt.date:
     return dt.date(d.year + y, m + 1, 1)
 
 
+def _local(instant: dt.datetime) -> dt.datetime:
+    return timezone.localtime(instant, listing.site_zone())
+
+
 def _start(d: dt.date) -> dt.datetime:
-    return dt.datetime.combine(d, dt.time.min, tzinfo=timezone.get_current_timezone())
+    # Months are the company's (its time zone), as the cockpit's days: the same report for everyone,
+    # whichever zone they read times in.
+    return dt.datetime.combine(d, dt.time.min, tzinfo=listing.site_zone())
 
 
 def _in(name: str, start: dt.datetime, end: dt.datetime) -> Q:
@@ -253,7 +259,7 @@ def _top_open(base: QuerySet[Complaint], end: dt.datetime, now: dt.datetime) -> 
         .annotate(_rank=rank)
         .order_by("_rank", "received_at", "pk")[:TOP_OPEN]
     )
-    today = timezone.localtime(now).date()
+    today = _local(now).date()
     out = []
     for c in rows:
         inv = c.investigation
@@ -273,7 +279,7 @@ def _top_open(base: QuerySet[Complaint], end: dt.datetime, now: dt.datetime) -> 
                     }
                 ),
                 owner=str(c.owner) if c.owner else "",
-                days_open=(today - timezone.localtime(c.received_at).date()).days,
+                days_open=(today - _local(c.received_at).date()).days,
             )
         )
     return out
@@ -300,7 +306,7 @@ def _actions(
                 owner=str(a.owner),
                 due_date=a.due_date,
                 status=str(ActionStatus(a.status).label),
-                verified_on=timezone.localtime(a.verified_at).date() if a.verified_at else None,
+                verified_on=_local(a.verified_at).date() if a.verified_at else None,
             )
         )
     return shown, counts["opened"], counts["verified"]

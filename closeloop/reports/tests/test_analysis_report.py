@@ -69,6 +69,19 @@ def test_the_month_s_figures(june, qm):
     assert (only_c002.kpis.received, only_c002.kpis.closed) == (1, 0)
 
 
+def test_the_month_is_the_company_s_whatever_zone_the_reader_is_in(june, qm):
+    # June 1, 10:00 in Shanghai is May 31 in New York: the report still counts it in June.
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    at_home = monthly_analysis(user=qm, month=JUNE)
+    with timezone.override(ZoneInfo("America/New_York")):
+        abroad = monthly_analysis(user=qm, month=JUNE)
+    assert abroad.kpis == at_home.kpis and abroad.kpis.received == 3
+    assert abroad.pareto == at_home.pareto and abroad.trend == at_home.trend
+
+
 def test_a_salesperson_s_analysis_counts_only_their_customers(june, sales, customer):
     customer.sales_owner = sales
     customer.save(update_fields=["sales_owner"])
