@@ -61,6 +61,28 @@ def test_bench_measures_every_page_and_writes_results(settings, tmp_path, qm):
     assert rows["import CSV"]["result"] == "not run"
 
 
+@pytest.mark.django_db
+def test_keep_rollups_measures_the_pages_on_the_rollups_as_built(settings, tmp_path, qm, monkeypatch):
+    from closeloop.dashboards import rollups
+    from closeloop.dashboards.models import DailyRollup
+
+    settings.BASE_DIR = tmp_path
+    call_command("bench", "--size", "50", "--runs", "2", "--only", "pages", stdout=_Out())
+    built = DailyRollup.objects.count()
+
+    def no_rebuild(*args: Any, **kwargs: Any) -> int:
+        raise AssertionError("--keep-rollups must not rebuild")
+
+    monkeypatch.setattr(rollups, "rollups_rebuild", no_rebuild)
+    out = _Out()
+    call_command("bench", "--size", "50", "--runs", "2", "--only", "pages", "--keep-rollups", stdout=out)
+    report = json.loads((tmp_path / "var" / "bench" / "results.json").read_text())
+    assert report["rollups"] == {"full_rebuild_seconds": None, "days": None}
+    assert report["results"]["cockpit page (last 90 days)"]["p50_ms"] > 0
+    assert DailyRollup.objects.count() >= built > 0 and report["failures"] == []
+    assert any("skipped (--keep-rollups)" in line for line in out.lines)
+
+
 def test_parts_are_chosen_with_only_and_skip():
     assert parts_select() == list(PARTS)
     assert parts_select(only="import,http") == ["http", "import"]

@@ -32,6 +32,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--worker-timeout", type=float, default=1800, help="Seconds to wait for the worker's jobs."
         )
+        parser.add_argument(
+            "--keep-rollups",
+            action="store_true",
+            help="Pages part: use the rollups as built (by an earlier run or rollups_rebuild) instead of "
+            "rebuilding them first.",
+        )
         parser.add_argument("--out", default="", help="Results file (default: var/bench/results.json).")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -51,6 +57,7 @@ class Command(BaseCommand):
                 raw_rows=int(opts["raw_rows"]),
                 worker_rounds=int(opts["worker_rounds"]),
                 worker_timeout=float(opts["worker_timeout"]),
+                keep_rollups=bool(opts["keep_rollups"]),
                 results_path=Path(opts["out"]) if opts["out"] else None,
                 out=self.stdout.write,
             )
