@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from closeloop.core import clock
+from closeloop.core.bulk_insert import instances_make
 from closeloop.notifications.models import (
     Channel,
     Delivery,
@@ -61,16 +62,18 @@ def deliveries_build(
     """The unsaved outbox rows for one event's ``notifications`` (``prefs``: the recipients'
     preferences by user id): what :func:`deliveries_enqueue` writes, and the bulk import too
     (notifications.batch)."""
-    rows = [
-        Delivery(
-            channel=Channel.EMAIL,
-            event_id=uuid.uuid4(),
-            verb=n.verb,
-            notification=n,
-            recipient_id=n.recipient_id,
-            next_attempt_at=now,
-            created_at=now,
-        )
+    # Made with instances_make (a bulk import writes one or two per complaint): the same unsaved rows
+    # as keyword construction, at a fraction of its cost.
+    emails = [
+        {
+            "channel": Channel.EMAIL,
+            "event_id": uuid.uuid4(),
+            "verb": n.verb,
+            "notification": n,
+            "recipient_id": n.recipient_id,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
         for n in notifications
         if n.recipient.email and _wants_email(prefs.get(n.recipient_id), n.verb)
     ]
@@ -83,20 +86,20 @@ def deliveries_build(
         "actor": str(first.actor) if first.actor_id else None,
         "created_at": first.created_at,
     }
-    rows += [
-        Delivery(
-            channel=Channel.WEBHOOK,
-            event_id=uuid.uuid4(),
-            verb=first.verb,
-            notification=first,
-            endpoint=endpoint,
-            payload=payload,
-            next_attempt_at=now,
-            created_at=now,
-        )
+    hooks = [
+        {
+            "channel": Channel.WEBHOOK,
+            "event_id": uuid.uuid4(),
+            "verb": first.verb,
+            "notification": first,
+            "endpoint": endpoint,
+            "payload": payload,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
         for endpoint in webhooks
     ]
-    return rows
+    return instances_make(Delivery, emails + hooks)
 
 
 def deliveries_kick() -> None:
