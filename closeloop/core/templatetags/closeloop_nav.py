@@ -32,7 +32,7 @@ class NavItem:
 
     target: str
     icon: str
-    label: str  # an English msgid, translated when rendered; "8D" is the same in every language
+    label: str  # an English msgid, translated when rendered ("8D" has no entry: it reads the same)
     active: Callable[[str, str], bool] = lambda vn, view: False
     query: str = ""
     sub: bool = False
@@ -126,7 +126,7 @@ def nav_rows(user: Any, view_name: str, view: str) -> list[tuple[str, str, str, 
             css += " active"
         href = item.target if item.target.startswith("/") else fixed_url(item.target) + item.query
         ident = f' id="{item.element_id}"' if item.element_id else ""
-        rows.append((css, href, ident, item.icon, gettext(item.label) if item.label != "8D" else "8D"))
+        rows.append((css, href, ident, item.icon, gettext(item.label)))
     return rows
 
 
