@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,6 +143,23 @@ class ListFilters:
         return qd.urlencode()
 
 
+def _dates_parse(f: ListFilters, params: QueryDict, names: Iterable[str]) -> None:
+    """Set each of ``names`` given in ``params`` on ``f`` as a date; one that is not a real date
+    (malformed, or well formed but impossible, such as 2026-13-01) is set to None with an error under
+    its name. Names not given are left as they are."""
+    for name in names:
+        raw = (params.get(name) or "").strip()
+        if not raw:
+            continue
+        try:
+            value = parse_date(raw) if len(raw) <= 10 else None
+        except ValueError:
+            value = None
+        if value is None:
+            f.errors[name] = str(_("Use a date like 2026-11-22."))
+        setattr(f, name, value)
+
+
 def filters_parse(params: QueryDict) -> ListFilters:
     """Parse list filters from request parameters. Unknown values are dropped and reported."""
     f = ListFilters()
@@ -156,16 +174,7 @@ def filters_parse(params: QueryDict) -> ListFilters:
     f.owner = (params.get("owner") or "").strip()[:150]
     f.q = (params.get("q") or "").strip()[:100]
     _drill_parse(f, params)
-    for name in ("received_from", "received_to", "closed_from", "closed_to"):
-        raw = (params.get(name) or "").strip()
-        if raw:
-            try:
-                value = parse_date(raw) if len(raw) <= 10 else None
-            except ValueError:  # well formed but impossible, such as 2026-13-01
-                value = None
-            if value is None:
-                f.errors[name] = str(_("Use a date like 2026-11-22."))
-            setattr(f, name, value)
+    _dates_parse(f, params, ("received_from", "received_to", "closed_from", "closed_to"))
     sort = params.get("sort") or DEFAULT_SORT
     sort = SORT_ALIASES.get(sort, sort)
     f.sort = sort if sort in SORTS else DEFAULT_SORT
@@ -227,14 +236,4 @@ def _drill_parse_kpi(f: ListFilters, params: QueryDict) -> None:
         }
     else:
         f.product = product
-    for name in DRILL_DAYS:
-        raw = (params.get(name) or "").strip()
-        if not raw:
-            continue
-        try:
-            value = parse_date(raw) if len(raw) <= 10 else None
-        except ValueError:  # well formed but impossible, such as 2026-13-01
-            value = None
-        if value is None:
-            f.errors[name] = str(_("Use a date like 2026-11-22."))
-        setattr(f, name, value)
+    _dates_parse(f, params, DRILL_DAYS)
