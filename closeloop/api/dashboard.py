@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from closeloop.api.complaints import ERRORS
-from closeloop.dashboards import rollups, selectors, selectors_backlog
+from closeloop.dashboards import freshness, rollups, selectors, selectors_backlog
 from closeloop.dashboards.kpi import KPI_DEFINITIONS, DashFilters, dashboard_filters_parse, kpi_status
 from closeloop.dashboards.targets import kpi_targets_get
 
@@ -31,13 +31,17 @@ def _period(f: DashFilters) -> dict[str, str]:
 @router.get("/dashboard/kpis", response={200: dict[str, Any], **ERRORS}, summary="Cockpit KPIs")
 def dashboard_kpis(request: HttpRequest) -> dict[str, Any]:
     """Every KPI with value, numerator, denominator, previous (the period of equal length before),
-    unit, target, status (green / amber / red / "") and drill (complaint-list parameters)."""
+    unit, target, status (green / amber / red / "") and drill (complaint-list parameters); and
+    ``freshness``: ``state`` (current, behind, never or live: see dashboards.freshness) and ``as_of``,
+    the instant in UTC the rolled-up figures stand at (None when counted live)."""
     f = _filters(request)
     targets = kpi_targets_get()
     with rollups.one_reading():
         kpis = selectors.kpis_get(user=request.user, f=f)
+        fresh = freshness.freshness_get(request.user)
     return {
         "period": _period(f),
+        "freshness": fresh.as_json(),
         "kpis": {
             code: {
                 **asdict(k),

@@ -325,7 +325,9 @@ def _rollup_qs(model: Any, f: DashFilters) -> QuerySet[Any] | None:
 one_reading = reading.one_reading
 
 
-def _state_row() -> tuple[Any, ...] | None:
+def state_row() -> tuple[Any, ...] | None:
+    """(complete_until, partial_day, partial_at) of the rollup state, or None before the first run;
+    read once per :func:`one_reading`."""
     return reading.remembered(
         "rollup_state",
         lambda: (
@@ -342,7 +344,7 @@ def usable_until(user: Any) -> dt.date | None:
     complaints they created or own, which no key expresses — they are few, and counted live)."""
     if not user.has_perm("complaints.view_all_complaints"):
         return None
-    row = _state_row()
+    row = state_row()
     if row is None:
         return None
     complete, partial_day, partial_at = row

@@ -22,7 +22,7 @@ from closeloop.core import clock
 from closeloop.core.errors import ValidationFailed
 from closeloop.core.exports import neutralise
 from closeloop.core.views import request_user
-from closeloop.dashboards import charts, rollups, selectors, selectors_backlog
+from closeloop.dashboards import charts, freshness, rollups, selectors, selectors_backlog
 from closeloop.dashboards.kpi import (
     AGEING_BY,
     PARETO_DIMENSIONS,
@@ -121,6 +121,7 @@ class CockpitView(LoginRequiredMixin, View):
             "grain": grain,
             "by": by,
             "query": query,
+            "freshness": freshness.freshness_get(user),
             "cards": charts.kpi_cards(selectors.kpis_get(user=user, f=f), kpi_targets_get()),
             "pareto": specs["pareto"],
             "trend": specs["trend"],
