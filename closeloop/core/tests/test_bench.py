@@ -137,7 +137,13 @@ def test_import_part_lands_every_row_of_both_files(agent, customer):
 @pytest.mark.django_db
 def test_raw_part_measures_reads_and_inserts_and_drops_its_table(agent, customer):
     from closeloop.core.bench_raw import SCRATCH, raw_measure
+    from closeloop.intake.drafts import ComplaintDraft
+    from closeloop.intake.services import complaint_intake
 
+    for title in ("漏油", "生锈"):
+        draft = ComplaintDraft(channel="phone", customer=customer.code, title=title, description=title)
+        complaint_intake(draft=draft, actor=agent)
+    before = Complaint.objects.count()
     result = raw_measure(rows=300, runs=2, number="KS-NONE", out=lambda s: None)
     assert set(result["reads"]) == {
         "raw SQL: status+severity page",
@@ -152,6 +158,16 @@ def test_raw_part_measures_reads_and_inserts_and_drops_its_table(agent, customer
     assert all(r["rows_per_s"] > 0 and r["rows"] > 0 for r in result["inserts"].values())
     assert result["bulk_rows_per_s"] > 0
     assert SCRATCH not in connection.introspection.table_names()
+    # The complaint table's floor copies its own rows and rolls them back.
+    assert result["complaint_table_rows_per_s"] > 0
+    assert Complaint.objects.count() == before
+
+
+@pytest.mark.django_db
+def test_the_complaint_table_floor_needs_complaints():
+    from closeloop.core.bench_raw import table_insert_measure
+
+    assert table_insert_measure(rows=100) is None
 
 
 def _child_database(tmp_path: Path) -> str:
