@@ -179,7 +179,7 @@ def table_insert_measure(*, rows: int) -> dict[str, Any] | None:
         return None
     meta = Complaint._meta
     qn = connection.ops.quote_name
-    columns = [f.column for f in meta.concrete_fields if not f.primary_key]
+    columns = [str(f.column) for f in meta.concrete_fields if not f.primary_key]
     selected = [f"{qn('number')} || 'R'" if c == "number" else qn(c) for c in columns]
     sql = (
         f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608 - names only
