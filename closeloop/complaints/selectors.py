@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from closeloop.accounts.models import User
-from closeloop.complaints.models import Complaint, ComplaintEvent
+from closeloop.complaints.models import Complaint
 from closeloop.core.db import joins_as_written
 from closeloop.core.errors import NotFound
 
@@ -134,17 +134,3 @@ def complaint_get_for_page(*, user: User, number: str, reading: bool = False) ->
         own = [f.name for f in Complaint._meta.concrete_fields if f.name != "search_text"]
         qs = qs.only(*own, *PAGE_RELATED_FIELDS)
     return _one(qs, number)
-
-
-def complaint_timeline(*, complaint: Complaint, limit: int | None = None) -> list[ComplaintEvent]:
-    """The complaint's events, newest first; with ``limit``, only the newest ``limit`` of them. Each
-    actor comes with their name alone (USER_NAME_FIELDS)."""
-    qs = (
-        complaint.events.select_related("actor")
-        .only(
-            *(f.name for f in ComplaintEvent._meta.concrete_fields),
-            *(f"actor__{name}" for name in USER_NAME_FIELDS),
-        )
-        .order_by("-created_at", "-id")
-    )
-    return list(qs[:limit] if limit is not None else qs)

@@ -18,20 +18,22 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from closeloop.accounts.models import User
-from closeloop.actions.selectors import action_for_complaint_list
+from closeloop.actions.models import Action
 from closeloop.actions.workflow import ActionKind
 from closeloop.complaints import handling, presentation, selectors, services
 from closeloop.complaints.attachments import attachment_read
 from closeloop.complaints.forms import DuplicateForm, InvalidForm, ResolveForm, TriageForm, VerdictForm
 from closeloop.complaints.models import Attachment, Category, Complaint
+from closeloop.complaints.page_rows import complaint_page_rows
 from closeloop.complaints.workflow import FINAL_STATUSES
 from closeloop.core import clock
 from closeloop.core.errors import ApplicationError, Conflict, NotFound
 from closeloop.core.views import request_user
 from closeloop.customers.models import Site
 from closeloop.customers.pii import email_for, phone_for
+from closeloop.reports.models import HandlingReport
 from closeloop.sla.models import PauseReason
-from closeloop.sla.selectors import clock_pause_current, deadline_rows
+from closeloop.sla.selectors import deadline_rows
 
 
 def _complaint(request: HttpRequest, number: str) -> Complaint:
@@ -60,10 +62,9 @@ def _triage_initial(c: Complaint) -> dict[str, Any]:
 TIMELINE_CAP = 50
 
 
-def _timeline_context(request: HttpRequest, c: Complaint) -> dict[str, Any]:
-    whole = request.GET.get("timeline") == "all"
-    events = selectors.complaint_timeline(complaint=c, limit=None if whole else TIMELINE_CAP + 1)
-    more = len(events) > TIMELINE_CAP and not whole
+def _timeline_context(request: HttpRequest, c: Complaint, events: list[Any]) -> dict[str, Any]:
+    """``events``: the newest TIMELINE_CAP + 1 events (every one with ``?timeline=all``), newest first."""
+    more = len(events) > TIMELINE_CAP and request.GET.get("timeline") != "all"
     return {
         "timeline": presentation.timeline_entries(events[:TIMELINE_CAP] if more else events),
         "timeline_all_url": f"{reverse('complaints:detail', args=[c.number])}?timeline=all#timeline"
@@ -80,14 +81,18 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
     can_triage = user.has_perm("complaints.triage_complaint") and c.status in ("new", "triaged")
     can_handle = handling.complaint_can_handle(user=user, complaint=c)
     version = {"version": c.version}
+    # Every child row in one statement (see page_rows); one more event than the cap tells whether
+    # the timeline is cut.
+    whole = request.GET.get("timeline") == "all"
+    rows = complaint_page_rows(complaint_id=c.pk, timeline_cap=None if whole else TIMELINE_CAP + 1)
     return {
         "complaint": c,
         "contact_phone": phone_for(user, c.contact.phone) if c.contact else "",
         "contact_email": email_for(user, c.contact.email) if c.contact else "",
         "breakdown": presentation.breakdown_display(c.priority_breakdown),
-        **_timeline_context(request, c),
-        "attachments": list(c.attachments.all()),
-        "duplicates": list(c.duplicates.only("number", "title").order_by("pk")),  # small set: no index sort
+        **_timeline_context(request, c, rows.events),
+        "attachments": rows.attachments,
+        "duplicates": rows.duplicates,
         # The page names the original by number and title only (the page query does not join it).
         "duplicate_of": Complaint.objects.only("number", "title").filter(pk=c.duplicate_of_id).first()
         if c.duplicate_of_id is not None
@@ -107,24 +112,25 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
         or (ResolveForm(initial=version) if can_handle and c.status == "in_progress" else None),
         "verdict_form": forms.get("verdict_form")
         or (VerdictForm(initial=version) if can_handle and c.status == "awaiting_customer" else None),
-        "verdicts": list(c.verdicts.select_related("recorded_by")),
+        "verdicts": rows.verdicts,
         "escalate_error": forms.get("escalate_error"),
-        # deadline_rows puts them in order itself.
-        "deadlines": deadline_rows(c.deadlines.order_by(), now=clock.now()),
-        "clock_pause": clock_pause_current(complaint_id=c.pk),
+        "deadlines": deadline_rows(rows.deadlines, now=clock.now()),
+        "clock_pause": rows.clock_pause,
         "pause_reasons": PauseReason.choices,
         "pause_error": forms.get("pause_error"),
         "can_pause_clock": c.status not in FINAL_STATUSES and can_handle,
         **_case_context(user, c),
-        **_actions_context(c),
-        **handling_card_context(user=user, complaint=c),
+        **_actions_context(rows.actions),
+        **handling_card_context(user=user, complaint=c, versions=rows.handling_reports),
     }
 
 
-def handling_card_context(*, user: User, complaint: Complaint) -> dict[str, Any]:
+def handling_card_context(
+    *, user: User, complaint: Complaint, versions: list[HandlingReport] | None = None
+) -> dict[str, Any]:
     from closeloop.reports.handling_selectors import handling_card_context as card
 
-    return card(user=user, complaint=complaint)
+    return card(user=user, complaint=complaint, versions=versions)
 
 
 def _case_context(user: User, c: Complaint) -> dict[str, Any]:
@@ -141,13 +147,8 @@ def _case_context(user: User, c: Complaint) -> dict[str, Any]:
     return out
 
 
-def _actions_context(c: Complaint) -> dict[str, Any]:
-    # The card names each action's owner and no other related row, so only the owner is joined. A
-    # complaint has a handful of actions: sorting them here in the selector's order (due date, then id;
-    # the due date is never empty) is cheaper than having Django compile an ORDER BY (it hashes every
-    # selected column to match the ordering).
-    rows = action_for_complaint_list(complaint_id=c.pk).select_related(None).select_related("owner")
-    actions = sorted(rows.order_by(), key=lambda a: (a.due_date, a.pk))
+def _actions_context(actions: list[Action]) -> dict[str, Any]:
+    """``actions``: the complaint's actions in due-date order, each with its owner."""
     today = clock.today()
     return {
         "actions": actions,

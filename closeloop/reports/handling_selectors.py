@@ -40,21 +40,27 @@ def handling_report_get_for_user(*, user: User, report_id: int) -> HandlingRepor
     )
 
 
-def handling_card_context(*, user: User, complaint: Complaint) -> dict[str, Any]:
+def handling_card_context(
+    *, user: User, complaint: Complaint, versions: list[HandlingReport] | None = None
+) -> dict[str, Any]:
     """What the complaint page's handling-report card shows: the versions (newest first), the latest,
     what this user may do with it, and the customer's contacts that can receive it (emails masked for
     people who may not read them; the server looks the address up by contact), listed only when the
-    latest version is approved and this user may send it (the only time the card offers them)."""
+    latest version is approved and this user may send it (the only time the card offers them).
+
+    ``versions``: the complaint's versions, newest first, each with its reviewer, when the caller has
+    read them already (the complaint page reads them with its other rows); read here otherwise."""
     from closeloop.reports.handling import handling_report_can_write
 
-    # The card names only the reviewer. A complaint has a few versions: they are put in order here,
-    # newest first, because an ORDER BY compiled against a select with joined users costs more than
-    # the query itself (Django hashes every selected column to match the ordering).
-    versions = sorted(
-        HandlingReport.objects.filter(complaint=complaint).select_related("reviewed_by").order_by(),
-        key=lambda r: r.version,
-        reverse=True,
-    )
+    if versions is None:
+        # The card names only the reviewer. A complaint has a few versions: they are put in order
+        # here, newest first, because an ORDER BY compiled against a select with joined users costs
+        # more than the query itself (Django hashes every selected column to match the ordering).
+        versions = sorted(
+            HandlingReport.objects.filter(complaint=complaint).select_related("reviewed_by").order_by(),
+            key=lambda r: r.version,
+            reverse=True,
+        )
     latest = versions[0] if versions else None
     can_write = handling_report_can_write(user, complaint)
     # The contacts are offered only on an approved report that this user may send.
