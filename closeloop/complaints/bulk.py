@@ -26,7 +26,8 @@ from django.db import models
 from django.utils import timezone
 
 from closeloop.accounts.models import User
-from closeloop.complaints.models import AssignmentRule, Category, Complaint, ComplaintEvent, PriorityWeights
+from closeloop.complaints.config import assignment_rule_pick, assignment_rules_active
+from closeloop.complaints.models import Complaint, ComplaintEvent, PriorityWeights
 from closeloop.complaints.numbering import number_format, sequence_take
 from closeloop.complaints.search import Tokenizer, document_join, tokenize
 from closeloop.complaints.services import (
@@ -37,36 +38,7 @@ from closeloop.complaints.services import (
 )
 from closeloop.core import clock
 from closeloop.core.bulk_insert import instances_make, objects_insert
-from closeloop.customers.models import Customer, Product
 from closeloop.notifications.batch import ComplaintNotice, complaint_notifications_send
-
-
-def assignment_rules_active() -> list[AssignmentRule]:
-    """The active assignment rules in the order they are tried, with their department and owner."""
-    return list(
-        AssignmentRule.objects.filter(is_active=True)
-        .select_related("department", "owner")
-        .order_by("order", "id")
-    )
-
-
-def assignment_rule_pick(
-    rules: Sequence[AssignmentRule], *, category: Category | None, product: Product | None, customer: Customer
-) -> AssignmentRule | None:
-    """What :func:`closeloop.complaints.services.assignment_rule_match` answers, from
-    :func:`assignment_rules_active`: the first rule whose every non-empty condition holds (a category
-    condition covers its subcategories). No query once the category's ancestors are loaded."""
-    categories = set(category.lineage_ids()) if category is not None else set()
-    family = product.family if product else ""
-    for rule in rules:
-        if rule.category_id is not None and rule.category_id not in categories:
-            continue
-        if rule.product_family and rule.product_family != family:
-            continue
-        if rule.customer_id is not None and rule.customer_id != customer.pk:
-            continue
-        return rule
-    return None
 
 
 @dataclass

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.complaints.workflow import HandlingPath, Status
+from closeloop.core.config_cache import VersionedQuerySet
 from closeloop.core.models import AppendOnly, TimeStamped, bilingual
 
 
@@ -369,6 +370,10 @@ class PriorityWeights(models.Model):
         _("scope: systemic"), default=15, validators=[MaxValueValidator(100)]
     )
 
+    # Cached per process by closeloop.complaints.config; bulk writes change the cache's token too.
+    config_scope = "complaints.priority_weights"
+    objects = VersionedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("priority weights")
         verbose_name_plural = _("priority weights")
@@ -402,6 +407,10 @@ class AssignmentRule(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL
     )
+
+    # Cached per process by closeloop.complaints.config; bulk writes change the cache's token too.
+    config_scope = "complaints.assignment_rules"
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("assignment rule")

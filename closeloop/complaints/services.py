@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.accounts.models import Department, User
 from closeloop.complaints import events
+from closeloop.complaints.config import assignment_rule_match, priority_weights_current
 from closeloop.complaints.models import (
     AssignmentRule,
     Category,
@@ -29,6 +29,7 @@ from closeloop.complaints.priority import PriorityInput, priority_compute
 from closeloop.complaints.search import search_document
 from closeloop.complaints.workflow import FINAL_STATUSES, HandlingPath, Status, check_transition
 from closeloop.core import clock
+from closeloop.core.config_cache import config_pinned
 from closeloop.core.errors import (
     ApplicationError,
     Conflict,
@@ -130,24 +131,6 @@ def complaint_site_for(*, site: Site | None, product: Product | None) -> Site | 
     return product.site if product is not None else None
 
 
-def assignment_rule_match(
-    *, category: Category | None, product: Product | None, customer: Customer
-) -> AssignmentRule | None:
-    """The first active rule (by ``order``) whose every non-empty condition matches."""
-    cats = category.lineage_ids() if category is not None else []
-    family = product.family if product else ""
-    rules = (
-        AssignmentRule.objects.filter(is_active=True)
-        .filter(
-            Q(category__isnull=True) | Q(category_id__in=cats),
-            Q(product_family="") | Q(product_family=family),
-            Q(customer__isnull=True) | Q(customer=customer),
-        )
-        .select_related("department", "owner")
-    )
-    return rules.order_by("order", "id").first()
-
-
 def _priority_facts(complaint: Complaint | ComplaintData) -> PriorityInput:
     return PriorityInput(
         severity=complaint.severity,
@@ -161,7 +144,7 @@ def _priority_facts(complaint: Complaint | ComplaintData) -> PriorityInput:
 
 def _apply_priority(complaint: Complaint, weights: PriorityWeights | None = None) -> None:
     complaint.priority_score, complaint.priority_breakdown = priority_compute(
-        _priority_facts(complaint), weights or PriorityWeights.current()
+        _priority_facts(complaint), weights or priority_weights_current()
     )
 
 
@@ -246,29 +229,36 @@ def complaint_created_event(*, complaint: Complaint, data: ComplaintData) -> dic
     }
 
 
-@transaction.atomic
+# No savepoint of its own: nothing here is caught and retried, so an error rolls back whatever encloses
+# it (``complaint_intake``'s transaction or savepoint), which it would have done anyway; outermost, it
+# is a transaction as before. Two statements fewer per complaint.
+@transaction.atomic(savepoint=False)
 def complaint_create(*, data: ComplaintData, actor: User | None) -> Complaint:
     """Create a complaint with a fresh number, priority and assignment; write the ``created`` event.
 
     Assignment: an explicit owner/department in ``data`` wins; otherwise the first matching
-    assignment rule applies. Locks the year's number-sequence row until commit.
+    assignment rule applies. The configuration (rules, weights, notification rules) is the committed
+    one as of the start of the call, checked with one statement (``core.config_cache.config_pinned``).
+    Locks the year's number-sequence row until commit. An error leaves the enclosing transaction to be
+    rolled back (there is no savepoint to return to).
     """
-    rule = None
-    if data.owner is None and data.department is None:
-        rule = assignment_rule_match(category=data.category, product=data.product, customer=data.customer)
-    complaint = Complaint(
-        **complaint_fields(data=data, actor=actor, rule=rule, weights=PriorityWeights.current())
-    )
-    complaint.number = complaint_number_next(when=data.received_at)
-    _refresh_search(complaint)
-    complaint.save()
-    events.event_record(
-        complaint=complaint,
-        verb="created",
-        actor=actor,
-        **complaint_created_event(complaint=complaint, data=data),
-    )
-    notify_complaint_received(complaint=complaint, actor=actor)
+    with config_pinned():
+        rule = None
+        if data.owner is None and data.department is None:
+            rule = assignment_rule_match(category=data.category, product=data.product, customer=data.customer)
+        complaint = Complaint(
+            **complaint_fields(data=data, actor=actor, rule=rule, weights=priority_weights_current())
+        )
+        complaint.number = complaint_number_next(when=data.received_at)
+        _refresh_search(complaint)
+        complaint.save()
+        events.event_record(
+            complaint=complaint,
+            verb="created",
+            actor=actor,
+            **complaint_created_event(complaint=complaint, data=data),
+        )
+        notify_complaint_received(complaint=complaint, actor=actor)
     return complaint
 
 

@@ -48,3 +48,14 @@ def bilingual(name: str, name_en: str) -> str:
     from django.utils.translation import get_language
 
     return name_en if name_en and (get_language() or "").startswith("en") else name
+
+
+class ConfigVersion(models.Model):
+    """The current token of one configuration scope (``closeloop.core.config_cache``): a new random value
+    is stored by every change to the scope's tables, so processes caching them know to reload."""
+
+    scope = models.CharField(max_length=60, primary_key=True)
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"{self.scope}: {self.token}"

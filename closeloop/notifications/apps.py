@@ -10,6 +10,10 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from closeloop.notifications.defaults import defaults_after_migrate
+        from closeloop.notifications.routing import config_receivers_connect
+
+        # The per-process cache of its configuration learns of changes through the database.
+        config_receivers_connect()
 
         # Test flushes empty every table; the default rule must come back with the roles.
         post_migrate.connect(defaults_after_migrate, dispatch_uid="closeloop_notification_defaults")

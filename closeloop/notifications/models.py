@@ -11,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from closeloop.core.config_cache import VersionedQuerySet
 from closeloop.notifications.messages import notification_text, reason_label
 
 
@@ -140,6 +141,10 @@ class NotificationRule(models.Model):
         blank=True,
         related_name="rules",
     )
+
+    # Cached per process by closeloop.notifications.routing; bulk writes change the cache's token too.
+    config_scope = "notifications.rules"
+    objects = VersionedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("notification rule")

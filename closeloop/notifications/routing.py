@@ -1,6 +1,8 @@
 """Admin-editable notification rules: which people an event reaches beyond its built-in recipients.
 
 Reads only. :func:`rule_recipients` is called by ``notification_send`` inside the change's transaction.
+The rules' conditions are cached per process (``closeloop.core.config_cache``), checked against the
+database at each use.
 """
 
 from __future__ import annotations
@@ -8,8 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.db.models.signals import post_delete, post_save
+
 from closeloop.accounts.models import User
 from closeloop.complaints.models import Complaint
+from closeloop.core.config_cache import ConfigCache, config_changed_receiver
 from closeloop.notifications.messages import REASON_LABELS
 from closeloop.notifications.models import NotificationRule, WebhookEndpoint
 
@@ -98,18 +103,40 @@ def _rule_people(
             yield user, "team_member"
 
 
-def rule_recipients(*, verb: str, complaint: Complaint | None, investigation_id: int | None) -> Routed:
-    """The people and robots that the active rules for ``verb`` add for this complaint (one query when
-    no rule exists for the verb)."""
-    routed = Routed()
-    rules = list(
-        NotificationRule.objects.filter(event=verb, is_active=True)
+def _rules_load() -> dict[str, tuple[NotificationRule, ...]]:
+    # Conditions only, by event: the people and robots of a rule that applies are read fresh (users,
+    # roles and endpoints are not configuration and change no token).
+    by_event: dict[str, list[NotificationRule]] = {}
+    for rule in NotificationRule.objects.filter(is_active=True).order_by("pk"):
+        by_event.setdefault(rule.event, []).append(rule)
+    return {event: tuple(rules) for event, rules in by_event.items()}
+
+
+_RULES: ConfigCache[dict[str, tuple[NotificationRule, ...]]] = ConfigCache(
+    NotificationRule.config_scope, _rules_load
+)
+
+
+def _rules_applying(verb: str, complaint: Complaint | None) -> list[NotificationRule]:
+    """The active rules for ``verb`` that hold for ``complaint``, by id, with their roles, departments,
+    users and webhooks: chosen from the cached rules (no query when none holds), then read again."""
+    ids = [rule.pk for rule in _RULES.get().get(verb, ()) if rule_matches(rule, complaint)]
+    if not ids:
+        return []
+    rules = (
+        NotificationRule.objects.filter(pk__in=ids, event=verb, is_active=True)
         .order_by("pk")
         .prefetch_related("roles", "departments", "users", "webhooks")
     )
-    for rule in rules:
-        if not rule_matches(rule, complaint):
-            continue
+    # A rule changed since the token was read is checked again as it is now.
+    return [rule for rule in rules if rule_matches(rule, complaint)]
+
+
+def rule_recipients(*, verb: str, complaint: Complaint | None, investigation_id: int | None) -> Routed:
+    """The people and robots that the active rules for ``verb`` add for this complaint. No query about
+    the rules when none holds (besides the token check, none inside ``config_pinned``)."""
+    routed = Routed()
+    for rule in _rules_applying(verb, complaint):
         for user, reason in _rule_people(rule, complaint, investigation_id):
             if user is not None:
                 routed.people.setdefault(user, (reason, rule))
@@ -117,3 +144,12 @@ def rule_recipients(*, verb: str, complaint: Complaint | None, investigation_id:
             if endpoint.is_active:
                 routed.webhooks.setdefault(endpoint.pk, endpoint)
     return routed
+
+
+def config_receivers_connect() -> None:
+    """Change the rules' token on every save and delete of a rule (called once, by the app). Its
+    recipients (the many-to-many tables) are read fresh and need none."""
+    receiver = config_changed_receiver(NotificationRule.config_scope)
+    uid = f"closeloop_config_{NotificationRule.config_scope}"
+    post_save.connect(receiver, sender=NotificationRule, weak=False, dispatch_uid=f"{uid}_save")
+    post_delete.connect(receiver, sender=NotificationRule, weak=False, dispatch_uid=f"{uid}_delete")

@@ -87,6 +87,21 @@ def test_the_create_response_is_built_without_reading_the_complaint_back(
     assert created.json() == api(sales).get(f"/complaints/{created.json()['number']}").json()
 
 
+def test_a_create_runs_ten_statements(api, qm, customer, frozen_now, django_assert_num_queries):
+    from closeloop.complaints.models import PriorityWeights
+
+    PriorityWeights.current()
+    client = api(qm)
+    assert client.post("/complaints", BODY).status_code == 201  # the token touched, the config cached
+    # The token with its user; the transaction (a savepoint inside the test's; BEGIN and COMMIT in
+    # production); the permissions; the customer; the category; the configuration's tokens (rules,
+    # weights and notification rules cached per process); the number; the complaint; its event. The
+    # response is built from what was written: a new complaint has no deadline, and this one no
+    # attachment. (17 before the configuration was cached and the savepoints dropped.)
+    with django_assert_num_queries(10):
+        assert client.post("/complaints", BODY).status_code == 201
+
+
 def test_create_from_order_fills_implied_fields(api, agent, order, frozen_now):
     resp = api(agent).post(
         "/complaints", {"order_number": "SO-2026-0001", "title": "生锈", "description": "杆生锈"}
