@@ -3,6 +3,8 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from closeloop.core.migration_ops import indexes_drop
+
 # The event table's single-column indexes on complaint and verb (and the verb's LIKE index, PostgreSQL
 # only), whose columns lead cmpevt_timeline and cmpevt_verb_time, which serve the same reads; every
 # event written paid for all three. Django's AlterField would also drop and re-add (re-validate) the
@@ -13,18 +15,6 @@ INDEXES = {
     # PostgreSQL only: SQLite has no operator classes, and Django never made it there.
     "complaints_complaintevent_verb_30fe8658_like": ('("verb" varchar_pattern_ops)', True),
 }
-
-
-def _drop(apps, schema_editor):  # type: ignore[no-untyped-def]
-    for name in INDEXES:
-        schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
-
-
-def _create(apps, schema_editor):  # type: ignore[no-untyped-def]
-    for name, (columns, postgres_only) in INDEXES.items():
-        if postgres_only and schema_editor.connection.vendor != "postgresql":
-            continue
-        schema_editor.execute(f'CREATE INDEX "{name}" ON "complaints_complaintevent" {columns}')
 
 
 class Migration(migrations.Migration):
@@ -51,6 +41,6 @@ class Migration(migrations.Migration):
                     field=models.CharField(max_length=40),
                 ),
             ],
-            database_operations=[migrations.RunPython(_drop, _create)],
+            database_operations=[indexes_drop("complaints_complaintevent", INDEXES)],
         ),
     ]

@@ -4,6 +4,8 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from closeloop.core.migration_ops import indexes_drop
+
 # The notification table's single-column indexes on recipient and verb (and the verb's LIKE index,
 # PostgreSQL only): notification_inbox leads with the recipient, and nothing reads by verb; every
 # notification written paid for all three. Django's AlterField would also drop and re-add (re-validate)
@@ -13,18 +15,6 @@ INDEXES = {
     "notifications_notification_verb_37b639ad": ('("verb")', False),
     "notifications_notification_verb_37b639ad_like": ('("verb" varchar_pattern_ops)', True),
 }
-
-
-def _drop(apps, schema_editor):  # type: ignore[no-untyped-def]
-    for name in INDEXES:
-        schema_editor.execute(f'DROP INDEX IF EXISTS "{name}"')
-
-
-def _create(apps, schema_editor):  # type: ignore[no-untyped-def]
-    for name, (columns, postgres_only) in INDEXES.items():
-        if postgres_only and schema_editor.connection.vendor != "postgresql":
-            continue
-        schema_editor.execute(f'CREATE INDEX "{name}" ON "notifications_notification" {columns}')
 
 
 class Migration(migrations.Migration):
@@ -53,6 +43,6 @@ class Migration(migrations.Migration):
                     field=models.CharField(max_length=40, verbose_name="verb"),
                 ),
             ],
-            database_operations=[migrations.RunPython(_drop, _create)],
+            database_operations=[indexes_drop("notifications_notification", INDEXES)],
         ),
     ]
