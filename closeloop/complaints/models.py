@@ -253,6 +253,8 @@ class Complaint(TimeStamped):
             ("import_complaints", _("Can import complaints")),
         ]
         indexes = [
+            # On PostgreSQL it also carries the severity (INCLUDE, migration 0011): the status+severity
+            # list counts from the index alone.
             models.Index(fields=["status", "-received_at", "-id"], name="cmp_status_recv"),
             models.Index(fields=["customer", "-received_at", "-id"], name="cmp_customer_recv"),
             models.Index(fields=["owner", "-received_at", "-id"], name="cmp_owner_recv"),
