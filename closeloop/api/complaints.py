@@ -22,12 +22,8 @@ from closeloop.api.schemas import (
     ComplaintPageOut,
     ComplaintPatch,
     ErrorOut,
-    EscalateIn,
-    ResolveIn,
-    StartIn,
-    VerdictIn,
 )
-from closeloop.complaints import handling, listing, presentation, selectors, services
+from closeloop.complaints import listing, presentation, selectors, services
 from closeloop.complaints.models import Category, Complaint
 from closeloop.core import clock
 from closeloop.core.db import joins_as_written, related_known
@@ -396,84 +392,3 @@ def attachment_download(request: HttpRequest, number: str, attachment_id: int) -
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-@router.post("/complaints/{number}/start", response={200: ComplaintOut, **ERRORS}, summary="Start handling")
-def complaint_start(request: HttpRequest, number: str, payload: StartIn) -> dict[str, Any]:
-    """triaged -> in progress (owner or quality roles), on the quick-resolution path or a full 8D."""
-    user = _user(request)
-    c = selectors.complaint_get_for_user(user=user, number=number)
-    handling.complaint_start_handling(
-        complaint=c,
-        actor=user,
-        path=payload.path,
-        investigation=_open_case(user, payload.investigation),
-        expected_version=payload.version,
-    )
-    return complaint_out(selectors.complaint_get_for_user(user=user, number=number), user)
-
-
-def _open_case(user: User, number: str | None) -> Any:
-    """The 8D ``number`` the user may see, or None when none was named; a 422 naming the field otherwise."""
-    if not number:
-        return None
-    from closeloop.investigations.selectors import investigation_get_for_user
-
-    try:
-        return investigation_get_for_user(user=user, number=number)
-    except NotFound as exc:
-        raise ValidationFailed(
-            fields={"investigation": [_("No 8D is called “%(number)s”.") % {"number": number}]}
-        ) from exc
-
-
-@router.post(
-    "/complaints/{number}/escalate", response={200: ComplaintOut, **ERRORS}, summary="Escalate to a full 8D"
-)
-def complaint_escalate(request: HttpRequest, number: str, payload: EscalateIn) -> dict[str, Any]:
-    """A quick resolution in progress becomes a full 8D (a new case, or an open one covering the same
-    problem)."""
-    user = _user(request)
-    c = selectors.complaint_get_for_user(user=user, number=number)
-    handling.complaint_escalate_to_8d(
-        complaint=c,
-        actor=user,
-        investigation=_open_case(user, payload.investigation),
-        reason=payload.reason,
-        expected_version=payload.version,
-    )
-    return complaint_out(selectors.complaint_get_for_user(user=user, number=number), user)
-
-
-@router.post("/complaints/{number}/resolve", response={200: ComplaintOut, **ERRORS}, summary="Resolve")
-def complaint_resolve(request: HttpRequest, number: str, payload: ResolveIn) -> dict[str, Any]:
-    """in progress -> awaiting customer confirmation, with what was done."""
-    user = _user(request)
-    c = selectors.complaint_get_for_user(user=user, number=number)
-    handling.complaint_resolve(
-        complaint=c, actor=user, resolution=payload.resolution, expected_version=payload.version
-    )
-    return complaint_out(selectors.complaint_get_for_user(user=user, number=number), user)
-
-
-@router.post(
-    "/complaints/{number}/verdict",
-    response={200: ComplaintOut, **ERRORS},
-    summary="Record the customer's answer",
-)
-def complaint_verdict(request: HttpRequest, number: str, payload: VerdictIn) -> dict[str, Any]:
-    """Satisfied -> closed (score 1–5); not satisfied -> reopened (reason), counted. For a complaint whose 8D
-    is closed, not satisfied also reopens the 8D at ``reopen_step`` (0–8; a quality manager's choice)."""
-    user = _user(request)
-    c = selectors.complaint_get_for_user(user=user, number=number)
-    handling.complaint_record_verdict(
-        complaint=c,
-        actor=user,
-        satisfied=payload.satisfied,
-        score=payload.score,
-        comment=payload.comment,
-        reopen_reason=payload.reopen_reason,
-        reopen_step=payload.reopen_step,
-        expected_version=payload.version,
-    )
-    return complaint_out(selectors.complaint_get_for_user(user=user, number=number), user)

@@ -15,6 +15,7 @@ from closeloop.api import (
     action_records,
     actions,
     complaint_clock,
+    complaint_handling,
     complaints,
     dashboard,
     errors,
@@ -66,6 +67,7 @@ def token_create(request: HttpRequest, payload: TokenIn) -> dict[str, str]:
 
 
 api.add_router("/", complaints.router)
+api.add_router("/", complaint_handling.router)
 api.add_router("/", complaint_clock.router)
 api.add_router("/", masterdata.router)
 # Before actions: its /actions/{id}/{step} would otherwise swallow /actions/{id}/comments and the rest.
