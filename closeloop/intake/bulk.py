@@ -26,7 +26,8 @@ from closeloop.core.errors import ApplicationError, FieldErrors, PermissionDenie
 from closeloop.customers.models import Contact, Customer, Product, SalesOrder, SalesOrderLine, Shipment, Site
 from closeloop.customers.services import site_for_code
 from closeloop.intake.drafts import ComplaintDraft, ContactInput
-from closeloop.intake.services import IntakeLookups, OrderRef, draft_resolve
+from closeloop.intake.lookups import IntakeLookups, OrderRef
+from closeloop.intake.services import draft_resolve
 
 T = TypeVar("T")
 # Values per IN (...) list: under SQLite's oldest limit of 999 parameters.

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 
 from closeloop.accounts.models import User
 from closeloop.customers.models import Contact, Customer
-from closeloop.intake.services import OrderFacts, order_facts
+from closeloop.intake.lookups import OrderFacts, order_facts
 
 
 def customer_visible_qs(*, user: User) -> QuerySet[Customer]:

@@ -9,7 +9,8 @@ import pytest
 from closeloop.complaints.models import Complaint, ComplaintEvent
 from closeloop.core.errors import PermissionDenied, ValidationFailed
 from closeloop.intake.drafts import AttachmentInput, ComplaintDraft, ContactInput
-from closeloop.intake.services import complaint_intake, order_facts
+from closeloop.intake.lookups import order_facts
+from closeloop.intake.services import complaint_intake
 
 pytestmark = pytest.mark.django_db
 
