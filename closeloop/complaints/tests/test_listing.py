@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -311,6 +312,19 @@ def test_the_count_is_capped(agent, data, monkeypatch):
     assert (page.count, page.count_capped) == (2, False)
 
 
+def _plan_without(sql: str, params: Any, *methods: str) -> str:
+    """PostgreSQL's plan for ``sql`` with the planner's ``methods`` (``enable_seqscan`` …) turned off,
+    then on again."""
+    with connection.cursor() as cur:
+        for m in methods:
+            cur.execute(f"SET {m} = off")
+        cur.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(r[0] for r in cur.fetchall())
+        for m in reversed(methods):
+            cur.execute(f"RESET {m}")
+    return plan
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN index exists on PostgreSQL only")
 def test_postgresql_search_can_use_the_gin_index(agent, data):
     from closeloop.complaints.models import Complaint
@@ -328,12 +342,7 @@ def test_postgresql_search_can_use_the_gin_index(agent, data):
         )
         (indexdef,) = cur.fetchone()
         assert "gin (to_tsvector('simple'::regconfig, search_text))" in indexdef
-        cur.execute("SET enable_seqscan = off")
-        cur.execute("SET enable_indexscan = off")
-        cur.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(r[0] for r in cur.fetchall())
-        cur.execute("RESET enable_indexscan")
-        cur.execute("RESET enable_seqscan")
+    plan = _plan_without(sql, params, "enable_seqscan", "enable_indexscan")
     assert "cmp_search_tsv" in plan, plan
 
 
@@ -351,11 +360,6 @@ def test_status_and_severity_are_counted_from_the_status_index_alone(agent, data
         cur.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'cmp_status_recv'")
         (indexdef,) = cur.fetchone()
         assert "INCLUDE (severity)" in indexdef, indexdef
-        # A few rows only: with sequential scans off the planner shows which index can answer.
-        cur.execute("SET enable_seqscan = off")
-        cur.execute("SET enable_bitmapscan = off")
-        cur.execute("EXPLAIN " + sql, params)
-        plan = "\n".join(r[0] for r in cur.fetchall())
-        cur.execute("RESET enable_bitmapscan")
-        cur.execute("RESET enable_seqscan")
+    # A few rows only: with sequential scans off the planner shows which index can answer.
+    plan = _plan_without(sql, params, "enable_seqscan", "enable_bitmapscan")
     assert "Index Only Scan using cmp_status_recv" in plan, plan

@@ -31,20 +31,22 @@ def frozen() -> Iterator[None]:
     clock.freeze(None)
 
 
+def _receive(agent: User, at: dt.datetime, title: str = "漏油") -> None:
+    draft = ComplaintDraft(
+        channel="phone",
+        customer="C001",
+        title=title,
+        description=title,
+        category="quality-leakage",
+        received_at=at,
+    )
+    complaint_intake(draft=draft, actor=agent)
+
+
 @pytest.fixture
 def received(frozen, agent, customer) -> None:
     for day in (2, 9, 20):
-        complaint_intake(
-            draft=ComplaintDraft(
-                channel="phone",
-                customer="C001",
-                title="漏油",
-                description="漏油",
-                category="quality-leakage",
-                received_at=dt.datetime(2026, 6, day, 1, 0, tzinfo=dt.UTC),
-            ),
-            actor=agent,
-        )
+        _receive(agent, dt.datetime(2026, 6, day, 1, 0, tzinfo=dt.UTC))
 
 
 def _page(client: Client, user: User, language: str = "en") -> str:
@@ -101,17 +103,7 @@ def test_a_worker_that_stopped_is_named_and_the_figures_stay_right(client, gm, a
     later = NOW + dt.timedelta(minutes=40)
     clock.freeze(later)
     # A complaint arrives after the worker's last run: the page counts it live, so it is not lost.
-    complaint_intake(
-        draft=ComplaintDraft(
-            channel="phone",
-            customer="C001",
-            title="异响",
-            description="异响",
-            category="quality-leakage",
-            received_at=later,
-        ),
-        actor=agent,
-    )
+    _receive(agent, later, "异响")
     body = _page(client, gm)
     assert 'id="cockpit-freshness" data-state="behind"' in body
     assert "The worker last brought these figures up to date at 2026-06-20 10:00." in body
