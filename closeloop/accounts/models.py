@@ -12,6 +12,8 @@ from django.db import connections, models, router
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from closeloop.core.db import plan_kept_cursor
+
 
 class Department(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -72,9 +74,9 @@ class User(AbstractUser):
         if self.is_superuser:
             rows = Permission.objects.values_list("content_type__app_label", "codename").order_by()
             return {f"{app}.{codename}" for app, codename in rows}
-        conn = connections[router.db_for_read(Permission)]
-        with conn.cursor() as cursor:
-            cursor.execute(_permissions_sql(conn.vendor), [self.pk, self.pk])
+        alias = router.db_for_read(Permission)
+        with plan_kept_cursor(alias) as cursor:
+            cursor.execute(_permissions_sql(connections[alias].vendor), [self.pk, self.pk])
             return {f"{app}.{codename}" for app, codename in cursor.fetchall()}
 
     @property

@@ -30,6 +30,7 @@ from closeloop.accounts.models import User
 from closeloop.actions.models import Action
 from closeloop.complaints.models import Attachment, Complaint, ComplaintEvent, CustomerVerdict
 from closeloop.complaints.selectors import USER_NAME_FIELDS
+from closeloop.core.db import plan_kept_cursor
 from closeloop.reports.models import HandlingReport
 from closeloop.sla.models import ClockPause, Deadline
 
@@ -165,7 +166,7 @@ def complaint_page_rows(*, complaint_id: int, timeline_cap: int | None) -> PageR
     for i in at:
         bound[i] = complaint_id
     raw: dict[int, list[dict[str, Any]]] = {n: [] for n in range(len(_NAMES))}
-    with connection.cursor() as cursor:
+    with plan_kept_cursor(connection.alias) as cursor:
         cursor.execute(sql, bound)
         for number, row in cursor.fetchall():
             raw[number].append(json.loads(row) if isinstance(row, str) else row)

@@ -115,6 +115,11 @@ def _databases(url: str) -> dict:
         # No JIT: it compiles every query the planner costs high (the cockpit's day counts, a repeat
         # check) and spends 100+ ms doing so, for statements that run in a few milliseconds.
         db.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+        # Django's own cursors bind values on the client and never prepare; Django turns psycopg's
+        # prepared statements off entirely (None). The few fixed statements every request runs are
+        # prepared on purpose (core.db.plan_kept_cursor), which needs them on; psycopg's threshold
+        # (prepare a statement after its fifth run) applies to no cursor here.
+        db["OPTIONS"]["prepare_threshold"] = 5
     db["ATOMIC_REQUESTS"] = False
     return {"default": db}
 

@@ -44,3 +44,49 @@ def test_a_value_the_orm_would_convert_is_refused(customer):
     contains = PreparedQuery(lambda code: Customer.objects.filter(code__contains=code), samples=("C",))
     with pytest.raises(ValueError, match="Not a prepared query"):
         contains.first("C")
+
+
+def _prepared_statements() -> dict[str, int]:
+    """This connection's prepared statements (PostgreSQL): their text and how many generic plans ran."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans FROM pg_prepared_statements")
+        return dict(cursor.fetchall())
+
+
+def test_a_kept_plan_cursor_prepares_its_statements_on_postgresql(customer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from closeloop.core.db import plan_kept_cursor
+
+    sql = "SELECT code FROM customers_customer WHERE code = %s"
+    with CaptureQueriesContext(connection) as ctx:
+        for _ in range(7):
+            with plan_kept_cursor() as cursor:
+                cursor.execute(sql, ["C001"])
+                assert cursor.fetchall() == [("C001",)]
+    # Logged like any other query (the query-count pins see it).
+    assert len(ctx.captured_queries) == 7 and "C001" in ctx.captured_queries[0]["sql"]
+    if connection.vendor != "postgresql":
+        return
+    kept = {text: generic for text, generic in _prepared_statements().items() if "customers_customer" in text}
+    # Prepared once; after five runs planned for the values given, the server kept one plan for the rest.
+    assert list(kept.values()) == [2], kept
+    # Django's own cursors still prepare nothing.
+    before = len(_prepared_statements())
+    for _ in range(7):
+        Customer.objects.filter(code="C001").exists()
+    assert len(_prepared_statements()) == before
+
+
+def test_a_prepared_query_keeps_its_plan_on_postgresql(customer):
+    from django.db import connection
+
+    by_code = PreparedQuery(lambda code: Customer.objects.filter(code=code), samples=("\0code",))
+    for _ in range(7):
+        assert by_code.first("C001") is not None
+    assert by_code.first("nobody") is None
+    if connection.vendor == "postgresql":
+        assert any("customers_customer" in text for text in _prepared_statements())
