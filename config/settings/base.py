@@ -162,6 +162,10 @@ MEDIA_ROOT = E.MEDIA_ROOT
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 30 * 1024 * 1024
 
+# Django's own backend and database sessions, each reading its row with a statement compiled once
+# per process (closeloop.accounts.backends and .sessions).
+AUTHENTICATION_BACKENDS = ["closeloop.accounts.backends.UserBackend"]
+SESSION_ENGINE = "closeloop.accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
