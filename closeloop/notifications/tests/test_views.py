@@ -141,6 +141,23 @@ def test_the_bell_stops_counting_past_what_it_shows(client, complaint, qe, qm):
     assert resp.context["unread"] == 100 and b">99+</span>" in resp.content
 
 
+def test_the_bell_count_is_what_the_orm_counts(complaint, qe, qm):
+    """The count's hand-written statement answers what the ORM's capped count answers: only the user's
+    own unread rows, up to the cap."""
+    from closeloop.notifications.selectors import notification_unread_count
+
+    read = _accepted(qm, qe, complaint)
+    read.read_at = read.created_at
+    read.save(update_fields=["read_at"])
+    _accepted(qm, qe, complaint)
+    _accepted(qm, qe, complaint)
+    for user in (qm, qe):
+        mine = Notification.objects.filter(recipient=user, read_at__isnull=True)
+        for cap in (1, 2, 100):
+            assert notification_unread_count(user=user, cap=cap) == mine[:cap].count()
+    assert notification_unread_count(user=qm) == 2
+
+
 def test_no_bell_and_no_inbox_for_anonymous_visitors(client, django_assert_num_queries):
     with django_assert_num_queries(0):
         page = client.get("/accounts/login/").content.decode()
