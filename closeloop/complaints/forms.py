@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django import forms
@@ -11,8 +12,14 @@ from closeloop.accounts.models import Department, User
 from closeloop.complaints.models import ImpactScope, Severity, Urgency
 from closeloop.complaints.workflow import HandlingPath
 from closeloop.core.forms import StyledFormMixin
+from closeloop.core.widgets import FastSelect, ListedModelChoiceField
 from closeloop.customers.models import Site
 from closeloop.intake.forms import category_choices, site_choices
+
+
+def active_users() -> Any:
+    """The people work can be given to, by username (the triage form's owners, the actions' owners)."""
+    return User.objects.filter(is_active=True).order_by("username")
 
 
 class _Styled(StyledFormMixin, forms.Form):
@@ -31,35 +38,41 @@ class _Styled(StyledFormMixin, forms.Form):
 
 class TriageForm(_Styled):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    category = forms.ChoiceField(label=_("Category"))
-    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices)
-    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices)
-    impact_scope = forms.ChoiceField(label=_("Impact scope"), choices=ImpactScope.choices)
+    # FastSelect and ListedModelChoiceField: the page shows this form on every complaint being triaged,
+    # and Django's own dropdowns cost it several milliseconds (core.widgets).
+    category = forms.ChoiceField(label=_("Category"), widget=FastSelect)
+    severity = forms.ChoiceField(label=_("Severity"), choices=Severity.choices, widget=FastSelect)
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=Urgency.choices, widget=FastSelect)
+    impact_scope = forms.ChoiceField(label=_("Impact scope"), choices=ImpactScope.choices, widget=FastSelect)
     safety_risk = forms.BooleanField(label=_("Safety / regulatory risk"), required=False)
     handling_path = forms.ChoiceField(
         label=_("Handling path"),
         required=False,
         choices=[("", _("Decide when handling starts")), *HandlingPath.choices],
+        widget=FastSelect,
         help_text=_(
             "Quick resolution for minor complaints; a full 8D when the cause must be found and kept "
             "from coming back."
         ),
     )
-    owner = forms.ModelChoiceField(
+    owner = ListedModelChoiceField(
         label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("— unassigned —")
     )
-    department = forms.ModelChoiceField(
+    department = ListedModelChoiceField(
         label=_("Responsible department"), queryset=Department.objects.all(), required=False, empty_label="—"
     )
-    site = forms.ChoiceField(label=_("Site"), required=False, help_text=_("The plant responsible."))
+    site = forms.ChoiceField(
+        label=_("Site"), required=False, help_text=_("The plant responsible."), widget=FastSelect
+    )
 
     def __init__(self, *args: Any, current_site: Site | None = None, **kwargs: Any) -> None:
         """``current_site``: the complaint's site, offered even when it is no longer active."""
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()  # type: ignore[attr-defined]
-        # Callable: read only when the field is rendered or validated (not for readers who cannot triage).
-        self.fields["site"].choices = lambda: site_choices(current=current_site)  # type: ignore[attr-defined]
-        self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("username")  # type: ignore[attr-defined]
+        # Callable: read only when the field is rendered or validated (not for readers who cannot
+        # triage), and then once (rendering reads the choices more than once).
+        self.fields["site"].choices = functools.cache(lambda: site_choices(current=current_site))  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = active_users()  # type: ignore[attr-defined]
 
 
 class InvalidForm(_Styled):

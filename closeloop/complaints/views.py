@@ -22,7 +22,14 @@ from closeloop.actions.models import Action
 from closeloop.actions.workflow import ActionKind
 from closeloop.complaints import handling, presentation, selectors, services
 from closeloop.complaints.attachments import attachment_read
-from closeloop.complaints.forms import DuplicateForm, InvalidForm, ResolveForm, TriageForm, VerdictForm
+from closeloop.complaints.forms import (
+    DuplicateForm,
+    InvalidForm,
+    ResolveForm,
+    TriageForm,
+    VerdictForm,
+    active_users,
+)
 from closeloop.complaints.models import Attachment, Category, Complaint
 from closeloop.complaints.page_rows import complaint_page_rows
 from closeloop.complaints.workflow import FINAL_STATUSES
@@ -85,6 +92,9 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
     # the timeline is cut.
     whole = request.GET.get("timeline") == "all"
     rows = complaint_page_rows(complaint_id=c.pk, timeline_cap=None if whole else TIMELINE_CAP + 1)
+    triage_form = forms.get("triage_form") or (
+        TriageForm(initial=_triage_initial(c), current_site=c.site) if can_triage else None
+    )
     return {
         "complaint": c,
         "contact_phone": phone_for(user, c.contact.phone) if c.contact else "",
@@ -99,8 +109,7 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
         else None,
         "can_triage": can_triage,
         "can_attach": user.has_perm("complaints.add_attachment") and c.status not in FINAL_STATUSES,
-        "triage_form": forms.get("triage_form")
-        or (TriageForm(initial=_triage_initial(c), current_site=c.site) if can_triage else None),
+        "triage_form": triage_form,
         "invalid_form": forms.get("invalid_form") or (InvalidForm(initial=version) if can_triage else None),
         "duplicate_form": forms.get("duplicate_form")
         or (DuplicateForm(initial=version) if can_triage else None),
@@ -120,7 +129,7 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
         "pause_error": forms.get("pause_error"),
         "can_pause_clock": c.status not in FINAL_STATUSES and can_handle,
         **_case_context(user, c),
-        **_actions_context(rows.actions),
+        **_actions_context(rows.actions, triage_form=triage_form),
         **handling_card_context(user=user, complaint=c, versions=rows.handling_reports),
     }
 
@@ -147,14 +156,16 @@ def _case_context(user: User, c: Complaint) -> dict[str, Any]:
     return out
 
 
-def _actions_context(actions: list[Action]) -> dict[str, Any]:
-    """``actions``: the complaint's actions in due-date order, each with its owner."""
+def _actions_context(actions: list[Action], *, triage_form: TriageForm | None) -> dict[str, Any]:
+    """``actions``: the complaint's actions in due-date order, each with its owner. The new action's
+    owners are the triage form's, when the page shows it: the same people, read once for both."""
     today = clock.today()
+    owners = active_users() if triage_form is None else triage_form.fields["owner"].queryset  # type: ignore[attr-defined]
     return {
         "actions": actions,
         "overdue_actions": [a for a in actions if a.is_overdue(today)],
         "action_kinds": ActionKind.choices,
-        "action_owners": User.objects.filter(is_active=True).order_by("username"),
+        "action_owners": owners,
     }
 
 
