@@ -151,7 +151,7 @@ def _case_context(user: User, c: Complaint) -> dict[str, Any]:
         out["case"] = c.investigation
         out["case_progress"] = case_selectors.step_summary(investigation=c.investigation)
     if c.status in ("triaged", "in_progress") and c.handling_path != "8d":
-        out["open_cases"] = list(case_selectors.investigation_list(user=user, status="open", limit=50))
+        out["open_cases"] = list(case_selectors.investigation_open_choices(user=user))
     out["can_choose_reopen_step"] = user.has_perm("investigations.approve_step")
     return out
 

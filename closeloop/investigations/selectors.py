@@ -63,6 +63,18 @@ def investigation_list(*, user: User, status: str = "", limit: int = 200) -> Que
     )
 
 
+def investigation_open_choices(*, user: User, limit: int = 50) -> QuerySet[Investigation]:
+    """The open 8Ds ``user`` may see, newest first, with only what a choice of them shows (number,
+    title, step): the complaint page offers them to join. Without investigation_list's complaint
+    count, which groups over the complaints table."""
+    return (
+        investigation_visible_qs(user=user)
+        .filter(status=CaseStatus.OPEN)
+        .only("number", "title", "status", "current_step")
+        .order_by("-opened_at", "-id")[:limit]
+    )
+
+
 def investigation_can_edit(*, user: User, investigation: Investigation) -> bool:
     """Only the owner, the 8D team and quality managers change an 8D; everyone else reads it."""
     if not user.is_authenticated or not user.is_active:

@@ -58,3 +58,28 @@ def test_others_cannot_handle(client, agent, triaged):
         client.post(f"/complaints/{triaged.number}/start/", {"version": triaged.version}).status_code == 403
     )
     assert _c(triaged.pk).status == "triaged"
+
+
+def test_starting_offers_the_open_8ds_newest_first(client, qm, agent, triaged):
+    """The start form offers each open 8D the user may see (number, title, step), newest first, to
+    join; a closed one is not offered."""
+    import datetime as dt
+
+    from closeloop.intake.drafts import ComplaintDraft
+    from closeloop.intake.services import complaint_intake
+    from closeloop.investigations.models import Investigation
+    from closeloop.investigations.tests.factories import case_open
+
+    def another(title):
+        draft = ComplaintDraft(channel="phone", order_number="SO-2026-0001", title=title, description="x")
+        return complaint_intake(draft=draft, actor=agent)
+
+    older, newer, done = (case_open(another(t), qm) for t in ("旧案", "新案", "已关"))
+    Investigation.objects.filter(pk=older.pk).update(opened_at=newer.opened_at - dt.timedelta(hours=1))
+    Investigation.objects.filter(pk=done.pk).update(status="closed")
+    client.force_login(qm)
+    body = client.get(f"/complaints/{triaged.number}/").content.decode()
+    choice = body.split('id="join-case"', 1)[1].split("</select>", 1)[0]
+    assert choice.index(newer.number) < choice.index(older.number)
+    assert done.number not in choice
+    assert f"{newer.number} · {newer.title} (" in choice  # with its current step
