@@ -86,3 +86,36 @@ def test_listed_choices_read_once_and_validate(agent) -> None:  # type: ignore[n
     assert F({"department": str(qa.pk)}).is_valid()
     bad = F({"department": "999999"})
     assert not bad.is_valid() and "department" in bad.errors
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_form_field_tag_is_the_field_partial_byte_for_byte(agent, language) -> None:  # type: ignore[no-untyped-def]
+    from django.template.loader import get_template
+
+    from closeloop.complaints.forms import DuplicateForm, InvalidForm, ResolveForm, VerdictForm
+    from closeloop.core.templatetags.closeloop_forms import form_field
+
+    partial = get_template("partials/field.html")
+    with override(language):
+        forms_ = [
+            TriageForm(initial={"severity": "serious"}),
+            TriageForm({"version": "x", "category": "nope", "owner": "0"}),  # errors on several fields
+            VerdictForm({"satisfied": "", "score": "9"}),
+            InvalidForm(),
+            DuplicateForm({"version": "1", "duplicate_of": "<b>"}),
+            ResolveForm({"version": "1"}),
+        ]
+        shown, with_errors = 0, 0
+        for form in forms_:
+            if form.is_bound:
+                form.is_valid()
+            for name in form.fields:
+                field = form[name]
+                for extra in ({}, {"wrapper_class": "col-6 <x>", "required": True}):
+                    html = form_field(field, **extra)
+                    assert html == partial.render({"field": field, **extra}), name
+                    shown += 1
+                    with_errors += "invalid-feedback" in html
+        assert shown > 40 and with_errors > 4
+    assert 'class="form-check"' in form_field(TriageForm()["safety_risk"])  # the checkbox branch
