@@ -145,13 +145,20 @@ def handling_card_context(
 def _case_context(user: User, c: Complaint) -> dict[str, Any]:
     """The complaint's 8D at a glance, and the open cases it could join."""
     from closeloop.investigations import selectors as case_selectors
+    from closeloop.investigations.workflow import Step
 
     out: dict[str, Any] = {"case": None, "case_progress": None, "open_cases": []}
     if c.investigation_id is not None and c.investigation is not None:
         out["case"] = c.investigation
         out["case_progress"] = case_selectors.step_summary(investigation=c.investigation)
     if c.status in ("triaged", "in_progress") and c.handling_path != "8d":
-        out["open_cases"] = list(case_selectors.investigation_open_choices(user=user))
+        # Each with its step's label, looked up once for all (the model's get_..._display rebuilds
+        # the choices on every call).
+        steps = {value: str(label) for value, label in Step.choices}
+        out["open_cases"] = [
+            (oc.number, oc.title, steps.get(oc.current_step, ""))
+            for oc in case_selectors.investigation_open_choices(user=user)
+        ]
     out["can_choose_reopen_step"] = user.has_perm("investigations.approve_step")
     return out
 

@@ -82,4 +82,10 @@ def test_starting_offers_the_open_8ds_newest_first(client, qm, agent, triaged):
     choice = body.split('id="join-case"', 1)[1].split("</select>", 1)[0]
     assert choice.index(newer.number) < choice.index(older.number)
     assert done.number not in choice
-    assert f"{newer.number} · {newer.title} (" in choice  # with its current step
+    assert f"{newer.number} · {newer.title} (D" in choice  # with its current step
+    # Handled quickly, the complaint can still be escalated onto one of them.
+    client.post(f"/complaints/{triaged.number}/start/", {"version": triaged.version, "path": "quick"})
+    body = client.get(f"/complaints/{triaged.number}/").content.decode()
+    choice = body.split('id="escalate-case"', 1)[1].split("</select>", 1)[0]
+    assert f'<option value="{newer.number}">{newer.number} · {newer.title}</option>' in choice
+    assert older.number in choice and done.number not in choice
