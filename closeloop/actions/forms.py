@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.accounts.models import User
+from closeloop.accounts.selectors import active_users
 from closeloop.actions.workflow import ActionKind
 from closeloop.complaints.forms import _Styled
 
@@ -24,7 +25,7 @@ class ActionForm(_Styled):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["owner"].queryset = User.objects.filter(is_active=True).order_by("username")  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = active_users()  # type: ignore[attr-defined]
 
 
 class ActionStepForm(_Styled):

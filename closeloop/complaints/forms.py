@@ -9,17 +9,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.accounts.models import Department, User
+from closeloop.accounts.selectors import active_users
 from closeloop.complaints.models import ImpactScope, Severity, Urgency
 from closeloop.complaints.workflow import HandlingPath
 from closeloop.core.forms import StyledFormMixin
 from closeloop.core.widgets import FastSelect, ListedModelChoiceField
 from closeloop.customers.models import Site
 from closeloop.intake.forms import category_choices, site_choices
-
-
-def active_users() -> Any:
-    """The people work can be given to, by username (the triage form's owners, the actions' owners)."""
-    return User.objects.filter(is_active=True).order_by("username")
 
 
 class _Styled(StyledFormMixin, forms.Form):

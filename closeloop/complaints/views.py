@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from closeloop.accounts.models import User
+from closeloop.accounts.selectors import active_users
 from closeloop.actions.models import Action
 from closeloop.actions.workflow import ActionKind
 from closeloop.complaints import handling, presentation, selectors, services
@@ -28,7 +29,6 @@ from closeloop.complaints.forms import (
     ResolveForm,
     TriageForm,
     VerdictForm,
-    active_users,
 )
 from closeloop.complaints.models import Attachment, Category, Complaint
 from closeloop.complaints.page_rows import complaint_page_rows

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from closeloop.accounts.models import Department, User
+from closeloop.accounts.selectors import active_users
 from closeloop.actions import services as action_services
 from closeloop.actions.workflow import ActionStatus
 from closeloop.core import clock
@@ -104,7 +105,7 @@ def _context(request: HttpRequest, inv: Investigation, step: int, **extra: Any) 
         "complaints": list(selectors.investigation_complaints(investigation=inv).order_by("pk")),
         "team": list(selectors.investigation_team(investigation=inv)),
         "team_roles": TeamRole.choices,
-        "people": list(User.objects.filter(is_active=True).order_by("username")),
+        "people": list(active_users()),
         "departments": Department.objects.order_by("code"),
         "board": [(code, label, [a for a in actions if a.status == code]) for code, label in BOARD],
         "step_actions": [a for a in actions if a.step == step],
