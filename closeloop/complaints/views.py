@@ -23,13 +23,7 @@ from closeloop.actions.models import Action
 from closeloop.actions.workflow import ActionKind
 from closeloop.complaints import handling, presentation, selectors, services
 from closeloop.complaints.attachments import attachment_read
-from closeloop.complaints.forms import (
-    DuplicateForm,
-    InvalidForm,
-    ResolveForm,
-    TriageForm,
-    VerdictForm,
-)
+from closeloop.complaints.forms import DuplicateForm, InvalidForm, ResolveForm, TriageForm, VerdictForm
 from closeloop.complaints.models import Attachment, Category, Complaint
 from closeloop.complaints.page_rows import complaint_page_rows
 from closeloop.complaints.workflow import FINAL_STATUSES
