@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.complaints.workflow import HandlingPath, Status
@@ -93,6 +94,9 @@ class Category(models.Model):
 
 
 class Complaint(TimeStamped):
+    # Not indexed: no read filters or orders complaints by it (lists and periods go by received_at), and
+    # every complaint written paid for the index.
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     number = models.CharField(_("complaint number"), max_length=40, unique=True, editable=False)
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.NEW, editable=False
@@ -114,6 +118,7 @@ class Complaint(TimeStamped):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="complaints",
+        db_index=False,  # served by the partial index cmp_contact
     )
     title = models.CharField(_("title"), max_length=200)
     description = models.TextField(_("description"))
@@ -145,6 +150,7 @@ class Complaint(TimeStamped):
         blank=True,
         on_delete=models.PROTECT,
         related_name="complaints",
+        db_index=False,  # served by the partial index cmp_order
     )
     shipment = models.ForeignKey(
         "customers.Shipment",
@@ -153,6 +159,7 @@ class Complaint(TimeStamped):
         blank=True,
         on_delete=models.PROTECT,
         related_name="complaints",
+        db_index=False,  # served by the partial index cmp_shipment
     )
     ship_date = models.DateField(_("ship date"), null=True, blank=True)
     warranty_status = models.CharField(
@@ -215,6 +222,7 @@ class Complaint(TimeStamped):
         on_delete=models.PROTECT,
         related_name="complaints",
         editable=False,
+        db_index=False,  # served by the partial index cmp_investigation
     )
     resolution = models.TextField(_("resolution"), blank=True, editable=False)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True, editable=False)
@@ -229,6 +237,7 @@ class Complaint(TimeStamped):
         on_delete=models.PROTECT,
         related_name="duplicates",
         editable=False,
+        db_index=False,  # served by the partial index cmp_duplicate_of
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -263,8 +272,21 @@ class Complaint(TimeStamped):
             models.Index(fields=["site", "-received_at", "-id"], name="cmp_site_recv"),
             models.Index(fields=["-received_at", "-id"], name="cmp_recv"),
             models.Index(fields=["-priority_score", "-id"], name="cmp_priority"),
+            # Partial indexes (NOT NULL only) where most complaints, and every new one, hold no value: a
+            # complaint is written without an index entry for them, and every read by a value (the
+            # rollups' closed-on-a-day, a contact's or an order's complaints, an 8D's, the duplicates
+            # of one, and the foreign keys' delete checks) still uses them.
             # The cockpit's rollups count the complaints closed on one day.
-            models.Index(fields=["closed_at"], name="cmp_closed"),
+            models.Index(fields=["closed_at"], name="cmp_closed", condition=Q(closed_at__isnull=False)),
+            models.Index(fields=["contact"], name="cmp_contact", condition=Q(contact__isnull=False)),
+            models.Index(fields=["order"], name="cmp_order", condition=Q(order__isnull=False)),
+            models.Index(fields=["shipment"], name="cmp_shipment", condition=Q(shipment__isnull=False)),
+            models.Index(
+                fields=["investigation"], name="cmp_investigation", condition=Q(investigation__isnull=False)
+            ),
+            models.Index(
+                fields=["duplicate_of"], name="cmp_duplicate_of", condition=Q(duplicate_of__isnull=False)
+            ),
             # A repeat is an earlier complaint of the same customer about the same product within 90
             # days: without this, each complaint's check reads all of its customer's recent ones.
             models.Index(fields=["customer", "product", "received_at"], name="cmp_repeat"),
