@@ -159,13 +159,21 @@ class RollupState(models.Model):
 
 class RollupFootprint(models.Model):
     """The days (and repeat keys) a complaint was rolled up on, so a change that moves it (a resumed
-    clock moving a due date, a new category) also recomputes the days it leaves."""
+    clock moving a due date, a new category) also recomputes the days it leaves.
+
+    The repeat key — customer, product, receipt time and whether the complaint counts (not rejected or
+    merged) — is all another complaint's repeat flag reads of it: only when it changes are the days of
+    the complaints that may follow it as repeats recomputed too. ``received_at`` and ``valid`` are None
+    on footprints stored before they were kept; such a complaint's followers are recomputed at its next
+    change, as before."""
 
     complaint_id = models.BigIntegerField(primary_key=True)
     days = models.JSONField(default=list)
     customer_id = models.BigIntegerField(null=True)
     product_id = models.BigIntegerField(null=True)
     received_day = models.DateField(null=True)
+    received_at = models.DateTimeField(null=True)
+    valid = models.BooleanField(null=True)
 
     def __str__(self) -> str:
         return str(self.complaint_id)

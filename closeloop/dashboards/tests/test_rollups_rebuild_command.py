@@ -1,5 +1,6 @@
 """``manage.py rollups_rebuild``: master-data edits carry no complaint event, so the worker's refresh does
-not see them; the command brings the sliced rollups back to the live answer."""
+not see them; the command brings the sliced rollups back to the live answer. ``rollups_recompute`` does
+the same for named complaints changed outside the services, recomputing only the days they touch."""
 
 import datetime as dt
 import random
@@ -8,10 +9,12 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from closeloop.complaints.models import Complaint
 from closeloop.core import clock
 from closeloop.customers.models import Product
 from closeloop.dashboards import rollups, selectors
 from closeloop.dashboards.kpi import DashFilters
+from closeloop.dashboards.models import RollupFootprint, RollupState
 from closeloop.dashboards.tests.test_rollup_equals_live import NOW, _generate, counted_live
 
 pytestmark = pytest.mark.django_db
@@ -55,3 +58,73 @@ def test_a_rebuild_picks_up_a_product_moved_to_another_family(gm):
 def test_a_bad_since_is_refused_naming_the_option():
     with pytest.raises(CommandError, match="--since"):
         call_command("rollups_rebuild", "--since", "2026-13-01", stdout=StringIO())
+
+
+def test_recompute_repairs_only_the_days_of_complaints_changed_outside_the_services(gm):
+    clock.freeze(NOW)
+    try:
+        _generate(random.Random(7), gm)
+        assert rollups.rollups_recompute({1}, now=NOW) == 0  # before the first rebuild there is nothing
+        rollups.rollups_rebuild(now=NOW)
+        # A complaint of the period moved to a fam-a product by raw SQL: no timeline row is written, so
+        # the worker's refresh cannot see it.
+        moved = (
+            Complaint.objects.filter(
+                received_at__date__gte=PERIOD.date_from,
+                received_at__date__lte=PERIOD.date_to,
+                product__family="fam-b",
+                status="closed",
+            )
+            .order_by("pk")
+            .first()
+        )
+        assert moved is not None
+        Complaint.objects.filter(pk=moved.pk).update(product=Product.objects.get(code="RP0"))
+        stale, live_now = _figures(gm), _live(gm)
+        assert live_now[0]["received"].value == stale[0]["received"].value + 1
+        rollups.rollups_refresh(now=NOW)
+        assert _figures(gm) == stale
+        days = rollups.rollups_recompute({moved.pk}, now=NOW)
+        assert _figures(gm) == live_now
+        # Only the days the complaint and its repeat followers are counted on, not the 134 of the rebuild.
+        assert 1 <= days < 20
+        # Its footprint is stored as it is now: a second repair no longer visits the days it was counted
+        # on under its old product (nor that product's repeats), and changes nothing.
+        assert 1 <= rollups.rollups_recompute({moved.pk}, now=NOW) < days
+        assert _figures(gm) == live_now
+    finally:
+        clock.freeze(None)
+
+
+def test_only_a_moved_repeat_key_recomputes_the_days_of_the_repeats_that_follow(gm):
+    """A change another complaint's repeat flag cannot see (a closure, a verdict) recomputes the
+    complaint's own days; one it can see (merged: it no longer counts as an earlier complaint) also the
+    days of the complaints that may follow it as repeats, and the figures equal the live ones."""
+    clock.freeze(NOW)
+    try:
+        _generate(random.Random(7), gm)
+        rollups.rollups_rebuild(now=NOW)
+        complete_until = RollupState.objects.get().complete_until
+
+        def finished(days: set[dt.date]) -> set[dt.date]:
+            return {d for d in days if d < complete_until}
+
+        candidates = Complaint.objects.filter(product__isnull=False, status="closed").order_by("pk")
+        for c in candidates:
+            fp = RollupFootprint.objects.get(pk=c.pk)
+            own = finished({dt.date.fromisoformat(d) for d in fp.days})
+            followers = finished(rollups._followers_days({(c.customer_id, c.product_id, fp.received_day)}))
+            if followers - own:
+                break
+        else:
+            raise AssertionError("no complaint with repeats on days of their own")
+        assert rollups.rollups_recompute({c.pk}, now=NOW) == len(own)
+        Complaint.objects.filter(pk=c.pk).update(status="merged")
+        assert rollups.rollups_recompute({c.pk}, now=NOW) == len(own | followers)
+        assert _figures(gm) == _live(gm)
+        # A footprint stored before the key was kept counts as moved: its followers are recomputed once.
+        RollupFootprint.objects.filter(pk=c.pk).update(received_at=None, valid=None)
+        assert rollups.rollups_recompute({c.pk}, now=NOW) == len(own | followers)
+        assert rollups.rollups_recompute({c.pk}, now=NOW) == len(own)
+    finally:
+        clock.freeze(None)
