@@ -5,7 +5,8 @@ written to var/bench/results.json; tests never assert them. The parts, selectabl
 ``skip`` (``manage.py bench --only http,import``):
 
 - ``pages``: requests through Django's full stack in-process (middleware, views, templates, API), so
-  server-side time without network — list, search, detail, API, cockpit, KPI API, rollups;
+  server-side time without network — list, search, detail, API, cockpit, KPI API, rollups (the full
+  rebuild, the refresh with nothing new, and the recompute after one day of changes);
 - ``raw``: the same reads in plain SQL and raw insert rates into a scratch table (``bench_raw``);
 - ``exports``: the complaint ledger at 10,000 and 100,000 rows (``reports.bench``);
 - ``http``: API create from concurrent clients over real HTTP against gunicorn (``bench_http``);
@@ -21,6 +22,7 @@ row that did not land, a job that raised — is recorded under ``failures`` and 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import time
 import traceback
@@ -31,16 +33,20 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from closeloop.accounts.models import User
 from closeloop.accounts.services import api_token_create
 from closeloop.complaints.models import Complaint
+from closeloop.core import clock
 from closeloop.core.bench_env import machine_info, timed
 from closeloop.core.bench_table import summary_rows, summary_table
 from closeloop.core.generator import complaints_generate
 from closeloop.reports.bench import bench_exports
 
 PARTS = ("pages", "raw", "exports", "http", "import", "worker")
+# The day whose changes the rollups' "day of changes" case recomputes: a week back, before the bench's own.
+DAY_OF_CHANGES_BACK = 7
 
 
 class BenchFailed(RuntimeError):
@@ -87,6 +93,29 @@ def _customer_code() -> str:
     if code is None:
         raise RuntimeError("no customer; run `manage.py demo_load` first")
     return str(code)
+
+
+def _day_of_changes(days_back: int = DAY_OF_CHANGES_BACK) -> dict[str, Any]:
+    """The rollups' work after one day of changes: every complaint with a timeline row on the local day
+    ``days_back`` days ago (the generator's activity that day: arrivals, triages, handling, closures,
+    verdicts, reopenings) recomputed as the worker's first refresh after that day recomputes it
+    (``rollups_recompute``: the days they are counted on and their repeat followers'). A day back in the
+    past, so that what the bench itself writes today (its HTTP and import parts) is not counted in. The
+    refresh's fixed part (the snapshots of now, today's partial day) is the "nothing new" case."""
+    from closeloop.dashboards.kpi import site_tz
+    from closeloop.dashboards.rollups import complaints_changed, rollups_recompute
+
+    day = timezone.localtime(clock.now(), site_tz()).date() - dt.timedelta(days=days_back)
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=site_tz())
+    ids = complaints_changed(start, start + dt.timedelta(days=1))
+    t = time.perf_counter()
+    recomputed = rollups_recompute(ids)
+    return {
+        "day": day.isoformat(),
+        "complaints": len(ids),
+        "days_recomputed": recomputed,
+        "seconds": round(time.perf_counter() - t, 2),
+    }
 
 
 def _quality_manager() -> User:
@@ -152,6 +181,11 @@ def _pages(
         out(f"  {'rollups: full rebuild':<32} {rollups['full_rebuild_seconds']:>8.2f} s ({days} days)")
     else:
         out(f"  {'rollups: full rebuild':<32} skipped (--keep-rollups)")
+    rollups["day_of_changes"] = day = _day_of_changes()
+    out(
+        f"  {'rollups: a day of changes':<32} {day['seconds']:>8.2f} s ({day['complaints']:,} complaints "
+        f"changed on {day['day']}, {day['days_recomputed']} days recomputed)"
+    )
     cases: list[tuple[str, Callable[[], Any]]] = [
         ("list: first page", lambda: _ok(web.get("/complaints/"))),
         (

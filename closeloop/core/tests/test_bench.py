@@ -9,6 +9,7 @@ test database itself is in memory), the test database itself on PostgreSQL.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sqlite3
@@ -25,6 +26,8 @@ from closeloop.complaints.models import Complaint
 from closeloop.core.bench import PARTS, parts_select
 from closeloop.core.bench_env import REPO_ROOT, database_url, percentiles
 from closeloop.core.bench_table import summary_rows, summary_table
+from closeloop.dashboards.kpi import site_tz
+from closeloop.dashboards.rollups import complaints_changed
 
 
 class _Out:
@@ -52,6 +55,12 @@ def test_bench_measures_every_page_and_writes_results(settings, tmp_path, qm):
         "API dashboard KPIs",
     }
     assert report["rollups"]["days"] > 0
+    # The day of changes is a real day of the generated data, recomputed through the worker's own code.
+    day = report["rollups"]["day_of_changes"]
+    start = dt.datetime.combine(dt.date.fromisoformat(day["day"]), dt.time.min, tzinfo=site_tz())
+    assert day["complaints"] == len(complaints_changed(start, start + dt.timedelta(days=1)))
+    # Each changed complaint was received by then, so it is counted on at least one finished day.
+    assert (day["days_recomputed"] > 0) == (day["complaints"] > 0) and day["seconds"] >= 0
     assert all(r["p95_ms"] >= r["p50_ms"] > 0 for r in report["results"].values())
     assert report["exports"]
     machine = report["machine"]
@@ -78,7 +87,8 @@ def test_keep_rollups_measures_the_pages_on_the_rollups_as_built(settings, tmp_p
     out = _Out()
     call_command("bench", "--size", "50", "--runs", "2", "--only", "pages", "--keep-rollups", stdout=out)
     report = json.loads((tmp_path / "var" / "bench" / "results.json").read_text())
-    assert report["rollups"] == {"full_rebuild_seconds": None, "days": None}
+    assert report["rollups"]["full_rebuild_seconds"] is None and report["rollups"]["days"] is None
+    assert report["rollups"]["day_of_changes"]["days_recomputed"] >= 0
     assert report["results"]["cockpit page (last 90 days)"]["p50_ms"] > 0
     assert DailyRollup.objects.count() >= built > 0 and report["failures"] == []
     assert any("skipped (--keep-rollups)" in line for line in out.lines)
