@@ -47,6 +47,8 @@ from closeloop.reports.bench import bench_exports
 PARTS = ("pages", "raw", "exports", "http", "import", "worker")
 # The day whose changes the rollups' "day of changes" case recomputes: a week back, before the bench's own.
 DAY_OF_CHANGES_BACK = 7
+# The minutes of that day whose changes are recomputed one by one: office hours, every two hours.
+MINUTES_SAMPLED = tuple(dt.time(hour, 0) for hour in (8, 10, 12, 14, 16, 18))
 
 
 class BenchFailed(RuntimeError):
@@ -100,8 +102,12 @@ def _day_of_changes(days_back: int = DAY_OF_CHANGES_BACK) -> dict[str, Any]:
     ``days_back`` days ago (the generator's activity that day: arrivals, triages, handling, closures,
     verdicts, reopenings) recomputed as the worker's first refresh after that day recomputes it
     (``rollups_recompute``: the days they are counted on and their repeat followers'). A day back in the
-    past, so that what the bench itself writes today (its HTTP and import parts) is not counted in. The
-    refresh's fixed part (the snapshots of now, today's partial day) is the "nothing new" case."""
+    past, so that what the bench itself writes today (its HTTP and import parts) is not counted in.
+
+    Then ``minutes``: the same for single minutes of that day (``MINUTES_SAMPLED``), as the worker's
+    refresh every minute meets them, with the footprints as the day's recompute stored them: the
+    seconds and days of each. The refresh's fixed part (the snapshots of now, today's partial day) is
+    the "nothing new" case."""
     from closeloop.dashboards.kpi import site_tz
     from closeloop.dashboards.rollups import complaints_changed, rollups_recompute
 
@@ -110,11 +116,21 @@ def _day_of_changes(days_back: int = DAY_OF_CHANGES_BACK) -> dict[str, Any]:
     ids = complaints_changed(start, start + dt.timedelta(days=1))
     t = time.perf_counter()
     recomputed = rollups_recompute(ids)
+    seconds = time.perf_counter() - t
+    minutes = []
+    for at in MINUTES_SAMPLED:
+        minute = dt.datetime.combine(day, at, tzinfo=site_tz())
+        changed = complaints_changed(minute, minute + dt.timedelta(minutes=1))
+        t = time.perf_counter()
+        days = rollups_recompute(changed)
+        took = round(time.perf_counter() - t, 2)
+        minutes.append({"complaints": len(changed), "days_recomputed": days, "seconds": took})
     return {
         "day": day.isoformat(),
         "complaints": len(ids),
         "days_recomputed": recomputed,
-        "seconds": round(time.perf_counter() - t, 2),
+        "seconds": round(seconds, 2),
+        "minutes": minutes,
     }
 
 
@@ -186,6 +202,11 @@ def _pages(
         f"  {'rollups: a day of changes':<32} {day['seconds']:>8.2f} s ({day['complaints']:,} complaints "
         f"changed on {day['day']}, {day['days_recomputed']} days recomputed)"
     )
+    for m in day["minutes"]:
+        out(
+            f"  {'rollups: a minute of changes':<32} {m['seconds']:>8.2f} s ({m['complaints']:,} complaints, "
+            f"{m['days_recomputed']} days recomputed)"
+        )
     cases: list[tuple[str, Callable[[], Any]]] = [
         ("list: first page", lambda: _ok(web.get("/complaints/"))),
         (

@@ -23,7 +23,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from closeloop.complaints.models import Complaint
-from closeloop.core.bench import PARTS, parts_select
+from closeloop.core.bench import MINUTES_SAMPLED, PARTS, parts_select
 from closeloop.core.bench_env import REPO_ROOT, database_url, percentiles
 from closeloop.core.bench_table import summary_rows, summary_table
 from closeloop.dashboards.kpi import site_tz
@@ -61,6 +61,8 @@ def test_bench_measures_every_page_and_writes_results(settings, tmp_path, qm):
     assert day["complaints"] == len(complaints_changed(start, start + dt.timedelta(days=1)))
     # Each changed complaint was received by then, so it is counted on at least one finished day.
     assert (day["days_recomputed"] > 0) == (day["complaints"] > 0) and day["seconds"] >= 0
+    assert len(day["minutes"]) == len(MINUTES_SAMPLED)
+    assert all(m["complaints"] <= day["complaints"] and m["seconds"] >= 0 for m in day["minutes"])
     assert all(r["p95_ms"] >= r["p50_ms"] > 0 for r in report["results"].values())
     assert report["exports"]
     machine = report["machine"]
