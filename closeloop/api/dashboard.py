@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from ninja import Router
 
 from closeloop.api.complaints import ERRORS
-from closeloop.dashboards import freshness, rollups, selectors, selectors_backlog
+from closeloop.dashboards import freshness, rollup_reads, selectors, selectors_backlog
 from closeloop.dashboards.kpi import KPI_DEFINITIONS, DashFilters, dashboard_filters_parse, kpi_status
 from closeloop.dashboards.targets import kpi_targets_get
 
@@ -36,7 +36,7 @@ def dashboard_kpis(request: HttpRequest) -> dict[str, Any]:
     the instant in UTC the rolled-up figures stand at (None when counted live)."""
     f = _filters(request)
     targets = kpi_targets_get()
-    with rollups.one_reading():
+    with rollup_reads.one_reading():
         kpis = selectors.kpis_get(user=request.user, f=f)
         fresh = freshness.freshness_get(request.user)
     return {

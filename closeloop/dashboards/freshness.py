@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from closeloop.core import clock
-from closeloop.dashboards import rollups, totals
+from closeloop.dashboards import rollup_reads, totals
 
 CURRENT = "current"
 BEHIND = "behind"
@@ -32,7 +32,7 @@ class Freshness:
     - ``behind``: its last run ended at ``as_of``, longer ago than that; today and the open backlog are
       counted live until it runs again;
     - ``never``: nothing is rolled up yet (``as_of`` None); every figure is counted live;
-    - ``live``: the reader's scope is not rolled up (rollups.usable_until), so every figure is counted
+    - ``live``: the reader's scope is not rolled up (rollup_reads.usable_until), so every figure is counted
       live whatever the worker does (``as_of`` None).
     """
 
@@ -49,10 +49,10 @@ class Freshness:
 
 def freshness_get(user: Any, now: dt.datetime | None = None) -> Freshness:
     """The freshness of the figures ``user`` reads at ``now`` (default: the clock). Reads the rollup
-    state once per :func:`rollups.one_reading`, the same row the figures were taken against."""
+    state once per :func:`rollup_reads.one_reading`, the same row the figures were taken against."""
     if not user.has_perm("complaints.view_all_complaints"):
         return Freshness(LIVE, None)
-    row = rollups.state_row()
+    row = rollup_reads.state_row()
     if row is None or row[0] is None:
         return Freshness(NEVER, None)
     _complete, _partial_day, partial_at = row

@@ -20,7 +20,7 @@ from closeloop.complaints.workflow import OPEN_STATUSES, Status
 from closeloop.core import clock
 from closeloop.core.errors import FieldErrors
 from closeloop.customers.models import Customer
-from closeloop.dashboards import drills, labels, live, totals
+from closeloop.dashboards import drills, labels, live, rollup_reads, totals
 from closeloop.dashboards.kpi import (
     KPI_DEFINITIONS,
     PARETO_DIMENSIONS,
@@ -41,10 +41,9 @@ def _rate(num: int, den: int) -> float | None:
 
 def counts_get(*, user: Any, f: DashFilters, now: dt.datetime) -> live.Counts:
     """The additive figures of ``f``'s period: from the rollups when they can answer (see
-    rollups.counts_from_rollups), live otherwise."""
-    from closeloop.dashboards import rollups
+    rollup_reads.counts_from_rollups), live otherwise."""
 
-    answer = rollups.counts_from_rollups(user=user, f=f, now=now)
+    answer = rollup_reads.counts_from_rollups(user=user, f=f, now=now)
     if answer is not None:
         return answer
     start, end = f.bounds()
@@ -54,9 +53,8 @@ def counts_get(*, user: Any, f: DashFilters, now: dt.datetime) -> live.Counts:
 
 
 def open_get(*, user: Any, f: DashFilters, now: dt.datetime) -> int:
-    from closeloop.dashboards import rollups
 
-    answer = rollups.open_from_rollups(user=user, f=f, now=now)
+    answer = rollup_reads.open_from_rollups(user=user, f=f, now=now)
     if answer is not None:
         return answer
     return live.open_live(live.scope_qs(user=user, f=f), f.bounds()[1])
@@ -65,10 +63,9 @@ def open_get(*, user: Any, f: DashFilters, now: dt.datetime) -> int:
 def _durations_get(*, user: Any, f: DashFilters, cq: Any) -> dict[str, float | None]:
     """Cycle-time and first-response percentiles: from the slice's histogram blocks without filters or
     with one (a handful of rows per period), live otherwise; equal either way (durations.py)."""
-    from closeloop.dashboards import rollups
 
     related = live.scope_related(user=user, f=f)
-    sliced = rollups.slice_for(user, f)
+    sliced = rollup_reads.slice_for(user, f)
     if sliced is not None:
         return totals.period_durations(sliced[0], [f], sliced[1], cq, related)[0]
     return live.durations_live(cq, *f.bounds(), related)
@@ -158,9 +155,8 @@ def choice_check(field: str, value: str, allowed: tuple[str, ...]) -> None:
 def _pareto_counts(*, user: Any, f: DashFilters, dimension: str) -> list[dict[str, Any]]:
     """Rows of ``key``, ``label`` (as stored: Chinese master-data names, cause codes) and ``n``, most
     first (ties by key): from the slice's marginals without filters or with one, live otherwise."""
-    from closeloop.dashboards import rollups
 
-    sliced = rollups.slice_for(user, f)
+    sliced = rollup_reads.slice_for(user, f)
     if sliced is not None:
         counts = totals.period_marginals(sliced[0], dimension, f, sliced[1], live.scope_qs(user=user, f=f))
         labels = _stored_labels(dimension, [k for k in counts if k])
@@ -252,13 +248,12 @@ def trend_get(*, user: Any, f: DashFilters, grain: str) -> list[TrendPoint]:
     Rolled-up days are read for all twelve periods at once (two grouped queries); a period reaching
     past the rolled-up days (today), or a user the rollups cannot serve, is counted as
     :func:`counts_get` counts it, so the figures are the same either way."""
-    from closeloop.dashboards import rollups
 
     choice_check("grain", grain, TREND_GRAINS)
     now = clock.now()
     periods = trend_periods(f.date_to, grain)
     whole = _period(f, periods[0][0], f.date_to)
-    daily = rollups.daily_series_from_rollups(user=user, f=whole)
+    daily = rollup_reads.daily_series_from_rollups(user=user, f=whole)
     points = []
     for start, end, label in periods:
         if daily is not None and end < daily[0]:

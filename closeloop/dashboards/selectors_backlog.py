@@ -15,7 +15,7 @@ from closeloop.complaints.models import Severity
 from closeloop.complaints.workflow import OPEN_STATUSES, HandlingPath, Status
 from closeloop.core import clock
 from closeloop.customers.models import Customer
-from closeloop.dashboards import live, totals
+from closeloop.dashboards import live, rollup_reads, totals
 from closeloop.dashboards.kpi import AGE_BUCKETS, AGEING_BY, AgeingRow, DashFilters, RiskRow, site_tz
 from closeloop.dashboards.selectors import OPEN_LIST, VALID_STATUSES, choice_check
 
@@ -71,13 +71,12 @@ def backlog_ageing_get(*, user: Any, f: DashFilters, by: str) -> list[AgeingRow]
     the worker's snapshot (totals.NowSnapshot, at most a few minutes old) without filters or with one;
     otherwise one grouped query.
     Raises ValidationFailed("by")."""
-    from closeloop.dashboards import rollups
 
     choice_check("by", by, AGEING_BY)
     now = clock.now()
     today = now.astimezone(site_tz()).date()
     snapshot = None
-    s = rollups.slice_for(user, f)
+    s = rollup_reads.slice_for(user, f)
     if s is not None:
         snapshot = totals.snapshot_get(f"ageing:{by}", s[0], now)
     if snapshot is not None:
@@ -133,9 +132,8 @@ def _risk_counts(
     """Per customer: valid complaints received in ``f``'s period (``recent``) and the previous one, with
     names; and overdue serious complaints now. The slice's marginals and the worker's snapshot without
     filters or with one; grouped queries otherwise."""
-    from closeloop.dashboards import rollups
 
-    sliced = rollups.slice_for(user, f)
+    sliced = rollup_reads.slice_for(user, f)
     if sliced is not None:
         s, until = sliced
         cq = live.scope_qs(user=user, f=f)

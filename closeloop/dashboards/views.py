@@ -22,7 +22,7 @@ from closeloop.core import clock
 from closeloop.core.errors import ValidationFailed
 from closeloop.core.exports import neutralise
 from closeloop.core.views import request_user
-from closeloop.dashboards import charts, freshness, rollups, selectors, selectors_backlog
+from closeloop.dashboards import charts, freshness, rollup_reads, selectors, selectors_backlog
 from closeloop.dashboards.kpi import (
     AGEING_BY,
     PARETO_DIMENSIONS,
@@ -102,7 +102,7 @@ def chart_specs(*, user: User, f: DashFilters, grain: str, by: str) -> dict[str,
 
 
 class CockpitView(LoginRequiredMixin, View):
-    @rollups.one_reading()
+    @rollup_reads.one_reading()
     def get(self, request: HttpRequest) -> HttpResponse:
         user = request_user(request)
         cockpit_access(user)

@@ -17,7 +17,7 @@ from closeloop.complaints.models import Complaint, ComplaintEvent, CustomerVerdi
 from closeloop.complaints.services import AUDITED_FIELDS
 from closeloop.core import clock
 from closeloop.core.generator import complaints_generate
-from closeloop.dashboards import live, rollups
+from closeloop.dashboards import live, rollup_reads, rollups
 from closeloop.dashboards.kpi import DashFilters
 from closeloop.dashboards.tests.test_rollup_equals_live import _compare
 from closeloop.sla.deadlines import due_compute_paused
@@ -242,8 +242,8 @@ def test_rollups_equal_the_live_figures_on_generated_data(generated, gm):
     for f in ours:
         start, end = f.bounds()
         expected = live.counts_live(live.scope_qs(user=gm, f=f), start, end, NOW)
-        assert rollups.counts_from_rollups(user=gm, f=f, now=NOW) == expected, f
-        assert rollups.open_from_rollups(user=gm, f=f, now=NOW) == live.open_live(
+        assert rollup_reads.counts_from_rollups(user=gm, f=f, now=NOW) == expected, f
+        assert rollup_reads.open_from_rollups(user=gm, f=f, now=NOW) == live.open_live(
             live.scope_qs(user=gm, f=f), end
         )
         assert expected.received, f

@@ -15,7 +15,7 @@ from django.test import Client
 from closeloop.accounts.models import User
 from closeloop.accounts.services import api_token_create
 from closeloop.core import clock
-from closeloop.dashboards import freshness, rollups
+from closeloop.dashboards import freshness, rollup_reads, rollups
 from closeloop.intake.drafts import ComplaintDraft
 from closeloop.intake.services import complaint_intake
 
@@ -91,10 +91,10 @@ def test_while_the_worker_keeps_up_the_figures_are_as_of_its_last_run(client, gm
 def test_the_run_exactly_five_minutes_ago_is_still_current(gm, frozen):
     rollups.rollups_refresh(now=NOW)
     clock.freeze(NOW + dt.timedelta(minutes=5))
-    with rollups.one_reading():
+    with rollup_reads.one_reading():
         assert freshness.freshness_get(gm).state == freshness.CURRENT
     clock.freeze(NOW + dt.timedelta(minutes=5, microseconds=1))
-    with rollups.one_reading():
+    with rollup_reads.one_reading():
         assert freshness.freshness_get(gm) == freshness.Freshness(freshness.BEHIND, NOW)
 
 
@@ -114,7 +114,7 @@ def test_a_worker_that_stopped_is_named_and_the_figures_stay_right(client, gm, a
 
 
 def test_a_reader_counted_live_by_scope_sees_no_notice(client, sales, received):
-    """A salesperson's scope is never rolled up (rollups.usable_until): the worker's state does not
+    """A salesperson's scope is never rolled up (rollup_reads.usable_until): the worker's state does not
     change what they read, so the page says nothing about it."""
     rollups.rollups_refresh(now=NOW)
     clock.freeze(NOW + dt.timedelta(hours=2))

@@ -13,7 +13,15 @@ import pytest
 
 from closeloop.complaints.models import Complaint, ComplaintEvent
 from closeloop.core import clock
-from closeloop.dashboards import blocks, durations, reading, rollups, selectors, selectors_backlog
+from closeloop.dashboards import (
+    blocks,
+    durations,
+    reading,
+    rollup_reads,
+    rollups,
+    selectors,
+    selectors_backlog,
+)
 from closeloop.dashboards.kpi import AGEING_BY, PARETO_DIMENSIONS, DashFilters
 from closeloop.dashboards.models import NowSnapshot
 from closeloop.dashboards.tests.test_rollup_equals_live import NOW, _generate, counted_live
@@ -106,10 +114,10 @@ def test_a_stale_snapshot_is_not_read(gm):
         NowSnapshot.objects.update(data={"today": "2026-06-15", "rows": []})
         assert selectors_backlog.backlog_ageing_get(user=gm, f=f, by="step") == []  # read while fresh
         # Today itself is read as the worker rolled it up while that is recent, then counted live.
-        assert rollups.usable_until(gm) == NOW.date() + dt.timedelta(days=1)
+        assert rollup_reads.usable_until(gm) == NOW.date() + dt.timedelta(days=1)
         clock.freeze(NOW + dt.timedelta(minutes=10))
         assert selectors_backlog.backlog_ageing_get(user=gm, f=f, by="step") != []  # too old: counted live
-        assert rollups.usable_until(gm) == NOW.date()
+        assert rollup_reads.usable_until(gm) == NOW.date()
         assert fresh
     finally:
         clock.freeze(None)
@@ -171,7 +179,7 @@ def test_the_cockpit_page_reads_the_rollups_in_few_queries(client, gm, django_as
 
 # Constant in the number of complaints and days: every read is a few rolled-up rows (one row per day
 # at most, a handful of blocks per percentile), a snapshot, or today's complaints counted live; the
-# rollup state is read once per page (rollups.one_reading).
+# rollup state is read once per page (rollup_reads.one_reading).
 TOTALS_BUDGET = 36  # measured 34
 
 

@@ -216,6 +216,6 @@ def test_query_count_is_pinned(client, gm, agent, data, django_assert_max_num_qu
 
 # Measured 110: every figure counted live (these tests build no rollups, so each of the twelve trend
 # periods is too), the page itself (session, user, permissions, categories, product families, sites,
-# the bell) and one read of the rollup state per page (rollups.one_reading). Constant in the number of
+# the bell) and one read of the rollup state per page (rollup_reads.one_reading). Constant in the number of
 # complaints (checked above); with rollups the page takes 34 (test_totals_equal_live.py).
 QUERY_BUDGET = 112
