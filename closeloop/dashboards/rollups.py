@@ -273,7 +273,7 @@ def _touched_days(ids: set[int]) -> tuple[set[dt.date], dict[int, RollupFootprin
     # Followers only where the repeat key moved (or is not known): a triage, a closure or a verdict
     # leaves every other complaint's repeat flag as it was, and at a million complaints a year the days
     # of a customer's repeats of one product are most of the 90 days after each change.
-    moved = [cid for cid in ids if _repeat_key(old.get(cid)) != _repeat_key(new.get(cid)) or cid not in old]
+    moved = [cid for cid in ids if _repeat_key_moved(old.get(cid), new.get(cid))]
     dirty |= _followers_days(
         {
             (fp.customer_id, fp.product_id, fp.received_day)
@@ -286,11 +286,18 @@ def _touched_days(ids: set[int]) -> tuple[set[dt.date], dict[int, RollupFootprin
 
 
 def _repeat_key(fp: RollupFootprint | None) -> tuple[Any, ...] | None:
-    """What another complaint's repeat flag reads of this one; None when it is not known (a complaint
-    deleted, or a footprint stored before the key was kept), which counts as moved."""
+    """What another complaint's repeat flag reads of this one; None when it is not known (no footprint,
+    or one stored before the key was kept)."""
     if fp is None or fp.received_at is None or fp.valid is None:
         return None
     return (fp.customer_id, fp.product_id, fp.received_at, fp.valid)
+
+
+def _repeat_key_moved(old: RollupFootprint | None, new: RollupFootprint | None) -> bool:
+    """Whether the repeat key may have moved between the stored footprint and the current one. A key not
+    known on either side counts as moved: two unknown keys are not the same key."""
+    before, after = _repeat_key(old), _repeat_key(new)
+    return before is None or after is None or before != after
 
 
 def _days_recompute(days: list[dt.date], *, complete_until: dt.date, now: dt.datetime) -> None:
