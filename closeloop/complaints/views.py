@@ -76,8 +76,9 @@ def _timeline_context(request: HttpRequest, c: Complaint, events: list[Any]) -> 
 
 def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]:
     """The complaint page. A form is built only where the page shows it (the triage forms for those who
-    may triage it now, the resolution and verdict forms for its handlers at that stage), unless the
-    caller passes one back with its errors."""
+    may triage it now, the triage form itself only while the complaint is new or when asked for; the
+    resolution and verdict forms for its handlers at that stage), unless the caller passes one back with
+    its errors."""
     user = request_user(request)
     can_triage = user.has_perm("complaints.triage_complaint") and c.status in ("new", "triaged")
     can_handle = handling.complaint_can_handle(user=user, complaint=c)
@@ -86,8 +87,13 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
     # the timeline is cut.
     whole = request.GET.get("timeline") == "all"
     rows = complaint_page_rows(complaint_id=c.pk, timeline_cap=None if whole else TIMELINE_CAP + 1)
+    # The triage form is the page's task while the complaint is new; once triaged it is a correction,
+    # drawn on demand (GET of the triage URL, or ``?triage=edit`` without script), which saves most of
+    # the page's rendering for everyone who only reads it.
     triage_form = forms.get("triage_form") or (
-        TriageForm(initial=_triage_initial(c), current_site=c.site) if can_triage else None
+        TriageForm(initial=_triage_initial(c), current_site=c.site)
+        if can_triage and (c.status == "new" or request.GET.get("triage") == "edit")
+        else None
     )
     return {
         "complaint": c,
@@ -208,6 +214,16 @@ class _ActionView(LoginRequiredMixin, View):
 
 
 class ComplaintTriageView(_ActionView):
+    def get(self, request: HttpRequest, number: str) -> HttpResponse:
+        """The triage form alone, filled with the complaint's current values, for the complaint page to
+        swap in (htmx). A complaint past triage gets a notice in its place, so a stale page says why."""
+        c = _complaint(request, number)
+        self.check(request)
+        if c.status not in ("new", "triaged"):
+            return render(request, "complaints/_triage_closed.html", {"complaint": c})
+        form = TriageForm(initial=_triage_initial(c), current_site=c.site)
+        return render(request, "complaints/_triage_form.html", {"complaint": c, "triage_form": form})
+
     def post(self, request: HttpRequest, number: str) -> HttpResponse:
         c = _complaint(request, number)
         user = self.check(request)

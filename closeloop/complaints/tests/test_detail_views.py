@@ -95,6 +95,47 @@ def test_users_without_triage_permission_get_403(client, agent, complaint):
     assert "triage-form" not in client.get(f"/complaints/{complaint.number}/").content.decode()
 
 
+def test_a_triaged_complaint_draws_its_triage_form_on_demand(
+    client, qm, complaint, django_assert_max_num_queries
+):
+    """New: the triage form is the page's task and shows inline. Triaged: the page shows a "Change
+    triage" link instead, and the form (with the current values) comes from GET of the triage URL (htmx)
+    or ``?triage=edit`` (no script); saving it from there works as from the inline form."""
+    client.force_login(qm)
+    page = client.get(f"/complaints/{complaint.number}/").content.decode()
+    assert 'id="triage-form"' in page and 'id="triage-edit-open"' not in page
+    assert _triage(client, complaint).status_code == 302
+    complaint.refresh_from_db()
+    client.get(f"/complaints/{complaint.number}/")
+    with django_assert_max_num_queries(DETAIL_QUERIES + 3 + joins_as_written_statements()):
+        page = client.get(f"/complaints/{complaint.number}/").content.decode()
+    assert 'id="triage-form"' not in page and 'id="triage-edit-open"' in page
+    assert f'hx-get="/complaints/{complaint.number}/triage/"' in page
+    assert f'href="/complaints/{complaint.number}/?triage=edit#triage-form"' in page
+    part = client.get(f"/complaints/{complaint.number}/triage/", HTTP_HX_REQUEST="true")
+    body = part.content.decode()
+    assert part.status_code == 200 and body.lstrip().startswith("<form") and 'id="triage-form"' in body
+    assert f'name="version" value="{complaint.version}"' in body
+    assert '<option value="urgent" selected>' in body and "<html" not in body
+    assert 'id="triage-form"' in client.get(f"/complaints/{complaint.number}/?triage=edit").content.decode()
+    assert _triage(client, complaint, severity="general").status_code == 302
+    assert Complaint.objects.get(pk=complaint.pk).severity == "general"
+
+
+def test_the_triage_form_on_demand_is_refused_or_explained(client, agent, qm, complaint):
+    """Without the permission: 403. Past triage (a stale page): a notice naming the status, in the
+    user's language, in place of the form."""
+    client.force_login(agent)
+    assert client.get(f"/complaints/{complaint.number}/triage/").status_code == 403
+    client.force_login(qm)
+    Complaint.objects.filter(pk=complaint.pk).update(status="in_progress")
+    resp = client.get(f"/complaints/{complaint.number}/triage/", HTTP_HX_REQUEST="true")
+    body = resp.content.decode()
+    assert resp.status_code == 200 and 'id="triage-closed"' in body and "triage-form" not in body
+    assert "处理中" in body and "已不在分诊阶段" in body
+    assert client.get("/complaints/KS-1999-000001/triage/").status_code == 404
+
+
 def test_invalid_needs_a_reason(client, qm, complaint):
     client.force_login(qm)
     resp = client.post(

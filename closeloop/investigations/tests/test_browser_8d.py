@@ -54,6 +54,16 @@ def test_a_full_8d_in_the_browser(page, complaint, qm, qe, worker, finance, sale
     page.select_option("#id_handling_path", "8d")
     page.click("#triage-form button[type=submit]")
     page.wait_for_selector("#start-8d.btn-primary")
+    # Once triaged, the triage form is a correction drawn on demand, with the values as saved.
+    assert page.locator("#triage-form").count() == 0
+    page.click("#triage-edit-open")
+    page.wait_for_selector("#triage-form")
+    assert page.locator("#id_severity").input_value() == "serious"
+    page.select_option("#id_urgency", "urgent")
+    page.click("#triage-form button[type=submit]")
+    page.wait_for_selector("#triage-edit-open")
+    complaint.refresh_from_db()
+    assert (complaint.urgency, complaint.severity, complaint.handling_path) == ("urgent", "serious", "8d")
     page.click("#start-8d")
     page.wait_for_selector("#case-card")
     page.click("#case-link")
