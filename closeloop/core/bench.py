@@ -158,7 +158,8 @@ def _pages(
     # create, imports) take higher ids, so repeated runs read the same complaint (counted from the
     # newest, each run moved it and the page's cost with it).
     number = Complaint.objects.order_by("pk").values_list("number", flat=True)[min(size // 2, have - 1)]
-    # And a complaint being triaged, whose page also shows the triage forms to this quality manager: the
+    # And a complaint being triaged, whose page also shows this quality manager its triage actions (the
+    # triage form itself is drawn on demand once a complaint is triaged) and the start of handling: the
     # first triaged complaint from the middle on (the generator leaves a few per cent of them triaged).
     middle = Complaint.objects.filter(number=number).values_list("pk", flat=True)[0]
     triaged = (
@@ -217,7 +218,7 @@ def _pages(
         ("search: 3+ chars (变速箱)", lambda: _ok(web.get("/complaints/?q=变速箱"))),
         ("search: 2-char word (漏油)", lambda: _ok(web.get("/complaints/?q=漏油"))),
         ("detail page", lambda: _ok(web.get(f"/complaints/{number}/"))),
-        ("detail page, triage forms", lambda: _ok(web.get(f"/complaints/{triaged}/"))),
+        ("detail page, triaged", lambda: _ok(web.get(f"/complaints/{triaged}/"))),
         ("API list (20)", lambda: _ok(api.get("/api/v1/complaints"))),
         (
             "API create",

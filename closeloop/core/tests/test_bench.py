@@ -49,7 +49,7 @@ def test_bench_measures_every_page_and_writes_results(settings, tmp_path, qm):
         "list: first page",
         "search: 2-char word (漏油)",
         "detail page",
-        "detail page, triage forms",
+        "detail page, triaged",
         "API create",
         "cockpit page (last 90 days)",
         "API dashboard KPIs",
