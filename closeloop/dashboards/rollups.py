@@ -264,6 +264,26 @@ def rollups_rebuild_exclusive(*, since: dt.date | None = None) -> int:
         return rollups_rebuild(since=since)
 
 
+# Complaints whose footprints are read, compared and replaced at a time: a refresh after a large import
+# meets every imported complaint, and 40,000 footprints held as objects (stored and current) took the
+# worker 58 MB.
+FOOTPRINT_CHUNK = 2000
+
+
+def _touched_days_store(ids: set[int]) -> set[dt.date]:
+    """The days :func:`_touched_days` names for ``ids``, with their footprints replaced by the current
+    ones, a chunk of FOOTPRINT_CHUNK complaints at a time. Call it inside the refresh's transaction: the
+    days it names must be recomputed in the same one (nothing recomputing a day reads the footprints)."""
+    dirty: set[dt.date] = set()
+    ordered = sorted(ids)
+    for i in range(0, len(ordered), FOOTPRINT_CHUNK):
+        chunk = set(ordered[i : i + FOOTPRINT_CHUNK])
+        days, new = _touched_days(chunk)
+        dirty |= days
+        _footprints_replace(chunk, new)
+    return dirty
+
+
 def _touched_days(ids: set[int]) -> tuple[set[dt.date], dict[int, RollupFootprint]]:
     """The days ``ids`` were counted on (their stored footprints) and are counted on now, with their
     repeat followers' days; and their footprints as they are now."""
@@ -327,10 +347,9 @@ def rollups_recompute(complaint_ids: set[int], *, now: dt.datetime | None = None
         state = RollupState.objects.select_for_update().filter(pk=1).first()
         if state is None or state.complete_until is None:
             return 0
-        dirty, new = _touched_days(set(complaint_ids))
+        dirty = _touched_days_store(set(complaint_ids))
         todo = sorted(d for d in dirty if d < state.complete_until)
         _days_recompute(todo, complete_until=state.complete_until, now=now)
-        _footprints_replace(set(complaint_ids), new)
     return len(todo)
 
 
@@ -344,7 +363,7 @@ def rollups_refresh(*, now: dt.datetime | None = None) -> int:
         if state is None or state.complete_until is None or state.watermark is None:
             return rollups_rebuild(now=now)
         ids = complaints_changed(state.watermark - OVERLAP)
-        dirty, new = _touched_days(ids)
+        dirty = _touched_days_store(ids)
         day = state.complete_until
         while day < today:
             dirty.add(day)
@@ -352,7 +371,6 @@ def rollups_refresh(*, now: dt.datetime | None = None) -> int:
         todo = sorted(d for d in dirty if d < today)
         _days_recompute(todo, complete_until=state.complete_until, now=now)
         totals.snapshots_refresh(max(now, clock.now()))  # as of the end: a big refresh takes minutes
-        _footprints_replace(ids, new)
         end = max(now, clock.now())
         _partial_day(today, end)
         state.complete_until, state.watermark = today, now

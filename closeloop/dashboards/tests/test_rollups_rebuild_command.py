@@ -8,6 +8,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from closeloop.complaints.models import Complaint
 from closeloop.core import clock
@@ -126,5 +128,40 @@ def test_only_a_moved_repeat_key_recomputes_the_days_of_the_repeats_that_follow(
         RollupFootprint.objects.filter(pk=c.pk).update(received_at=None, valid=None)
         assert rollups.rollups_recompute({c.pk}, now=NOW) == len(own | followers)
         assert rollups.rollups_recompute({c.pk}, now=NOW) == len(own)
+    finally:
+        clock.freeze(None)
+
+
+def test_many_changed_complaints_are_footprinted_a_chunk_at_a_time(gm, monkeypatch):
+    """A refresh after a large import meets every imported complaint: their footprints are read,
+    compared and replaced a chunk at a time (so the worker never holds them all as objects), and the
+    figures still equal the live ones."""
+    monkeypatch.setattr(rollups, "FOOTPRINT_CHUNK", 7)
+    clock.freeze(NOW)
+    try:
+        _generate(random.Random(11), gm)
+        rollups.rollups_rebuild(now=NOW)
+        changed = list(
+            Complaint.objects.filter(
+                received_at__date__gte=PERIOD.date_from,
+                received_at__date__lte=PERIOD.date_to,
+                product__family="fam-b",
+            ).order_by("pk")[:30]
+        )
+        assert len(changed) == 30
+        Complaint.objects.filter(pk__in=[c.pk for c in changed]).update(
+            product=Product.objects.get(code="RP0")
+        )
+        live_now = _live(gm)
+        with CaptureQueriesContext(connection) as ctx:
+            assert rollups.rollups_recompute({c.pk for c in changed}, now=NOW) > 0
+        reads = [
+            q for q in ctx.captured_queries if q["sql"].startswith('SELECT "dashboards_rollupfootprint"')
+        ]
+        assert len(reads) == 5  # 30 complaints, 7 at a time
+        assert _figures(gm) == live_now
+        stored = RollupFootprint.objects.in_bulk([c.pk for c in changed])
+        assert len(stored) == 30
+        assert {fp.product_id for fp in stored.values()} == {Product.objects.get(code="RP0").pk}
     finally:
         clock.freeze(None)
