@@ -82,7 +82,15 @@ def test_a_row_the_database_refuses_is_reported_and_the_rest_of_its_batch_saved(
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv"])
 def test_a_sheet_is_counted_then_streamed_with_the_row_numbers_excel_shows(fmt):
-    table: list[list[object]] = [["标题", "问题描述"], [], ["a", 1.0], ["", ""], ["", "b"]]
+    table: list[list[object]] = [
+        ["标题", "问题描述"],
+        [],
+        ["a", 1.0],
+        ["", ""],
+        ["", "b"],
+        [" ", "\u3000"],
+        ["", 0],
+    ]
     if fmt == "xlsx":
         wb = Workbook()
         for r in table:
@@ -94,7 +102,12 @@ def test_a_sheet_is_counted_then_streamed_with_the_row_numbers_excel_shows(fmt):
         data = "\n".join(",".join(str(v) for v in r) for r in table).encode()
     sheet = read_sheet(data, fmt)
     assert sheet.headers == ["标题", "问题描述"]
-    assert sheet.count() == 2
+    assert sheet.count() == 3  # blank text is blank; a zero is a value
     one = 1 if fmt == "xlsx" else "1.0"  # a typed number cell, or the text written
-    assert list(sheet.rows()) == [(3, {"标题": "a", "问题描述": one}), (5, {"标题": "", "问题描述": "b"})]
+    zero = 0 if fmt == "xlsx" else "0"
+    assert list(sheet.rows()) == [
+        (3, {"标题": "a", "问题描述": one}),
+        (5, {"标题": "", "问题描述": "b"}),
+        (7, {"标题": "", "问题描述": zero}),
+    ]
     assert list(sheet.rows()) == list(sheet.rows())  # read again from the start
