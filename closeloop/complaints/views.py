@@ -26,7 +26,7 @@ from closeloop.complaints.attachments import attachment_read
 from closeloop.complaints.forms import DuplicateForm, InvalidForm, ResolveForm, TriageForm, VerdictForm
 from closeloop.complaints.models import Attachment, Category, Complaint
 from closeloop.complaints.page_rows import complaint_page_rows
-from closeloop.complaints.workflow import FINAL_STATUSES
+from closeloop.complaints.workflow import FINAL_STATUSES, Status, can_transition
 from closeloop.core import clock
 from closeloop.core.errors import ApplicationError, Conflict, NotFound
 from closeloop.core.views import request_user
@@ -80,7 +80,7 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
     resolution and verdict forms for its handlers at that stage), unless the caller passes one back with
     its errors."""
     user = request_user(request)
-    can_triage = user.has_perm("complaints.triage_complaint") and c.status in ("new", "triaged")
+    can_triage = user.has_perm("complaints.triage_complaint") and can_transition(c.status, Status.TRIAGED)
     can_handle = handling.complaint_can_handle(user=user, complaint=c)
     version = {"version": c.version}
     # Every child row in one statement (see page_rows); one more event than the cap tells whether
@@ -92,7 +92,7 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
     # the page's rendering for everyone who only reads it.
     triage_form = forms.get("triage_form") or (
         TriageForm(initial=_triage_initial(c), current_site=c.site)
-        if can_triage and (c.status == "new" or request.GET.get("triage") == "edit")
+        if can_triage and (c.status == Status.NEW or request.GET.get("triage") == "edit")
         else None
     )
     return {
@@ -219,7 +219,7 @@ class ComplaintTriageView(_ActionView):
         swap in (htmx). A complaint past triage gets a notice in its place, so a stale page says why."""
         c = _complaint(request, number)
         self.check(request)
-        if c.status not in ("new", "triaged"):
+        if not can_transition(c.status, Status.TRIAGED):
             return render(request, "complaints/_triage_closed.html", {"complaint": c})
         form = TriageForm(initial=_triage_initial(c), current_site=c.site)
         return render(request, "complaints/_triage_form.html", {"complaint": c, "triage_form": form})
