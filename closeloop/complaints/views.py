@@ -110,6 +110,8 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
         "can_triage": can_triage,
         "can_attach": user.has_perm("complaints.add_attachment") and c.status not in FINAL_STATUSES,
         "triage_form": triage_form,
+        # Once triaged, the form was asked for and can be put away again.
+        "triage_cancel": c.status != Status.NEW,
         "invalid_form": forms.get("invalid_form") or (InvalidForm(initial=version) if can_triage else None),
         "duplicate_form": forms.get("duplicate_form")
         or (DuplicateForm(initial=version) if can_triage else None),
@@ -222,7 +224,11 @@ class ComplaintTriageView(_ActionView):
         if not can_transition(c.status, Status.TRIAGED):
             return render(request, "complaints/_triage_closed.html", {"complaint": c})
         form = TriageForm(initial=_triage_initial(c), current_site=c.site)
-        return render(request, "complaints/_triage_form.html", {"complaint": c, "triage_form": form})
+        return render(
+            request,
+            "complaints/_triage_form.html",
+            {"complaint": c, "triage_form": form, "triage_cancel": c.status != Status.NEW},
+        )
 
     def post(self, request: HttpRequest, number: str) -> HttpResponse:
         c = _complaint(request, number)

@@ -104,6 +104,7 @@ def test_a_triaged_complaint_draws_its_triage_form_on_demand(
     client.force_login(qm)
     page = client.get(f"/complaints/{complaint.number}/").content.decode()
     assert 'id="triage-form"' in page and 'id="triage-edit-open"' not in page
+    assert 'id="triage-edit-cancel"' not in page  # the page's task: nothing to put away
     assert _triage(client, complaint).status_code == 302
     complaint.refresh_from_db()
     client.get(f"/complaints/{complaint.number}/")
@@ -117,6 +118,7 @@ def test_a_triaged_complaint_draws_its_triage_form_on_demand(
     assert part.status_code == 200 and body.lstrip().startswith("<form") and 'id="triage-form"' in body
     assert f'name="version" value="{complaint.version}"' in body
     assert '<option value="urgent" selected>' in body and "<html" not in body
+    assert f'id="triage-edit-cancel" href="/complaints/{complaint.number}/"' in body
     assert 'id="triage-form"' in client.get(f"/complaints/{complaint.number}/?triage=edit").content.decode()
     assert _triage(client, complaint, severity="general").status_code == 302
     assert Complaint.objects.get(pk=complaint.pk).severity == "general"

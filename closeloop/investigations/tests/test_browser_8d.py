@@ -64,6 +64,10 @@ def test_a_full_8d_in_the_browser(page, complaint, qm, qe, worker, finance, sale
     page.wait_for_selector("#triage-edit-open")
     complaint.refresh_from_db()
     assert (complaint.urgency, complaint.severity, complaint.handling_path) == ("urgent", "serious", "8d")
+    page.click("#triage-edit-open")
+    page.click("#triage-edit-cancel")  # put away unsaved: the page as it was
+    page.wait_for_selector("#triage-edit-open")
+    assert page.locator("#triage-form").count() == 0
     page.click("#start-8d")
     page.wait_for_selector("#case-card")
     page.click("#case-link")
