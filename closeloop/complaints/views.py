@@ -44,6 +44,12 @@ def _complaint(request: HttpRequest, number: str) -> Complaint:
         raise Http404 from exc
 
 
+def _triage_on_demand(c: Complaint) -> bool:
+    """Whether the complaint page draws the triage form only when asked (and offers to put it away):
+    once triaged, a correction; while new, the page's task, shown inline."""
+    return c.status != Status.NEW
+
+
 def _triage_initial(c: Complaint) -> dict[str, Any]:
     return {
         "version": c.version,
@@ -92,7 +98,7 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
     # the page's rendering for everyone who only reads it.
     triage_form = forms.get("triage_form") or (
         TriageForm(initial=_triage_initial(c), current_site=c.site)
-        if can_triage and (c.status == Status.NEW or request.GET.get("triage") == "edit")
+        if can_triage and (not _triage_on_demand(c) or request.GET.get("triage") == "edit")
         else None
     )
     return {
@@ -111,7 +117,7 @@ def _context(request: HttpRequest, c: Complaint, **forms: Any) -> dict[str, Any]
         "can_attach": user.has_perm("complaints.add_attachment") and c.status not in FINAL_STATUSES,
         "triage_form": triage_form,
         # Once triaged, the form was asked for and can be put away again.
-        "triage_cancel": c.status != Status.NEW,
+        "triage_cancel": _triage_on_demand(c),
         "invalid_form": forms.get("invalid_form") or (InvalidForm(initial=version) if can_triage else None),
         "duplicate_form": forms.get("duplicate_form")
         or (DuplicateForm(initial=version) if can_triage else None),
@@ -227,7 +233,7 @@ class ComplaintTriageView(_ActionView):
         return render(
             request,
             "complaints/_triage_form.html",
-            {"complaint": c, "triage_form": form, "triage_cancel": c.status != Status.NEW},
+            {"complaint": c, "triage_form": form, "triage_cancel": _triage_on_demand(c)},
         )
 
     def post(self, request: HttpRequest, number: str) -> HttpResponse:
