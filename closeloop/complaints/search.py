@@ -76,9 +76,23 @@ def document_join(tokens: Iterable[str]) -> str:
     return " " + " ".join(dict.fromkeys(tokens)) + " "
 
 
+def tokenize_parts(parts: Iterable[str | None]) -> list[str]:
+    """The distinct tokens of ``parts`` in first-seen order: ``document_join(tokenize_parts(parts))`` is
+    ``search_document(parts)``, and so is ``document_join([*tokenize_parts(head), *tokenize_parts(tail)])``
+    for ``parts == head + tail``."""
+    return _parts_tokens(parts, tokenize)
+
+
 def search_document(parts: Iterable[str | None]) -> str:
     """Build the stored ``search_text`` from the searchable fields (space-separated tokens)."""
-    return document_join(_parts_tokens(parts, tokenize))
+    return document_join(tokenize_parts(parts))
+
+
+def tokenizer_load() -> None:
+    """Load jieba's dictionary now (about half a second) rather than on the first text it cuts: a web
+    process does it when it starts, so no request pays for it (a create would pay it while holding the
+    year's number counter)."""
+    _jieba()
 
 
 class Tokenizer:

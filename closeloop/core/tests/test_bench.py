@@ -10,6 +10,7 @@ test database itself is in memory), the test database itself on PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import os
 import sqlite3
@@ -24,7 +25,7 @@ from django.db import connection
 
 from closeloop.complaints.models import Complaint
 from closeloop.core.bench import MINUTES_SAMPLED, PARTS, parts_select
-from closeloop.core.bench_env import REPO_ROOT, database_url, percentiles
+from closeloop.core.bench_env import REPO_ROOT, database_url, percentiles, timed
 from closeloop.core.bench_table import summary_rows, summary_table
 from closeloop.dashboards.kpi import site_tz
 from closeloop.dashboards.rollups import complaints_changed
@@ -39,9 +40,22 @@ class _Out:
 
 
 @pytest.mark.django_db
-def test_bench_measures_every_page_and_writes_results(settings, tmp_path, qm):
+def test_bench_measures_every_page_and_writes_results(settings, tmp_path, qm, monkeypatch):
+    from closeloop.core import bench
+
     settings.BASE_DIR = tmp_path
+    # Pages are timed as a web process serves them, with the loaded heap frozen (config/wsgi.py), and
+    # the heap is handed back after.
+    frozen_while_timed: list[int] = []
+
+    def spy(fn: Any, runs: int) -> dict[str, float]:
+        frozen_while_timed.append(gc.get_freeze_count())
+        return timed(fn, runs)
+
+    monkeypatch.setattr(bench, "timed", spy)
     call_command("bench", "--size", "200", "--runs", "2", "--only", "pages,exports", stdout=_Out())
+    assert frozen_while_timed and all(n > 0 for n in frozen_while_timed)
+    assert gc.get_freeze_count() == 0
     report = json.loads((tmp_path / "var" / "bench" / "results.json").read_text())
     assert report["size"] >= 200
     assert report["parts"] == ["pages", "exports"]

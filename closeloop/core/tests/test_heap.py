@@ -1,0 +1,50 @@
+"""The long-lived heap is left out of the garbage collector's passes: for good in a web process, for the
+length of a job elsewhere."""
+
+import gc
+import os
+import subprocess
+import sys
+
+from closeloop.core import heap
+from config import env as E
+
+
+def test_a_web_process_loads_its_urlconf_and_tokenizer_and_freezes_what_it_loaded():
+    # In a process of its own: what it freezes stays frozen for the process's life.
+    script = (
+        "import gc\n"
+        "import config.wsgi\n"
+        "from django.urls import get_resolver\n"
+        "from closeloop.complaints import search\n"
+        "print(gc.get_freeze_count(), 'url_patterns' in vars(get_resolver()),"
+        " search._jieba.cache_info().currsize)\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+    out = subprocess.run(
+        [sys.executable, "-c", script], cwd=E.BASE_DIR, env=env, capture_output=True, text=True, check=True
+    ).stdout.split()
+    frozen, urlconf_loaded, tokenizer_loaded = int(out[0]), out[1], out[2]
+    assert urlconf_loaded == "True" and tokenizer_loaded == "1"
+    # Django, the app and its URLconf: far more than a bare interpreter's few thousand objects.
+    assert frozen > 50_000
+
+
+def test_a_job_freezes_the_heap_while_it_runs_and_hands_it_back_after():
+    assert gc.get_freeze_count() == 0
+    with heap.frozen():
+        during = gc.get_freeze_count()
+        with heap.frozen():  # nested: already frozen, so neither freezes more nor hands back
+            assert gc.get_freeze_count() == during
+        assert gc.get_freeze_count() == during
+    assert during > 0
+    assert gc.get_freeze_count() == 0
+
+
+def test_a_job_that_fails_still_hands_the_heap_back():
+    try:
+        with heap.frozen():
+            raise RuntimeError("the job failed")
+    except RuntimeError:
+        pass
+    assert gc.get_freeze_count() == 0
