@@ -26,7 +26,7 @@ from closeloop.complaints.models import (
 )
 from closeloop.complaints.numbering import complaint_number_next
 from closeloop.complaints.priority import PriorityInput, priority_compute
-from closeloop.complaints.search import search_document
+from closeloop.complaints.search import document_join, search_document, tokenize, tokenize_parts
 from closeloop.complaints.workflow import FINAL_STATUSES, HandlingPath, Status, check_transition
 from closeloop.core import clock
 from closeloop.core.config_cache import config_pinned
@@ -249,15 +249,15 @@ def complaint_create(*, data: ComplaintData, actor: User | None) -> Complaint:
         complaint = Complaint(
             **complaint_fields(data=data, actor=actor, rule=rule, weights=priority_weights_current())
         )
+        # Everything that does not need the number is made before it is taken: from then until commit,
+        # every other create waits for the year's counter row. Under load that wait, not the work,
+        # bounded the creates per second (the search text's jieba cut alone is ~0.3 ms).
+        tail = tokenize_parts(complaint_search_parts(complaint)[1:])
+        created = complaint_created_event(complaint=complaint, data=data)
         complaint.number = complaint_number_next(when=data.received_at)
-        _refresh_search(complaint)
+        complaint.search_text = document_join([*tokenize(complaint.number), *tail])
         complaint.save()
-        events.event_record(
-            complaint=complaint,
-            verb="created",
-            actor=actor,
-            **complaint_created_event(complaint=complaint, data=data),
-        )
+        events.event_record(complaint=complaint, verb="created", actor=actor, **created)
         notify_complaint_received(complaint=complaint, actor=actor)
     return complaint
 

@@ -40,3 +40,25 @@ def test_query_tokens_match_exactly_the_documents_that_tokenize_matches():
             found += required != every and every <= doc
     # The queries do exercise the dropped words, on documents that hold them.
     assert shortened > 100 and found > 50
+
+
+def test_a_new_complaint_is_searchable_by_its_number_and_every_text(agent, customer, frozen_now):
+    # complaint_create cuts the texts before it takes the number and joins the number's words in front
+    # after; the stored text is the whole document's all the same, a word the texts repeat once.
+    from closeloop.complaints.services import ComplaintData, complaint_create, complaint_search_parts
+
+    data = ComplaintData(
+        channel="phone",
+        received_at=frozen_now,
+        customer=customer,
+        title="批次 2026 变速箱漏油",
+        description="KS 客户复检，齿轮泵漏油",
+        lot="ks-2026-000001",
+    )
+    c = complaint_create(data=data, actor=agent)
+    c.refresh_from_db()
+    assert c.number == "KS-2026-000001"
+    assert c.search_text == search_document(complaint_search_parts(c))
+    words = c.search_text.split()
+    assert words[:3] == ["ks", "2026", "000001"]
+    assert len(words) == len(set(words)) and {"变速箱", "漏油", "齿轮泵", customer.code.lower()} <= set(words)
