@@ -250,7 +250,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": E.LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "jieba": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
 MESSAGE_TAGS_HELP = _("Messages")

@@ -62,3 +62,45 @@ def test_a_new_complaint_is_searchable_by_its_number_and_every_text(agent, custo
     words = c.search_text.split()
     assert words[:3] == ["ks", "2026", "000001"]
     assert len(words) == len(set(words)) and {"变速箱", "漏油", "齿轮泵", customer.code.lower()} <= set(words)
+
+
+def _chunks(texts: list[str]) -> set[str]:
+    from closeloop.complaints.search import _WORD
+
+    return {c for t in texts for c in _WORD.findall(t.lower()) if not c.isascii()}
+
+
+def test_the_cuts_are_those_of_the_jieba_the_search_text_was_first_made_with():
+    # Stored documents were cut by the jieba Python package before rjieba replaced it: a query cut now
+    # must give the same words, or those complaints would no longer be found. Chunks of every kind a
+    # text can hold: the demo's and generator's texts, the whole Chinese catalogue, dictionary words run
+    # together (where the cut is ambiguous), characters outside the dictionary (jieba's HMM), the rarer
+    # CJK blocks, kana, hangul, full-width forms, accented Latin, and letters and digits joined by "_".
+    import logging
+    import random
+
+    import jieba
+    import polib
+    from django.conf import settings
+
+    from closeloop.complaints.search import _cut
+    from closeloop.core import demo, generator
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    catalogue = polib.pofile(str(settings.BASE_DIR / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
+    texts = TEXTS + [e.msgstr for e in catalogue] + [str(x) for x in (*demo.CUSTOMERS, *demo.PRODUCTS)]
+    texts += generator.PLACES + demo.CONTACTS + demo.CARRIERS
+    rnd = random.Random(11)
+    words = [w for w in jieba.dt.FREQ if jieba.dt.FREQ[w]]
+    ranges = [(0x4E00, 0x9FA5)] * 3 + [(0x3400, 0x4DBF), (0x9FD6, 0x9FFF), (0xF900, 0xFAFF), (0x3040, 0x30FF)]
+    ranges += [(0xAC00, 0xD7A3), (0xFF10, 0xFF5A), (0x30, 0x39), (0x61, 0x7A), (0x5F, 0x5F), (0xE0, 0xFF)]
+    for _ in range(20_000):
+        pieces = [chr(rnd.randint(*rnd.choice(ranges))) for _ in range(rnd.randint(1, 10))]
+        pieces += [rnd.choice(words) for _ in range(rnd.randint(0, 4))] + [rnd.choice(["_", "7", "ab_3"])]
+        rnd.shuffle(pieces)
+        texts.append("".join(pieces))
+    chunks = _chunks(texts)
+    assert len(chunks) > 20_000
+    differ = [c for c in chunks if _cut(c) != [t for t in (w.strip() for w in jieba.cut_for_search(c)) if t]]
+    assert differ == []

@@ -16,7 +16,7 @@ from django.test.utils import override_settings
 
 from config.env import BASE_DIR, celery_worker_command
 
-HEAVY = ("openpyxl", "reportlab", "docx", "docxtpl", "PIL", "lxml", "jieba")
+HEAVY = ("openpyxl", "reportlab", "docx", "docxtpl", "PIL", "lxml", "rjieba")
 
 # The worker's start-up, as Celery's Django fixup runs it, then the URLconf.
 STARTUP = f"""
