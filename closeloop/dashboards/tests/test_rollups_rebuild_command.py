@@ -165,3 +165,41 @@ def test_many_changed_complaints_are_footprinted_a_chunk_at_a_time(gm, monkeypat
         assert {fp.product_id for fp in stored.values()} == {Product.objects.get(code="RP0").pk}
     finally:
         clock.freeze(None)
+
+
+def test_the_followers_of_many_keys_are_read_once_per_customer_and_product(gm):
+    """After an import every new complaint's repeat key has moved: the days that may follow them are
+    read with one query per (customer, product), not one per key, and they are the days the per-key
+    definition gives (windows that overlap, touch or stand apart; receipts near local midnight)."""
+    clock.freeze(NOW)
+    try:
+        _generate(random.Random(7), gm)
+        rows = list(Complaint.objects.filter(product__isnull=False).values_list("customer_id", "product_id"))
+        rnd = random.Random(3)
+        keys = {(c, p, dt.date(2026, 2, 1) + dt.timedelta(days=rnd.randint(0, 130))) for c, p in rows}
+        keys |= {(c, p, d + dt.timedelta(days=92)) for c, p, d in list(keys)[:20]}  # windows that touch
+
+        def per_key(key: tuple[int, int, dt.date]) -> set[dt.date]:
+            start, _end = rollups.day_bounds(key[2])
+            end = start + rollups.live.REPEAT_WINDOW + dt.timedelta(days=2)
+            return {
+                rollups._local_day(r)
+                for r in Complaint.objects.filter(
+                    customer_id=key[0], product_id=key[1], received_at__gte=start, received_at__lt=end
+                ).values_list("received_at", flat=True)
+            }
+
+        expected = set().union(*(per_key(k) for k in keys))
+        with CaptureQueriesContext(connection) as q:
+            got = rollups._followers_days(keys)
+        assert got == expected and len(expected) > 30
+        assert len(q.captured_queries) == len({(c, p) for c, p, _d in keys}) < len(keys)
+        # Near midnight: a receipt at 00:30 local time is counted on its local day.
+        late = Complaint.objects.filter(product__isnull=False).order_by("pk").first()
+        assert late is not None
+        local = dt.datetime.combine(dt.date(2026, 3, 2), dt.time(0, 30), tzinfo=rollups.site_tz())
+        Complaint.objects.filter(pk=late.pk).update(received_at=local)
+        key = (late.customer_id, late.product_id, dt.date(2026, 3, 1))
+        assert dt.date(2026, 3, 2) in rollups._followers_days({key}) == per_key(key)
+    finally:
+        clock.freeze(None)
