@@ -351,7 +351,12 @@ def bench_run(
             from closeloop.core.bench_worker import worker_measure
 
             report["worker"] = worker_measure(
-                rounds=worker_rounds, log_dir=log_dir, out=out, timeout=worker_timeout
+                rounds=worker_rounds,
+                log_dir=log_dir,
+                import_rows=n_import,
+                import_user=_user_with("complaints.add_complaint", "complaints.import_complaints"),
+                out=out,
+                timeout=worker_timeout,
             )
 
     def _raw(num: str | None) -> dict[str, Any]:

@@ -84,7 +84,11 @@ def _worker(report: dict[str, Any]) -> tuple[str, bool | None, str]:
     w = report.get("worker")
     if not w or w.get("peak_rss_mb") is None:
         return "not run", None, ""
-    return f"peak {w['peak_rss_mb']} MB after {w['tasks']} jobs", w["peak_rss_mb"] < 150, "—"
+    imported = w.get("imports") or []
+    what = f"{w['tasks']} periodic jobs" + (
+        f" and {len(imported)} imports of {imported[0]['rows']:,} rows" if imported else ""
+    )
+    return f"peak {w['peak_rss_mb']} MB after {what}", w["peak_rss_mb"] < 150, "—"
 
 
 TARGETS = [

@@ -9,8 +9,11 @@ none of the bench's tasks and the bench's worker takes none of its; mingle, goss
 off for the same reason (they only exchange small control messages with other workers).
 
 The jobs are the ones in CELERY_BEAT_SCHEDULE, sent by name ``rounds`` times; the bench waits for each
-to be logged as succeeded, then reads VmHWM (peak) and VmRSS from /proc/<pid>/status. In the full
-bench this part runs last, so the rollup refresh recomputes the days the HTTP and import parts touched.
+to be logged as succeeded, then reads VmHWM (peak) and VmRSS from /proc/<pid>/status. Then the worker
+imports a CSV and an XLSX of ``import_rows`` complaint rows each, as it does when someone uploads one
+(the job stored here, its task sent to the worker), and the peak is read again: the worker memory
+target covers the worker's heaviest job. In the full bench this part runs last, so the rollup refresh
+recomputes the days the HTTP and import parts touched.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 
 from django.conf import settings
 
+from closeloop.accounts.models import User
 from closeloop.core.bench_env import REPO_ROOT, child_env, log_tail, proc_status_kb, process_stop
 
 # Celery's "Task <name>[<id>] succeeded in <s>s: <value>" (or "raised …" / "retry: …").
@@ -70,13 +74,22 @@ def _mb(kb: int | None) -> float | None:
 
 
 def worker_measure(
-    *, rounds: int, log_dir: Path, out: Callable[[str], None] = print, timeout: float = 1800
+    *,
+    rounds: int,
+    log_dir: Path,
+    import_rows: int = 0,
+    import_user: User | None = None,
+    out: Callable[[str], None] = print,
+    timeout: float = 1800,
 ) -> dict[str, Any]:
-    """Start the worker, run every beat job ``rounds`` times on it, read its memory, stop it.
+    """Start the worker, run every beat job ``rounds`` times on it, read its memory, then (with
+    ``import_rows`` and ``import_user``) have it import a CSV and an XLSX of that many rows, read its
+    memory again, stop it.
 
-    Returns VmRSS when ready, peak (VmHWM) and current RSS after the jobs, each job's run times and
-    how the worker stopped. Raises RuntimeError when the broker cannot reach another process (the
-    test settings' ``memory://``), the worker does not start, or a job does not finish in ``timeout``.
+    Returns VmRSS when ready, the peak (VmHWM) after the periodic jobs and after everything, the RSS at
+    the end, each job's run times, each import's outcome and how the worker stopped. Raises RuntimeError
+    when the broker cannot reach another process (the test settings' ``memory://``), the worker does
+    not start, or a job does not finish in ``timeout``.
     """
     from config.celery import app
 
@@ -130,6 +143,11 @@ def worker_measure(
 
         text = _wait_log(proc, log, finished, timeout, f"{len(ids)} jobs")
         jobs_s = time.perf_counter() - t - ready_s
+        peak_jobs = proc_status_kb(proc.pid, "VmHWM")
+        imports = []
+        if import_rows and import_user is not None:
+            imports = _imports_run(app, proc, log, queue, import_rows, import_user, timeout)
+            text = log.read_text(errors="replace")
         peak = proc_status_kb(proc.pid, "VmHWM")
         rss = proc_status_kb(proc.pid, "VmRSS")
     finally:
@@ -144,6 +162,9 @@ def worker_measure(
             failed.append(f"{m['name']} {m['how']}")
         elif m["s"]:
             runs.setdefault(m["name"], []).append(round(float(m["s"]), 3))
+    failed += [
+        f"import {i['format']}: job {i['status']}, {i['created']} created" for i in imports if not i["ok"]
+    ]
     result = {
         "command": f"celery -A config worker --pool=solo -Q {queue}",
         "broker": broker.split("://", 1)[0] + "://",
@@ -154,6 +175,8 @@ def worker_measure(
         "tasks_failed": failed,
         "jobs_wall_s": round(jobs_s, 1),
         "task_seconds": runs,
+        "peak_rss_jobs_mb": _mb(peak_jobs),
+        "imports": imports,
         "peak_rss_mb": _mb(peak),
         "rss_after_mb": _mb(rss),
         "memory_method": "/proc/<pid>/status VmHWM (peak) and VmRSS",
@@ -162,6 +185,61 @@ def worker_measure(
     }
     out(
         f"  {'worker memory':<32} peak {result['peak_rss_mb']} MB, now {result['rss_after_mb']} MB "
-        f"(ready: {result['rss_ready_mb']} MB) after {len(ids)} jobs in {result['jobs_wall_s']} s"
+        f"(ready: {result['rss_ready_mb']} MB; after {len(ids)} periodic jobs in {result['jobs_wall_s']} s: "
+        f"{result['peak_rss_jobs_mb']} MB)"
     )
+    for i in imports:
+        out(
+            f"  {'worker: import ' + i['format']:<32} {i['rows']:,} rows in {i['seconds']} s, "
+            f"job {i['status']}"
+        )
     return result
+
+
+def _imports_run(
+    app: Any,
+    proc: subprocess.Popen[bytes],
+    log: Path,
+    queue: str,
+    rows: int,
+    user: User,
+    timeout: float,
+) -> list[dict[str, Any]]:
+    """A CSV and then an XLSX of ``rows`` complaint rows, each stored as an import job here and run by
+    the worker (its task sent to the worker's queue, as an upload's is sent to the default one); the
+    outcome of each."""
+    from closeloop.core.bench_import import csv_bytes, import_rows_make, xlsx_bytes
+    from closeloop.intake.importing.service import import_job_create
+    from closeloop.intake.models import ImportJob, ImportKind, ImportStatus
+
+    headers, data_rows = import_rows_make(rows, seed=23)
+    done: list[dict[str, Any]] = []
+    for fmt, make in (("csv", csv_bytes), ("xlsx", xlsx_bytes)):
+        job = import_job_create(
+            user=user,
+            kind=ImportKind.COMPLAINTS,
+            name=f"bench-worker-{rows}.{fmt}",
+            data=make(headers, data_rows),
+            queue=False,
+        )
+        task = app.send_task("closeloop.intake.tasks.import_job_run_task", args=[job.pk], queue=queue)
+        t = time.perf_counter()
+
+        def finished(text: str, task_id: str = task.id) -> bool:
+            return any(m["id"] == task_id for m in DONE.finditer(text))
+
+        _wait_log(proc, log, finished, timeout, f"the {fmt} import")
+        job = ImportJob.objects.get(pk=job.pk)
+        done.append(
+            {
+                "format": fmt,
+                "rows": rows,
+                "seconds": round(time.perf_counter() - t, 1),
+                "status": job.status,
+                "created": job.created_count,
+                "ok": job.status == ImportStatus.DONE and job.created_count == rows and not job.error_count,
+            }
+        )
+        if job.file:
+            job.file.delete(save=True)
+    return done

@@ -259,13 +259,25 @@ def test_http_part_creates_complaints_through_gunicorn(tmp_path, agent, customer
 
 
 @pytest.mark.django_db(transaction=True)
-def test_worker_part_measures_a_real_worker_after_the_periodic_jobs(tmp_path, agent, customer):
+def test_worker_part_measures_a_real_worker_after_the_periodic_jobs_and_imports(tmp_path, agent, customer):
     from django.conf import settings
 
     url = _child_database(tmp_path)
-    report = _bench_child(tmp_path, url, "--only", "worker", "--worker-rounds", "1", broker=None)
+    before = _complaints_in(url)
+    report = _bench_child(
+        tmp_path, url, "--only", "worker", "--worker-rounds", "1", "--import-rows", "3", broker=None
+    )
     w = report["worker"]
     assert w["tasks"] == len(settings.CELERY_BEAT_SCHEDULE) and w["tasks_failed"] == []
-    assert w["peak_rss_mb"] >= w["rss_after_mb"] > 0 and w["rss_ready_mb"] > 0
+    assert w["peak_rss_mb"] >= w["peak_rss_jobs_mb"] >= w["rss_ready_mb"] > 0
+    assert w["peak_rss_mb"] >= w["rss_after_mb"] > 0
+    # The worker itself imported both files: their complaints landed.
+    assert [(i["format"], i["rows"], i["status"], i["created"], i["ok"]) for i in w["imports"]] == [
+        ("csv", 3, "done", 3, True),
+        ("xlsx", 3, "done", 3, True),
+    ]
+    assert _complaints_in(url) == before + 6
     assert w["stopped_cleanly"]
     assert report["failures"] == []
+    row = next(r for r in report["summary"] if r["measure"] == "worker memory")
+    assert "and 2 imports of 3 rows" in row["result"]
