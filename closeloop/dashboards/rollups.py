@@ -204,6 +204,7 @@ def _followers_days(keys: set[tuple[int, int, dt.date]]) -> set[dt.date]:
             within |= Q(received_at__gte=start, received_at__lt=end)
         days.update(
             Complaint.objects.filter(within, customer_id=customer_id, product_id=product_id)
+            .order_by()  # DISTINCT over the days alone, not the model's ordering columns too
             .annotate(day=TruncDate("received_at", tzinfo=site_tz()))
             .values_list("day", flat=True)
             .distinct()
@@ -292,22 +293,29 @@ FOOTPRINT_CHUNK = 2000
 
 
 def _touched_days_store(ids: set[int]) -> set[dt.date]:
-    """The days :func:`_touched_days` names for ``ids``, with their footprints replaced by the current
-    ones, a chunk of FOOTPRINT_CHUNK complaints at a time. Call it inside the refresh's transaction: the
-    days it names must be recomputed in the same one (nothing recomputing a day reads the footprints)."""
+    """The days ``ids`` were counted on (their stored footprints) and are counted on now, with the days
+    of the repeats that may follow those whose repeat key moved; their footprints are replaced by the
+    current ones, a chunk of FOOTPRINT_CHUNK complaints at a time, and the followers read once for all.
+    Call it inside the refresh's transaction: the days it names must be recomputed in the same one
+    (nothing recomputing a day reads the footprints)."""
     dirty: set[dt.date] = set()
+    keys: set[tuple[int, int, dt.date]] = set()
     ordered = sorted(ids)
     for i in range(0, len(ordered), FOOTPRINT_CHUNK):
         chunk = set(ordered[i : i + FOOTPRINT_CHUNK])
-        days, new = _touched_days(chunk)
+        days, new, moved_keys = _touched_days(chunk)
         dirty |= days
+        keys |= moved_keys
         _footprints_replace(chunk, new)
-    return dirty
+    return dirty | _followers_days(keys)
 
 
-def _touched_days(ids: set[int]) -> tuple[set[dt.date], dict[int, RollupFootprint]]:
-    """The days ``ids`` were counted on (their stored footprints) and are counted on now, with their
-    repeat followers' days; and their footprints as they are now."""
+def _touched_days(
+    ids: set[int],
+) -> tuple[set[dt.date], dict[int, RollupFootprint], set[tuple[int, int, dt.date]]]:
+    """The days ``ids`` were counted on (their stored footprints) and are counted on now; their
+    footprints as they are now; and the repeat keys (customer, product, received day) whose followers
+    may have changed."""
     old = RollupFootprint.objects.in_bulk(list(ids))
     new = _footprints(ids)
     dirty = {dt.date.fromisoformat(d) for fp in [*old.values(), *new.values()] for d in fp.days}
@@ -315,15 +323,13 @@ def _touched_days(ids: set[int]) -> tuple[set[dt.date], dict[int, RollupFootprin
     # leaves every other complaint's repeat flag as it was, and at a million complaints a year the days
     # of a customer's repeats of one product are most of the 90 days after each change.
     moved = [cid for cid in ids if _repeat_key_moved(old.get(cid), new.get(cid))]
-    dirty |= _followers_days(
-        {
-            (fp.customer_id, fp.product_id, fp.received_day)
-            for cid in moved
-            for fp in (old.get(cid), new.get(cid))
-            if fp is not None and fp.product_id and fp.customer_id and fp.received_day
-        }
-    )
-    return dirty, new
+    keys = {
+        (fp.customer_id, fp.product_id, fp.received_day)
+        for cid in moved
+        for fp in (old.get(cid), new.get(cid))
+        if fp is not None and fp.product_id and fp.customer_id and fp.received_day
+    }
+    return dirty, new, keys
 
 
 def _repeat_key(fp: RollupFootprint | None) -> tuple[Any, ...] | None:
