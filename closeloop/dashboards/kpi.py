@@ -46,6 +46,17 @@ def site_tz() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The first instant of ``day`` at the site and the first of the next."""
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=site_tz())
+    return start, start + dt.timedelta(days=1)
+
+
+def local_day(instant: dt.datetime) -> dt.date:
+    """The site's calendar day ``instant`` falls on."""
+    return instant.astimezone(site_tz()).date()
+
+
 @dataclass(frozen=True)
 class DashFilters:
     """What the cockpit looks at. ``date_to`` is inclusive; ``customer``, ``category`` and ``site`` are

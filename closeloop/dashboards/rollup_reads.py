@@ -14,9 +14,8 @@ from closeloop.complaints.workflow import Status
 from closeloop.core import clock
 from closeloop.customers.models import Customer, Site
 from closeloop.dashboards import live, reading, slices, totals
-from closeloop.dashboards.kpi import DashFilters
+from closeloop.dashboards.kpi import DashFilters, day_bounds
 from closeloop.dashboards.models import DailyRollup, DeadlineRollup, RollupState
-from closeloop.dashboards.rollups import day_bounds
 
 
 def _rollup_qs(model: Any, f: DashFilters) -> QuerySet[Any] | None:

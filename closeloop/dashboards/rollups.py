@@ -17,14 +17,14 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 
 from closeloop.complaints.listing import repeat_q
 from closeloop.complaints.models import Complaint, ComplaintEvent, CustomerVerdict
 from closeloop.complaints.workflow import Status
 from closeloop.core import clock
-from closeloop.dashboards import blocks, durations, live, slices, totals
-from closeloop.dashboards.kpi import site_tz
+from closeloop.dashboards import blocks, durations, footprints, live, slices, totals
+from closeloop.dashboards.kpi import day_bounds, local_day
 from closeloop.dashboards.models import (
     DailyRollup,
     DayMarginal,
@@ -39,17 +39,7 @@ from closeloop.investigations.workflow import CaseStatus
 from closeloop.sla.models import Deadline
 
 OVERLAP = dt.timedelta(minutes=5)
-FOOTPRINT_CHUNK = 5000
 KEYS = slices.ROLLUP_KEYS
-
-
-def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=site_tz())
-    return start, start + dt.timedelta(days=1)
-
-
-def _local_day(instant: dt.datetime) -> dt.date:
-    return instant.astimezone(site_tz()).date()
 
 
 def _keyed(qs: QuerySet[Any], prefix: str = "") -> QuerySet[Any]:
@@ -150,79 +140,6 @@ def rollup_day_compute(
     return totals.day_hists(start, end, parents)
 
 
-def _footprints(ids: set[int]) -> dict[int, RollupFootprint]:
-    """Where each complaint counts now: receipt, closing, verdict, due and 8D-closing days."""
-    out: dict[int, RollupFootprint] = {}
-    for c in Complaint.objects.filter(id__in=ids).values(
-        "id", "received_at", "closed_at", "customer_id", "product_id", "investigation__closed_at", "status"
-    ):
-        days = {_local_day(c["received_at"])}
-        for instant in (c["closed_at"], c["investigation__closed_at"]):
-            if instant:
-                days.add(_local_day(instant))
-        out[c["id"]] = RollupFootprint(
-            complaint_id=c["id"],
-            customer_id=c["customer_id"],
-            product_id=c["product_id"],
-            received_day=_local_day(c["received_at"]),
-            received_at=c["received_at"],
-            valid=c["status"] not in live.NOT_VALID,
-            days=sorted(days),
-        )
-    for cid, instant in [
-        *CustomerVerdict.objects.filter(complaint_id__in=ids).values_list("complaint_id", "recorded_at"),
-        *Deadline.objects.filter(complaint_id__in=ids).values_list("complaint_id", "due_at"),
-        # First response is counted on the day handling started (totals.day_hists).
-        *ComplaintEvent.objects.filter(complaint_id__in=ids, verb="handling_started").values_list(
-            "complaint_id", "created_at"
-        ),
-    ]:
-        fp = out[cid]
-        fp.days = sorted({*fp.days, _local_day(instant)})
-    for fp in out.values():
-        fp.days = [d.isoformat() if isinstance(d, dt.date) else d for d in fp.days]
-    return out
-
-
-def _followers_days(keys: set[tuple[int, int, dt.date]]) -> set[dt.date]:
-    """Receipt days of complaints whose repeat flag may change with (customer, product, received day):
-    those of the same customer and product received in the repeat window from that day on.
-
-    One query per (customer, product), over the union of its keys' windows, with the days made in the
-    database: after an import every new complaint's key has moved, and a query per key (a 100,000-row
-    import gave tens of thousands) kept the worker's refresh busy for over twenty minutes."""
-    windows: dict[tuple[int, int], list[tuple[dt.datetime, dt.datetime]]] = {}
-    for customer_id, product_id, day in keys:
-        start, _end = day_bounds(day)
-        windows.setdefault((customer_id, product_id), []).append(
-            (start, start + live.REPEAT_WINDOW + dt.timedelta(days=2))
-        )
-    days: set[dt.date] = set()
-    for (customer_id, product_id), spans in windows.items():
-        within = Q()
-        for start, end in _merged(spans):
-            within |= Q(received_at__gte=start, received_at__lt=end)
-        days.update(
-            Complaint.objects.filter(within, customer_id=customer_id, product_id=product_id)
-            .order_by()  # DISTINCT over the days alone, not the model's ordering columns too
-            .annotate(day=TruncDate("received_at", tzinfo=site_tz()))
-            .values_list("day", flat=True)
-            .distinct()
-        )
-    return days
-
-
-def _merged(spans: list[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.datetime, dt.datetime]]:
-    """``spans`` (half-open) as the fewest disjoint spans covering the same instants, in order."""
-    out: list[tuple[dt.datetime, dt.datetime]] = []
-    for start, end in sorted(spans):
-        if out and start <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], end))
-        else:
-            out.append((start, end))
-    return out
-
-
 def complaints_changed(since: dt.datetime, until: dt.datetime | None = None) -> set[int]:
     """The complaints with a timeline row (theirs, or their 8D's) written from ``since`` (until ``until``,
     excluded): those whose figures may have moved."""
@@ -247,9 +164,9 @@ def rollups_rebuild(*, since: dt.date | None = None, now: dt.datetime | None = N
     """Recompute every day from ``since`` (default: the first complaint's day) to yesterday, and the
     footprints. Returns the number of days computed. For a first install or after a repair."""
     now = now or clock.now()
-    today = _local_day(now)
+    today = local_day(now)
     first = Complaint.objects.order_by("received_at").values_list("received_at", flat=True).first()
-    start_day = today if first is None else since or _local_day(first)
+    start_day = today if first is None else since or local_day(first)
     if since is None:
         for model in (DailyRollup, DeadlineRollup, DayTotal, DayMarginal, DurationBlock):
             model._default_manager.all().delete()
@@ -263,9 +180,11 @@ def rollups_rebuild(*, since: dt.date | None = None, now: dt.datetime | None = N
     # In chunks: one IN list of a million ids is a query PostgreSQL and SQLite refuse or crawl through.
     last_id = 0
     while chunk := list(
-        Complaint.objects.filter(id__gt=last_id).order_by("id").values_list("id", flat=True)[:FOOTPRINT_CHUNK]
+        Complaint.objects.filter(id__gt=last_id)
+        .order_by("id")
+        .values_list("id", flat=True)[: footprints.FOOTPRINT_CHUNK]
     ):
-        RollupFootprint.objects.bulk_create(_footprints(set(chunk)).values(), batch_size=1000)
+        RollupFootprint.objects.bulk_create(footprints.footprints_of(set(chunk)).values(), batch_size=1000)
         last_id = chunk[-1]
     # Last, and as of the end: the footprints of a million complaints take minutes.
     totals.snapshots_refresh(max(now, clock.now()))
@@ -286,67 +205,6 @@ def rollups_rebuild_exclusive(*, since: dt.date | None = None) -> int:
         return rollups_rebuild(since=since)
 
 
-# Complaints whose footprints are read, compared and replaced at a time: a refresh after a large import
-# meets every imported complaint, and 40,000 footprints held as objects (stored and current) took the
-# worker 58 MB.
-FOOTPRINT_CHUNK = 2000
-
-
-def _touched_days_store(ids: set[int]) -> set[dt.date]:
-    """The days ``ids`` were counted on (their stored footprints) and are counted on now, with the days
-    of the repeats that may follow those whose repeat key moved; their footprints are replaced by the
-    current ones, a chunk of FOOTPRINT_CHUNK complaints at a time, and the followers read once for all.
-    Call it inside the refresh's transaction: the days it names must be recomputed in the same one
-    (nothing recomputing a day reads the footprints)."""
-    dirty: set[dt.date] = set()
-    keys: set[tuple[int, int, dt.date]] = set()
-    ordered = sorted(ids)
-    for i in range(0, len(ordered), FOOTPRINT_CHUNK):
-        chunk = set(ordered[i : i + FOOTPRINT_CHUNK])
-        days, new, moved_keys = _touched_days(chunk)
-        dirty |= days
-        keys |= moved_keys
-        _footprints_replace(chunk, new)
-    return dirty | _followers_days(keys)
-
-
-def _touched_days(
-    ids: set[int],
-) -> tuple[set[dt.date], dict[int, RollupFootprint], set[tuple[int, int, dt.date]]]:
-    """The days ``ids`` were counted on (their stored footprints) and are counted on now; their
-    footprints as they are now; and the repeat keys (customer, product, received day) whose followers
-    may have changed."""
-    old = RollupFootprint.objects.in_bulk(list(ids))
-    new = _footprints(ids)
-    dirty = {dt.date.fromisoformat(d) for fp in [*old.values(), *new.values()] for d in fp.days}
-    # Followers only where the repeat key moved (or is not known): a triage, a closure or a verdict
-    # leaves every other complaint's repeat flag as it was, and at a million complaints a year the days
-    # of a customer's repeats of one product are most of the 90 days after each change.
-    moved = [cid for cid in ids if _repeat_key_moved(old.get(cid), new.get(cid))]
-    keys = {
-        (fp.customer_id, fp.product_id, fp.received_day)
-        for cid in moved
-        for fp in (old.get(cid), new.get(cid))
-        if fp is not None and fp.product_id and fp.customer_id and fp.received_day
-    }
-    return dirty, new, keys
-
-
-def _repeat_key(fp: RollupFootprint | None) -> tuple[Any, ...] | None:
-    """What another complaint's repeat flag reads of this one; None when it is not known (no footprint,
-    or one stored before the key was kept)."""
-    if fp is None or fp.received_at is None or fp.valid is None:
-        return None
-    return (fp.customer_id, fp.product_id, fp.received_at, fp.valid)
-
-
-def _repeat_key_moved(old: RollupFootprint | None, new: RollupFootprint | None) -> bool:
-    """Whether the repeat key may have moved between the stored footprint and the current one. A key not
-    known on either side counts as moved: two unknown keys are not the same key."""
-    before, after = _repeat_key(old), _repeat_key(new)
-    return before is None or after is None or before != after
-
-
 def _days_recompute(days: list[dt.date], *, complete_until: dt.date, now: dt.datetime) -> None:
     parents = slices.category_parents()
     changed = {}
@@ -355,11 +213,6 @@ def _days_recompute(days: list[dt.date], *, complete_until: dt.date, now: dt.dat
         ended = blocks.day_keys(d) if d >= complete_until else set()
         changed[d] = ended | blocks.day_store(d, rollup_day_compute(day=d, now=now, parents=parents))
     blocks.levels_recompute(changed)
-
-
-def _footprints_replace(ids: set[int], new: dict[int, RollupFootprint]) -> None:
-    RollupFootprint.objects.filter(complaint_id__in=ids).delete()
-    RollupFootprint.objects.bulk_create(new.values(), batch_size=1000)
 
 
 def rollups_recompute(complaint_ids: set[int], *, now: dt.datetime | None = None) -> int:
@@ -374,7 +227,7 @@ def rollups_recompute(complaint_ids: set[int], *, now: dt.datetime | None = None
         state = RollupState.objects.select_for_update().filter(pk=1).first()
         if state is None or state.complete_until is None:
             return 0
-        dirty = _touched_days_store(set(complaint_ids))
+        dirty = footprints.touched_days_store(set(complaint_ids))
         todo = sorted(d for d in dirty if d < state.complete_until)
         _days_recompute(todo, complete_until=state.complete_until, now=now)
     return len(todo)
@@ -384,13 +237,13 @@ def rollups_refresh(*, now: dt.datetime | None = None) -> int:
     """Bring the rollups up to date: the days touched since the last run, and the days that ended since.
     Returns the number of days recomputed. Takes the state row's lock, so two workers never interleave."""
     now = now or clock.now()
-    today = _local_day(now)
+    today = local_day(now)
     with transaction.atomic():
         state = RollupState.objects.select_for_update().filter(pk=1).first()
         if state is None or state.complete_until is None or state.watermark is None:
             return rollups_rebuild(now=now)
         ids = complaints_changed(state.watermark - OVERLAP)
-        dirty = _touched_days_store(ids)
+        dirty = footprints.touched_days_store(ids)
         day = state.complete_until
         while day < today:
             dirty.add(day)

@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from closeloop.complaints.models import Complaint
 from closeloop.core import clock
 from closeloop.customers.models import Product
-from closeloop.dashboards import rollups, selectors
-from closeloop.dashboards.kpi import DashFilters
+from closeloop.dashboards import footprints, live, rollups, selectors
+from closeloop.dashboards.kpi import DashFilters, day_bounds, local_day, site_tz
 from closeloop.dashboards.models import RollupFootprint, RollupState
 from closeloop.dashboards.tests.test_rollup_equals_live import NOW, _generate, counted_live
 
@@ -115,7 +115,7 @@ def test_only_a_moved_repeat_key_recomputes_the_days_of_the_repeats_that_follow(
         for c in candidates:
             fp = RollupFootprint.objects.get(pk=c.pk)
             own = finished({dt.date.fromisoformat(d) for d in fp.days})
-            followers = finished(rollups._followers_days({(c.customer_id, c.product_id, fp.received_day)}))
+            followers = finished(footprints.followers_days({(c.customer_id, c.product_id, fp.received_day)}))
             if followers - own:
                 break
         else:
@@ -136,7 +136,7 @@ def test_many_changed_complaints_are_footprinted_a_chunk_at_a_time(gm, monkeypat
     """A refresh after a large import meets every imported complaint: their footprints are read,
     compared and replaced a chunk at a time (so the worker never holds them all as objects), and the
     figures still equal the live ones."""
-    monkeypatch.setattr(rollups, "FOOTPRINT_CHUNK", 7)
+    monkeypatch.setattr(footprints, "FOOTPRINT_CHUNK", 7)
     clock.freeze(NOW)
     try:
         _generate(random.Random(11), gm)
@@ -180,10 +180,10 @@ def test_the_followers_of_many_keys_are_read_once_per_customer_and_product(gm):
         keys |= {(c, p, d + dt.timedelta(days=92)) for c, p, d in list(keys)[:20]}  # windows that touch
 
         def per_key(key: tuple[int, int, dt.date]) -> set[dt.date]:
-            start, _end = rollups.day_bounds(key[2])
-            end = start + rollups.live.REPEAT_WINDOW + dt.timedelta(days=2)
+            start, _end = day_bounds(key[2])
+            end = start + live.REPEAT_WINDOW + dt.timedelta(days=2)
             return {
-                rollups._local_day(r)
+                local_day(r)
                 for r in Complaint.objects.filter(
                     customer_id=key[0], product_id=key[1], received_at__gte=start, received_at__lt=end
                 ).values_list("received_at", flat=True)
@@ -191,7 +191,7 @@ def test_the_followers_of_many_keys_are_read_once_per_customer_and_product(gm):
 
         expected = set().union(*(per_key(k) for k in keys))
         with CaptureQueriesContext(connection) as q:
-            got = rollups._followers_days(keys)
+            got = footprints.followers_days(keys)
         assert got == expected and len(expected) > 30
         assert len(q.captured_queries) == len({(c, p) for c, p, _d in keys}) < len(keys)
         # Distinct over the day alone (the model's ordering columns would make every row distinct).
@@ -199,9 +199,9 @@ def test_the_followers_of_many_keys_are_read_once_per_customer_and_product(gm):
         # Near midnight: a receipt at 00:30 local time is counted on its local day.
         late = Complaint.objects.filter(product__isnull=False).order_by("pk").first()
         assert late is not None
-        local = dt.datetime.combine(dt.date(2026, 3, 2), dt.time(0, 30), tzinfo=rollups.site_tz())
+        local = dt.datetime.combine(dt.date(2026, 3, 2), dt.time(0, 30), tzinfo=site_tz())
         Complaint.objects.filter(pk=late.pk).update(received_at=local)
         key = (late.customer_id, late.product_id, dt.date(2026, 3, 1))
-        assert dt.date(2026, 3, 2) in rollups._followers_days({key}) == per_key(key)
+        assert dt.date(2026, 3, 2) in footprints.followers_days({key}) == per_key(key)
     finally:
         clock.freeze(None)
