@@ -23,6 +23,9 @@ EXCEL_SERIAL_RANGE = (32874, 73051)
 DECODE_CHUNK = 1 << 20
 
 Rows = Iterator[tuple[int, dict[str, Any]]]
+# Opens the file anew for reading: a binary file object (read(n), a context manager), such as a stored
+# upload's storage.open(name, "rb").
+Opener = Callable[[], Any]
 
 
 def _refuse(message: Any, field: str) -> ValidationFailed:
@@ -70,13 +73,15 @@ def decode(data: bytes) -> str | None:
     return None
 
 
-def _text_encoding(data: bytes) -> str | None:
-    """The encoding :func:`decode` would read ``data`` with, checked piece by piece (no whole string)."""
+def _text_encoding(opener: Opener) -> str | None:
+    """The encoding :func:`decode` would read the file ``opener`` opens with, checked piece by piece (no
+    whole string, nor the whole file)."""
     for encoding in ("utf-8-sig", "gb18030"):
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            for start in range(0, len(data), DECODE_CHUNK):
-                decoder.decode(data[start : start + DECODE_CHUNK])
+            with opener() as fh:
+                while piece := fh.read(DECODE_CHUNK):
+                    decoder.decode(piece)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
@@ -115,16 +120,20 @@ class Sheet:
         return sum(1 for row in self._source() if any(v not in ("", None) for v in map(_cell, row)))
 
 
-def read_sheet(data: bytes, fmt: str, *, field: str = "file") -> Sheet:
-    """Open ``data`` as ``fmt`` ('xlsx' or 'csv'). Row numbers are the ones Excel shows (the header is
-    row 1); blank rows are skipped but counted. Only the first sheet is read. An unreadable workbook
-    raises ValidationFailed naming ``field``."""
+def read_sheet(data: bytes | Opener, fmt: str, *, field: str = "file") -> Sheet:
+    """Open ``data`` as ``fmt`` ('xlsx' or 'csv'): the file's bytes, or a function that opens it anew
+    for reading (a stored upload). A CSV opened that way is read as it is parsed, each time its rows
+    are read, and never held whole; a workbook is read whole (calamine needs it). Row numbers are the
+    ones Excel shows (the header is row 1); blank rows are skipped but counted. Only the first sheet is
+    read. An unreadable workbook raises ValidationFailed naming ``field``."""
     source: Callable[[], Iterator[list[Any]]]
+    opener: Opener = (lambda: io.BytesIO(data)) if isinstance(data, bytes) else data
     if fmt == "xlsx":
         from python_calamine import CalamineWorkbook
 
         try:
-            sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+            with opener() as fh:
+                sheet = CalamineWorkbook.from_filelike(fh).get_sheet_by_index(0)
             # iter_rows keeps leading blank rows (so numbers match what Excel shows) and converts one
             # row at a time; leading blank columns are dropped from every row alike.
             first = next(iter(sheet.iter_rows()), None)
@@ -137,13 +146,15 @@ def read_sheet(data: bytes, fmt: str, *, field: str = "file") -> Sheet:
             return rows
 
     else:
-        encoding = _text_encoding(data)
+        encoding = _text_encoding(opener)
 
         def every_row() -> Iterator[list[Any]]:
             if encoding is None:  # not text: no rows, as an empty file
-                return iter(())
-            # Decoded as it is read: the file's text is never held whole beside its bytes.
-            return csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""))
+                return
+            # Decoded as it is read: the file's text is never held whole (nor, when opened from
+            # storage, its bytes).
+            with opener() as fh:
+                yield from csv.reader(io.TextIOWrapper(fh, encoding=encoding, newline=""))
 
         first = next(every_row(), None)
 

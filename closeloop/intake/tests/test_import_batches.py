@@ -111,3 +111,38 @@ def test_a_sheet_is_counted_then_streamed_with_the_row_numbers_excel_shows(fmt):
         (7, {"标题": "", "问题描述": zero}),
     ]
     assert list(sheet.rows()) == list(sheet.rows())  # read again from the start
+
+
+def test_a_stored_csv_is_read_from_storage_in_pieces_never_whole(agent, customer, frozen_now, monkeypatch):
+    # The worker opens the upload anew each time it reads the rows (the encoding check, the count, the
+    # import) and reads it a piece at a time: a 50 MB file is never held in its memory.
+    from django.core.files.storage import FileSystemStorage
+
+    from closeloop.intake.importing import readers
+
+    monkeypatch.setattr(readers, "DECODE_CHUNK", 64 * 1024)
+    rows: list[list[object]] = [["C001", "", f"生锈 {i}", "描述" * 40, 5, "", "", ""] for i in range(3000)]
+    data = _csv(rows)
+    job = import_job_create(user=agent, kind="complaints", name="c.csv", data=data, queue=False)
+    reads: list[int] = []
+    opened: list[str] = []
+    real_open = FileSystemStorage.open
+
+    def recording_open(self, name, mode="rb"):  # type: ignore[no-untyped-def]
+        f = real_open(self, name, mode)
+        opened.append(name)
+        real_read = f.file.read
+
+        def read(size=-1):  # type: ignore[no-untyped-def]
+            out = real_read(size)
+            reads.append(len(out))
+            return out
+
+        f.file.read = read
+        return f
+
+    monkeypatch.setattr(FileSystemStorage, "open", recording_open)
+    job = import_job_run(job_id=job.pk)
+    assert (job.status, job.created_count, job.error_count) == ("done", 3000, 0)
+    assert len(data) > 10 * 64 * 1024 and len(opened) >= 3
+    assert max(reads) <= 64 * 1024
