@@ -154,10 +154,11 @@ def load_average() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def peak_rss_reset() -> bool:
-    """Reset this process's VmHWM to its current RSS (Linux); False when that is not possible."""
+def peak_rss_reset(pid: int | str = "self") -> bool:
+    """Reset the VmHWM of process ``pid`` (this one by default) to its current RSS (Linux); False when
+    that is not possible."""
     try:
-        Path("/proc/self/clear_refs").write_text("5")
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
     except OSError:
         return False
     return True

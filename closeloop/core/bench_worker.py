@@ -32,7 +32,14 @@ from typing import Any
 from django.conf import settings
 
 from closeloop.accounts.models import User
-from closeloop.core.bench_env import REPO_ROOT, child_env, log_tail, proc_status_kb, process_stop
+from closeloop.core.bench_env import (
+    REPO_ROOT,
+    child_env,
+    log_tail,
+    peak_rss_reset,
+    proc_status_kb,
+    process_stop,
+)
 
 # Celery's "Task <name>[<id>] succeeded in <s>s: <value>" (or "raised …" / "retry: …").
 DONE = re.compile(
@@ -191,7 +198,7 @@ def worker_measure(
     for i in imports:
         out(
             f"  {'worker: import ' + i['format']:<32} {i['rows']:,} rows in {i['seconds']} s, "
-            f"job {i['status']}"
+            f"job {i['status']}, peak {i['peak_rss_mb']} MB (from {i['rss_before_mb']} MB)"
         )
     return result
 
@@ -222,6 +229,9 @@ def _imports_run(
             data=make(headers, data_rows),
             queue=False,
         )
+        # Each import's own peak: the worker's high-water mark is reset to what it holds now.
+        before = proc_status_kb(proc.pid, "VmRSS")
+        reset = peak_rss_reset(proc.pid)
         task = app.send_task("closeloop.intake.tasks.import_job_run_task", args=[job.pk], queue=queue)
         t = time.perf_counter()
 
@@ -237,6 +247,8 @@ def _imports_run(
                 "seconds": round(time.perf_counter() - t, 1),
                 "status": job.status,
                 "created": job.created_count,
+                "rss_before_mb": _mb(before),
+                "peak_rss_mb": _mb(proc_status_kb(proc.pid, "VmHWM")) if reset else None,
                 "ok": job.status == ImportStatus.DONE and job.created_count == rows and not job.error_count,
             }
         )

@@ -277,6 +277,7 @@ def test_worker_part_measures_a_real_worker_after_the_periodic_jobs_and_imports(
         ("xlsx", 3, "done", 3, True),
     ]
     assert _complaints_in(url) == before + 6
+    assert all(i["peak_rss_mb"] >= i["rss_before_mb"] > 0 for i in w["imports"])
     assert w["stopped_cleanly"]
     assert report["failures"] == []
     row = next(r for r in report["summary"] if r["measure"] == "worker memory")
