@@ -2,9 +2,10 @@
 two-character word such as 漏油 is a token that an index can serve; Latin words are lower-cased.
 
 The cutting is rjieba's (jieba-rs, in Rust): the same dictionary and the same cuts as the jieba Python
-package the search text was first made with, in 40% of its memory (33 MB against 83 MB in
-every web and worker process) and about eight times its speed. Its cuts are held to jieba's by a test
-(``test_search_tokens``), so documents stored by either match queries cut by the other.
+package the search text was first made with, in under half its memory (36 MB against 83 MB in
+every web and worker process that cuts text) and about seven times its speed. Its cuts are held to
+jieba's by a test (``test_search_tokens``), so documents stored by either match queries cut by the
+other.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def _jieba() -> Any:
 
 
 def tokenizer_load() -> None:
-    """Load the dictionary now (0.1 s, 33 MB) rather than for the first text cut: a web process does it
+    """Load the dictionary now (0.1 s, 36 MB) rather than for the first text cut: a web process does it
     when it starts, so no request pays for it (a create would pay it while holding the year's number
     counter)."""
     _jieba()
