@@ -26,7 +26,7 @@ from closeloop.complaints.models import (
 )
 from closeloop.complaints.numbering import complaint_number_next
 from closeloop.complaints.priority import PriorityInput, priority_compute
-from closeloop.complaints.search import document_join, search_document, tokenize, tokenize_parts
+from closeloop.complaints.search import document_join, tokenize, tokenize_parts
 from closeloop.complaints.workflow import FINAL_STATUSES, HandlingPath, Status, check_transition
 from closeloop.core import clock
 from closeloop.core.config_cache import config_pinned
@@ -162,10 +162,6 @@ def complaint_search_parts(complaint: Complaint) -> list[str]:
         complaint.product.code if complaint.product else "",
         complaint.order.number if complaint.order else "",
     ]
-
-
-def _refresh_search(complaint: Complaint) -> None:
-    complaint.search_text = search_document(complaint_search_parts(complaint))
 
 
 def complaint_fields(
