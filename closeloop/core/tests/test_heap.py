@@ -34,10 +34,11 @@ def test_a_job_freezes_the_heap_while_it_runs_and_hands_it_back_after():
     assert gc.get_freeze_count() == 0
     with heap.frozen():
         during = gc.get_freeze_count()
-        with heap.frozen():  # nested: already frozen, so neither freezes more nor hands back
-            assert gc.get_freeze_count() == during
-        assert gc.get_freeze_count() == during
-    assert during > 0
+        # Nested: already frozen, so it neither freezes more nor hands back. (Frozen objects can still
+        # be freed by reference counting, so the count may only fall.)
+        with heap.frozen():
+            assert 0 < gc.get_freeze_count() <= during
+        assert 0 < gc.get_freeze_count() <= during
     assert gc.get_freeze_count() == 0
 
 
