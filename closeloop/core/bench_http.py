@@ -40,7 +40,7 @@ from closeloop.core.bench_env import (
 
 PATH = "/api/v1/complaints"
 SETTINGS = "config.settings.production"
-WARMUP_PER_CLIENT = 5  # the first answers of each worker load jieba's dictionary and the URL/schema caches
+WARMUP_PER_CLIENT = 5  # the first answers of each worker fill the API schema and template caches
 TEXTS = [
     ("齿轮泵漏油", "运行两小时后轴封漏油，现场已停机"),
     ("变速箱异响", "负载运行时变速箱有周期性异响"),
