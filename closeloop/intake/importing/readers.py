@@ -7,14 +7,17 @@ import codecs
 import csv
 import datetime as dt
 import io
+import pickle
+import tempfile
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Generator, Iterator
+from typing import IO, Any
 
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.core.errors import ValidationFailed
+from closeloop.intake.importing import xlsx
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-protected .xlsx
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # serial 1 = 1900-01-01, counting Excel's phantom 1900-02-29
@@ -120,30 +123,64 @@ class Sheet:
         return sum(1 for row in self._source() if any(v not in ("", None) for v in map(_cell, row)))
 
 
+class _Spill:
+    """The data rows of a sheet that is slow to parse, parsed once: the first complete reading writes
+    each row to a temporary file as it passes, and later readings replay that file. A reading stopped
+    early leaves nothing, and the next one parses again. Readings are one at a time."""
+
+    def __init__(self, parse: Callable[[], Iterator[list[Any]]]) -> None:
+        self._parse = parse  # every row, the header included
+        self._file: IO[bytes] | None = None
+
+    def __call__(self) -> Iterator[list[Any]]:
+        return self._replay(self._file) if self._file is not None else self._record()
+
+    def _record(self) -> Iterator[list[Any]]:
+        fh = tempfile.TemporaryFile()  # noqa: SIM115 — kept open by the Sheet; deleted when closed
+        rows = self._parse()
+        next(rows, None)  # the header
+        try:
+            for row in rows:
+                fh.write(pickle.dumps(row, protocol=pickle.HIGHEST_PROTOCOL))
+                yield row
+        except BaseException:
+            fh.close()
+            raise
+        self._file = fh
+
+    @staticmethod
+    def _replay(fh: IO[bytes]) -> Iterator[list[Any]]:
+        fh.seek(0)
+        while True:
+            try:
+                # Our own file, written above from parsed cell values: safe to unpickle.
+                yield pickle.load(fh)  # noqa: S301
+            except EOFError:
+                return
+
+
 def read_sheet(data: bytes | Opener, fmt: str, *, field: str = "file") -> Sheet:
     """Open ``data`` as ``fmt`` ('xlsx' or 'csv'): the file's bytes, or a function that opens it anew
-    for reading (a stored upload). A CSV opened that way is read as it is parsed, each time its rows
-    are read, and never held whole; a workbook is read whole (calamine needs it). Row numbers are the
-    ones Excel shows (the header is row 1); blank rows are skipped but counted. Only the first sheet is
-    read. An unreadable workbook raises ValidationFailed naming ``field``."""
+    for reading (a stored upload). Either format is parsed as it is read and never held whole: a CSV
+    each time its rows are read, a workbook (:mod:`.xlsx`) once, its rows kept in a temporary file for
+    the next reading (:class:`_Spill`). Row numbers are the ones Excel shows (the header is row 1);
+    blank rows are skipped but counted. Only the first sheet is read. An unreadable workbook raises
+    ValidationFailed naming ``field``: when its headers are read or, for damage further on, when its
+    rows are."""
     source: Callable[[], Iterator[list[Any]]]
     opener: Opener = (lambda: io.BytesIO(data)) if isinstance(data, bytes) else data
     if fmt == "xlsx":
-        from python_calamine import CalamineWorkbook
 
-        try:
-            with opener() as fh:
-                sheet = CalamineWorkbook.from_filelike(fh).get_sheet_by_index(0)
-            # iter_rows keeps leading blank rows (so numbers match what Excel shows) and converts one
-            # row at a time; leading blank columns are dropped from every row alike.
-            first = next(iter(sheet.iter_rows()), None)
-        except Exception as exc:  # calamine raises its own error types for damaged workbooks
-            raise _refuse(_("The workbook could not be read; it may be damaged."), field) from exc
+        def parsed() -> Generator[list[Any], None, None]:
+            try:
+                yield from xlsx.open_rows(opener)
+            except xlsx.Unreadable as exc:
+                raise _refuse(_("The workbook could not be read; it may be damaged."), field) from exc
 
-        def source() -> Iterator[list[Any]]:
-            rows = iter(sheet.iter_rows())
-            next(rows, None)
-            return rows
+        head = parsed()
+        first = next(head, None)
+        head.close()
+        source = _Spill(parsed)
 
     else:
         encoding = _text_encoding(opener)
