@@ -41,8 +41,10 @@ logger = logging.getLogger(__name__)
 MAX_IMPORT_BYTES = 50 * 1024 * 1024
 PROGRESS_EVERY = 50  # rows between progress writes: one UPDATE per 50 rows is invisible in the run time
 # Complaint rows per batch: large enough that the per-batch reads and statements cost little per row,
-# small enough to hold few objects and to keep the number sequence locked only briefly.
-BATCH_ROWS = 1000
+# small enough to hold few objects and to keep the number sequence locked only briefly. Two batches are
+# in flight (one validated while the other is written): at 1,000 rows they added 12 MB more to the
+# worker's peak than at 500, for no measurable gain in speed.
+BATCH_ROWS = 500
 PERMISSION: dict[str, str] = {ImportKind.COMPLAINTS: "complaints.import_complaints"}
 MASTERDATA_PERMISSION = "customers.import_masterdata"
 
