@@ -10,6 +10,7 @@ follow them as repeats. ``rollups`` recomputes those days; nothing that recomput
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db.models import Q
@@ -56,21 +57,36 @@ def footprints_of(ids: set[int]) -> dict[int, RollupFootprint]:
     return out
 
 
-def followers_days(keys: set[tuple[int, int, dt.date]]) -> set[dt.date]:
-    """Receipt days of complaints whose repeat flag may change with (customer, product, received day):
-    those of the same customer and product received in the repeat window from that day on.
+# (customer, product) -> the ordinals of the received days whose repeat followers are wanted: held this
+# way, not as (customer, product, date) keys, because after an import there is a key per new complaint.
+Pairs = dict[tuple[int, int], set[int]]
 
-    One query per (customer, product), over the union of its keys' windows, with the days made in the
+
+def followers_days(keys: Iterable[tuple[int, int, dt.date]]) -> set[dt.date]:
+    """Receipt days of complaints whose repeat flag may change with (customer, product, received day):
+    those of the same customer and product received in the repeat window from that day on."""
+    pairs: Pairs = {}
+    _pairs_add(pairs, keys)
+    return _followers_days(pairs)
+
+
+def _pairs_add(pairs: Pairs, keys: Iterable[tuple[int, int, dt.date]]) -> None:
+    for customer_id, product_id, day in keys:
+        pairs.setdefault((customer_id, product_id), set()).add(day.toordinal())
+
+
+def _followers_days(pairs: Pairs) -> set[dt.date]:
+    """:func:`followers_days` of the keys ``pairs`` holds.
+
+    One query per (customer, product), over the union of its days' windows, with the days made in the
     database: after an import every new complaint's key has moved, and a query per key (a 100,000-row
     import gave tens of thousands) kept the worker's refresh busy for over twenty minutes."""
-    windows: dict[tuple[int, int], list[tuple[dt.datetime, dt.datetime]]] = {}
-    for customer_id, product_id, day in keys:
-        start, _end = day_bounds(day)
-        windows.setdefault((customer_id, product_id), []).append(
-            (start, start + live.REPEAT_WINDOW + dt.timedelta(days=2))
-        )
     days: set[dt.date] = set()
-    for (customer_id, product_id), spans in windows.items():
+    for (customer_id, product_id), ordinals in pairs.items():
+        spans = []
+        for ordinal in ordinals:
+            start, _end = day_bounds(dt.date.fromordinal(ordinal))
+            spans.append((start, start + live.REPEAT_WINDOW + dt.timedelta(days=2)))
         within = Q()
         for start, end in _merged(spans):
             within |= Q(received_at__gte=start, received_at__lt=end)
@@ -101,22 +117,21 @@ def _merged(spans: list[tuple[dt.datetime, dt.datetime]]) -> list[tuple[dt.datet
 FOOTPRINT_CHUNK = 2000
 
 
-def touched_days_store(ids: set[int]) -> set[dt.date]:
-    """The days ``ids`` were counted on (their stored footprints) and are counted on now, with the days
-    of the repeats that may follow those whose repeat key moved; their footprints are replaced by the
-    current ones, a chunk of FOOTPRINT_CHUNK complaints at a time, and the followers read once for all.
-    Call it inside the refresh's transaction: the days it names must be recomputed in the same one
-    (nothing recomputing a day reads the footprints)."""
+def touched_days_store(ids: Sequence[int]) -> set[dt.date]:
+    """The days the distinct complaints ``ids`` were counted on (their stored footprints) and are counted
+    on now, with the days of the repeats that may follow those whose repeat key moved; their footprints
+    are replaced by the current ones, a chunk of FOOTPRINT_CHUNK complaints at a time, and the followers
+    read once for all. Call it inside the refresh's transaction: the days it names must be recomputed in
+    the same one (nothing recomputing a day reads the footprints)."""
     dirty: set[dt.date] = set()
-    keys: set[tuple[int, int, dt.date]] = set()
-    ordered = sorted(ids)
-    for i in range(0, len(ordered), FOOTPRINT_CHUNK):
-        chunk = set(ordered[i : i + FOOTPRINT_CHUNK])
+    pairs: Pairs = {}
+    for i in range(0, len(ids), FOOTPRINT_CHUNK):
+        chunk = set(ids[i : i + FOOTPRINT_CHUNK])
         days, new, moved_keys = _touched_days(chunk)
         dirty |= days
-        keys |= moved_keys
+        _pairs_add(pairs, moved_keys)
         footprints_replace(chunk, new)
-    return dirty | followers_days(keys)
+    return dirty | _followers_days(pairs)
 
 
 def _touched_days(
