@@ -205,3 +205,34 @@ def test_the_followers_of_many_keys_are_read_once_per_customer_and_product(gm):
         assert dt.date(2026, 3, 2) in footprints.followers_days({key}) == per_key(key)
     finally:
         clock.freeze(None)
+
+
+def test_the_changed_complaints_come_distinct_in_order_with_those_of_changed_8ds(gm):
+    """The refresh's changed complaints: those with events in the window, and every complaint of an 8D
+    with an event in it, once each, ascending, held as machine integers (an import's worth of them as
+    Python ints took the worker 20 MB)."""
+    from closeloop.complaints.models import ComplaintEvent
+    from closeloop.investigations.models import Investigation, InvestigationEvent
+
+    clock.freeze(NOW)
+    try:
+        _generate(random.Random(5), gm)
+        since = NOW + dt.timedelta(days=400)  # after every generated event
+        until = since + dt.timedelta(hours=1)
+        pool = list(Complaint.objects.filter(investigation__isnull=True).order_by("-pk")[:6])
+        for c, minutes in zip(pool, [0, 5, 5, 59, 60, -1], strict=True):  # 60 and -1: outside
+            for _ in range(2):  # two events for one complaint: counted once
+                ComplaintEvent.objects.create(
+                    complaint=c, verb="note", created_at=since + dt.timedelta(minutes=minutes)
+                )
+        case = Investigation.objects.filter(complaints__isnull=False).order_by("pk").first()
+        assert case is not None
+        InvestigationEvent.objects.create(investigation=case, verb="note", created_at=since)
+        got = rollups.complaints_changed(since, until)
+        expected = sorted({c.pk for c in pool[:4]} | set(case.complaints.values_list("pk", flat=True)))
+        assert got.typecode == "q"
+        assert list(got) == expected
+        assert len(expected) > 4
+        assert set(rollups.complaints_changed(since)) == set(expected) | {pool[4].pk}
+    finally:
+        clock.freeze(None)
