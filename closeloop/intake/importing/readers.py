@@ -17,7 +17,6 @@ from typing import IO, Any
 from django.utils.translation import gettext_lazy as _
 
 from closeloop.core.errors import ValidationFailed
-from closeloop.intake.importing import xlsx
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and password-protected .xlsx
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # serial 1 = 1900-01-01, counting Excel's phantom 1900-02-29
@@ -170,6 +169,8 @@ def read_sheet(data: bytes | Opener, fmt: str, *, field: str = "file") -> Sheet:
     source: Callable[[], Iterator[list[Any]]]
     opener: Opener = (lambda: io.BytesIO(data)) if isinstance(data, bytes) else data
     if fmt == "xlsx":
+        # Imported here: lxml stays out of a worker until a job reads a workbook (test_worker_footprint).
+        from closeloop.intake.importing import xlsx
 
         def parsed() -> Generator[list[Any], None, None]:
             try:
