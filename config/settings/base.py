@@ -216,6 +216,8 @@ CLOSELOOP_SITE_URL = E.SITE_URL
 CLOSELOOP: dict[str, Any] = {
     "COMPLAINT_NUMBER_FORMAT": E.COMPLAINT_NUMBER_FORMAT,
     "ATTACHMENT_MAX_BYTES": E.ATTACHMENT_MAX_BYTES,
+    # Data rows one import file may hold; a longer file is refused before any row is written.
+    "IMPORT_MAX_ROWS": E.IMPORT_MAX_ROWS,
     # Local hour (in each person's time zone) after which the daily notification digest is sent.
     "DIGEST_HOUR": E.DIGEST_HOUR,
     # Days an export file (ledger, audit pack) is kept after it is written.

@@ -23,6 +23,9 @@ EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # serial 1 = 1900-01-01, counting Excel
 # Serial numbers between these bounds (1990..2100) are read as dates; others are plainly not dates.
 EXCEL_SERIAL_RANGE = (32874, 73051)
 DECODE_CHUNK = 1 << 20
+# Excel's last row. A text file may have more lines, but no spreadsheet user can have written them, and
+# counting a file of millions of empty lines would hold a worker for nothing.
+MAX_SHEET_ROW = 1_048_576
 
 Rows = Iterator[tuple[int, dict[str, Any]]]
 # Opens the file anew for reading: a binary file object (read(n), a context manager), such as a stored
@@ -103,9 +106,18 @@ class Sheet:
     """The first sheet of an upload: its header row, and its data rows, which can be read more than
     once (a count first, then the rows) without holding them all as Python objects."""
 
-    def __init__(self, headers: list[str], source: Callable[[], Iterator[list[Any]]]) -> None:
+    def __init__(
+        self,
+        headers: list[str],
+        source: Callable[[], Iterator[list[Any]]],
+        *,
+        max_rows: int | None = None,
+        field: str = "file",
+    ) -> None:
         self.headers = headers
         self._source = source  # a fresh iterator over the data rows (after the header) per call
+        self.max_rows = max_rows
+        self.field = field
 
     def rows(self) -> Rows:
         """``(excel_row_number, {header: value})`` for each non-blank row, streamed in file order."""
@@ -118,8 +130,26 @@ class Sheet:
             yield n, {h: (values[i] if i < len(values) else "") for i, h in enumerate(headers) if h}
 
     def count(self) -> int:
-        """The number of rows :meth:`rows` yields."""
-        return sum(1 for row in self._source() if any(v not in ("", None) for v in map(_cell, row)))
+        """The number of rows :meth:`rows` yields. Raises ValidationFailed naming the field as soon as
+        it meets a row past Excel's last, or (with ``max_rows``) one data row more than that: an import
+        calls it before it writes anything, so a file too long is refused whole, and quickly."""
+        limit = self.max_rows
+        count = 0
+        for n, row in enumerate(self._source(), start=2):
+            if n > MAX_SHEET_ROW:
+                raise self._too_long(MAX_SHEET_ROW - 1)
+            if any(v not in ("", None) for v in map(_cell, row)):
+                count += 1
+                if limit is not None and count > limit:
+                    raise self._too_long(limit)
+        return count
+
+    def _too_long(self, limit: int) -> ValidationFailed:
+        return _refuse(
+            _("The file has more than %(limit)s rows; split it into files of at most %(limit)s rows.")
+            % {"limit": f"{limit:,}"},
+            self.field,
+        )
 
 
 class _Spill:
@@ -158,12 +188,15 @@ class _Spill:
                 return
 
 
-def read_sheet(data: bytes | Opener, fmt: str, *, field: str = "file") -> Sheet:
+def read_sheet(data: bytes | Opener, fmt: str, *, field: str = "file", max_rows: int | None = None) -> Sheet:
     """Open ``data`` as ``fmt`` ('xlsx' or 'csv'): the file's bytes, or a function that opens it anew
     for reading (a stored upload). Either format is parsed as it is read and never held whole: a CSV
     each time its rows are read, a workbook (:mod:`.xlsx`) once, its rows kept in a temporary file for
     the next reading (:class:`_Spill`). Row numbers are the ones Excel shows (the header is row 1);
-    blank rows are skipped but counted. Only the first sheet is read. An unreadable workbook raises
+    blank rows are skipped but counted. Only the first sheet is read; its count is bounded by
+    ``max_rows`` data rows and by Excel's last row (see :meth:`Sheet.count`).
+
+    An unreadable workbook, or one that unpacks to more than the reader's limits (:mod:`.xlsx`), raises
     ValidationFailed naming ``field``: when its headers are read or, for damage further on, when its
     rows are."""
     source: Callable[[], Iterator[list[Any]]]
@@ -177,6 +210,11 @@ def read_sheet(data: bytes | Opener, fmt: str, *, field: str = "file") -> Sheet:
                 yield from xlsx.open_rows(opener)
             except xlsx.Unreadable as exc:
                 raise _refuse(_("The workbook could not be read; it may be damaged."), field) from exc
+            except xlsx.TooLarge as exc:
+                raise _refuse(
+                    _("The workbook unpacks to more than an import may read; split it into smaller files."),
+                    field,
+                ) from exc
 
         head = parsed()
         first = next(head, None)
@@ -202,8 +240,9 @@ def read_sheet(data: bytes | Opener, fmt: str, *, field: str = "file") -> Sheet:
             return rows
 
     if first is None:
-        return Sheet([], lambda: iter(()))
-    return Sheet([str(h if h is not None else "").strip() for h in first], source)
+        return Sheet([], lambda: iter(()), max_rows=max_rows, field=field)
+    headers = [str(h if h is not None else "").strip() for h in first]
+    return Sheet(headers, source, max_rows=max_rows, field=field)
 
 
 def read_rows(data: bytes, fmt: str, *, field: str = "file") -> tuple[list[str], Rows]:

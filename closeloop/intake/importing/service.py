@@ -152,7 +152,11 @@ def _run(job: ImportJob, user: User) -> None:
     # Opened from storage each time the rows are read (counted, then imported), not held in memory: a
     # 100,000-row CSV is 25 MB of bytes the worker would otherwise keep for the whole job.
     name, storage = str(job.file.name), job.file.storage
-    sheet = read_sheet(lambda: storage.open(name, "rb"), job.file_format)
+    sheet = read_sheet(
+        lambda: storage.open(name, "rb"),
+        job.file_format,
+        max_rows=int(settings.CLOSELOOP["IMPORT_MAX_ROWS"]),
+    )
     missing = _missing(job.kind, sheet.headers)
     if missing:
         raise ValidationFailed(fields={"file": [_missing_headers_message(missing)]})

@@ -38,12 +38,31 @@ EPOCH_1904 = dt.datetime(1904, 1, 1)
 DIGITS = "0123456789"
 _XML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
+# Excel's own limits. No sheet Excel writes goes past them; a reference beyond them is a crafted file,
+# whose short row number could make the reader yield billions of blank rows, or whose cell reference
+# could ask for a row of billions of cells.
+MAX_ROW = 1_048_576
+MAX_COLUMN = 16_384  # XFD
+# The most each part may unpack to. The zip's directory declares every part's size and zipfile never
+# decompresses past it (a part whose bytes disagree is refused), so checking the declared sizes before
+# reading bounds the time and the memory of a small upload that unpacks to gigabytes. A 100,000-row
+# import sheet unpacks to about 120 MB, twelve times its zipped size; the shared strings and the
+# parts read whole are held in memory.
+SHEET_MAX_BYTES = 1 << 30
+STRINGS_MAX_BYTES = 64 << 20
+PART_MAX_BYTES = 16 << 20
+
 Opener = Callable[[], Any]
 CellValue = str | float | bool | dt.datetime | dt.date | dt.time | dt.timedelta
 
 
 class Unreadable(Exception):
-    """The file is not a workbook this reader can read (a part is missing or is not valid XML)."""
+    """The file is not a workbook this reader can read (a part is missing or is not valid XML, or a
+    reference lies beyond Excel's last row or column)."""
+
+
+class TooLarge(Exception):
+    """A part of the workbook unpacks to more than its limit (``SHEET_MAX_BYTES`` and the others)."""
 
 
 def number_format_kind(code: str) -> str | None:
@@ -111,9 +130,16 @@ def _attr(el: Any, local: str) -> str | None:
     return None
 
 
+def _open(zf: zipfile.ZipFile, name: str, limit: int) -> Any:
+    """The part ``name``, opened for reading; TooLarge when it declares more than ``limit`` bytes."""
+    if zf.getinfo(name).file_size > limit:
+        raise TooLarge(name)
+    return zf.open(name)
+
+
 def _parse(zf: zipfile.ZipFile, name: str) -> Any:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-    with zf.open(name) as fh:
+    with _open(zf, name, PART_MAX_BYTES) as fh:
         return etree.parse(fh, parser).getroot()
 
 
@@ -168,7 +194,7 @@ class Workbook:
     @staticmethod
     def _strings(zf: zipfile.ZipFile, name: str) -> list[str]:
         out: list[str] = []
-        with zf.open(name) as fh:
+        with _open(zf, name, STRINGS_MAX_BYTES) as fh:
             for _event, si in etree.iterparse(
                 fh, events=("end",), tag="{*}si", resolve_entities=False, no_network=True, load_dtd=False
             ):
@@ -211,12 +237,14 @@ class Workbook:
         row's XML is freed once converted."""
         cells = _Cells(self)
         row_no = 0
-        with zf.open(self.sheet) as fh:
+        with _open(zf, self.sheet, SHEET_MAX_BYTES) as fh:
             for _event, row in etree.iterparse(
                 fh, events=("end",), tag="{*}row", resolve_entities=False, no_network=True, load_dtd=False
             ):
                 ref = row.get("r")
                 number = int(ref) if ref and ref.isdigit() else row_no + 1
+                if number > MAX_ROW:
+                    raise Unreadable(f"row {number} is beyond Excel's last")
                 while row_no + 1 < number:  # rows the sheet leaves out are blank
                     row_no += 1
                     yield []
@@ -270,7 +298,10 @@ class _Cells:
             letters = ref.rstrip(DIGITS)
             col = self.columns.get(letters)
             if col is None:
-                col = self.columns[letters] = _column(letters)
+                col = _column(letters) if len(letters) <= 3 else MAX_COLUMN
+                if col >= MAX_COLUMN:
+                    raise Unreadable(f"cell {ref} is beyond Excel's last column")
+                self.columns[letters] = col
             n = len(values)
             if col == n:
                 values.append(value)
@@ -288,7 +319,7 @@ class _Cells:
             parts = list(box)
             if len(parts) == 1 and parts[0].tag == self.t:  # the usual shape: <is><t>text</t></is>
                 text = parts[0].text or ""
-                return _unescape(text) if "_x" in text else text
+                return _unescape(text)
             return _rich_text(box)
         return ""
 
@@ -331,7 +362,8 @@ def _column(letters: str) -> int:
 def open_rows(opener: Opener) -> Iterator[list[CellValue]]:
     """The first sheet's rows, read from the file ``opener`` opens (see :meth:`Workbook.rows`).
     Raises :class:`Unreadable` for a file that is not a readable workbook, on opening or while rows
-    are read."""
+    are read, and :class:`TooLarge` for one that unpacks to more than the limits, before reading the
+    part that would."""
     with opener() as fh:
         try:
             zf = zipfile.ZipFile(fh)
