@@ -272,7 +272,8 @@ def _replay(request: HttpRequest, user: User, key: str, body_hash: str) -> HttpR
 def complaint_list(request: HttpRequest) -> dict[str, Any]:
     """Filters: ``status``, ``severity`` (repeatable), ``customer`` (code), ``category`` (code, includes
     subcategories), ``site`` (code), ``owner`` (username or ``none``), ``received_from``/``received_to``
-    (YYYY-MM-DD), ``q`` (full-text, Chinese words included), ``view`` (mine, unassigned, overdue),
+    (YYYY-MM-DD), ``import_job`` (the id of the import that created them), ``q`` (full-text, Chinese
+    words included), ``view`` (mine, unassigned, overdue),
     ``sort`` (-received_at, received_at, -priority, priority, -severity, severity, number, -number),
     ``limit`` (1–100) and ``cursor`` (from ``next_cursor``). ``count`` stops at 1000 (``count_capped``);
     a search that matches many complaints by the database's statistics is not counted, and

@@ -39,6 +39,7 @@ from closeloop.complaints.services import (
 from closeloop.core import clock
 from closeloop.core.bulk_insert import instances_make, objects_insert
 from closeloop.notifications.batch import ComplaintNotice, complaint_notifications_send
+from closeloop.notifications.imports import ImportDigest, import_digest_add
 
 
 @dataclass
@@ -141,10 +142,12 @@ def _search_tails(complaints: Sequence[Complaint], tokenizer: Tokenizer) -> list
     return tails
 
 
-def complaints_save(built: ComplaintsBuilt) -> list[Complaint]:
+def complaints_save(built: ComplaintsBuilt, *, digest: ImportDigest | None = None) -> list[Complaint]:
     """Number and save the built complaints, write their ``created`` events and their
     ``complaint_received`` notifications and outbox deliveries (one dispatch after commit); return them.
-    Numbers follow item order within each receipt year. The items' contacts must be saved by now.
+    With ``digest`` (an import's), the notifications are counted into it instead: one per person for
+    the whole import (see ``notifications.imports``). Numbers follow item order within each receipt
+    year. The items' contacts must be saved by now.
 
     Must run inside ``transaction.atomic``: all of it is written or none. Locks the number-sequence rows
     of the receipt years (ascending) until the caller commits, so creates elsewhere wait until then.
@@ -174,6 +177,9 @@ def complaints_save(built: ComplaintsBuilt) -> list[Complaint]:
             ({"complaint": c, **common, **event} for c, event in zip(complaints, built.events, strict=True)),
         )
     )
+    if digest is not None:
+        import_digest_add(digest, complaints=complaints)
+        return complaints
     complaint_notifications_send(
         verb="complaint_received",
         notices=[

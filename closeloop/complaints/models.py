@@ -247,6 +247,9 @@ class Complaint(TimeStamped):
         related_name="created_complaints",
         editable=False,
     )
+    # The import job that created the complaint; a plain integer (as Notification.investigation_id) so
+    # this app does not depend on the intake app, and so a deleted job leaves its complaints alone.
+    import_job_id = models.PositiveIntegerField(_("import job"), null=True, blank=True, editable=False)
     version = models.PositiveIntegerField(default=1, editable=False)
     # Whitespace-separated jieba tokens of the searchable text (see complaints.search).
     search_text = models.TextField(blank=True, default="", editable=False)
@@ -286,6 +289,10 @@ class Complaint(TimeStamped):
             ),
             models.Index(
                 fields=["duplicate_of"], name="cmp_duplicate_of", condition=Q(duplicate_of__isnull=False)
+            ),
+            # The complaints of one import (the list's import_job filter, an import digest's link).
+            models.Index(
+                fields=["import_job_id"], name="cmp_import_job", condition=Q(import_job_id__isnull=False)
             ),
             # A repeat is an earlier complaint of the same customer about the same product within 90
             # days: without this, each complaint's check reads all of its customer's recent ones.

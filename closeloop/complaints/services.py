@@ -105,6 +105,7 @@ class ComplaintData:
     owner: User | None = None
     department: Department | None = None
     extra_event_data: dict[str, Any] = field(default_factory=dict)
+    import_job: int | None = None  # the import job creating it, if any
 
 
 class Keep(enum.Enum):
@@ -209,6 +210,7 @@ def complaint_fields(
         "department": department,
         "assignment_rule": assigned_by,
         "created_by": actor if getattr(actor, "pk", None) else None,
+        "import_job_id": data.import_job,
     }
 
 

@@ -63,6 +63,7 @@ DRILL_PARAMS = (
     "reopened",
     "repeat",
     "product",
+    "import_job",
     *listing.DRILL_DAYS,
     *listing.DRILL_FLAGS,
 )
@@ -88,6 +89,7 @@ def _filter_labels() -> dict[str, str]:
         "deadline_missed": _("Deadline missed"),
         "reopened": _("Reopened"),
         "repeat": _("Repeat complaint"),
+        "import_job": _("Import"),
         **_kpi_filter_labels(),
     }
 
@@ -149,6 +151,11 @@ def _chip_value(f: listing.ListFilters, name: str) -> str:
         return str(_("Any deadline")) if value == listing.ANY_DEADLINE else str(Target(value).label)
     if name == "product" and value == listing.NO_PRODUCT:
         return str(_("No product"))
+    if name == "import_job":
+        from closeloop.intake.models import ImportJob
+
+        job = ImportJob.objects.filter(pk=int(value)).only("original_name").first()
+        return f"#{value} {job.original_name}" if job else f"#{value}"
     if name in ("reopened", "repeat", *listing.DRILL_FLAGS):
         return str(_("yes"))
     if isinstance(value, dt.date):

@@ -28,6 +28,7 @@ from closeloop.customers.services import site_for_code
 from closeloop.intake.drafts import ComplaintDraft, ContactInput
 from closeloop.intake.lookups import IntakeLookups, OrderRef
 from closeloop.intake.services import draft_resolve
+from closeloop.notifications.imports import ImportDigest
 
 T = TypeVar("T")
 # Values per IN (...) list: under SQLite's oldest limit of 999 parameters.
@@ -229,11 +230,12 @@ class IntakeBatch:
     new_contacts: list[Contact]  # contacts the valid drafts create, unsaved
     built: ComplaintsBuilt
 
-    def write(self) -> list[Complaint | ApplicationError]:
-        """Save the new contacts and the complaints; return every draft's outcome. Must run inside
+    def write(self, *, digest: ImportDigest | None = None) -> list[Complaint | ApplicationError]:
+        """Save the new contacts and the complaints (their notifications counted into ``digest`` when
+        given, see ``complaints_save``); return every draft's outcome. Must run inside
         ``transaction.atomic`` (all or nothing; locks as ``complaints_save``), once."""
         objects_insert(self.new_contacts)
-        created = complaints_save(self.built)
+        created = complaints_save(self.built, digest=digest)
         outcomes = list(self.outcomes)
         for i, complaint in zip(self.positions, created, strict=True):
             outcomes[i] = complaint

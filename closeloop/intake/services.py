@@ -253,6 +253,7 @@ def draft_resolve(
         owner=owner,
         department=None,
         extra_event_data={"channel": channel, **draft.source_ref},
+        import_job=draft.source_ref.get("import_job"),
     )
     return data, contact
 

@@ -7,7 +7,7 @@ dispatch of the outbox after commit.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,21 +101,19 @@ def _rule_people(
         yield from ((user, "team_member") for user in _team(complaint.investigation_id))
 
 
-def complaint_notifications_send(
+Chosen = dict[int, tuple[User, str, NotificationRule | None]]  # by user id: (user, reason, rule)
+
+
+def complaint_notices_routed(
     *, verb: str, notices: Sequence[ComplaintNotice], actor: User | None
-) -> list[Notification]:
-    """Write, for every notice, what ``notification_send(verb=verb, recipients=notice.recipients,
-    actor=actor, complaint=notice.complaint, data=notice.data)`` would, in notice order; return the rows.
+) -> Iterator[tuple[ComplaintNotice, Chosen, list[WebhookEndpoint]]]:
+    """For each notice, in order: the people ``notification_send`` would tell (its built-in recipients
+    first, then those the active rules of ``verb`` add; the first reason found for a person wins;
+    inactive people and the actor left out) and the active robots of the matching rules. The rules and
+    the members of their roles and departments are read once for all the notices.
 
     The complaints must be saved, with their customer (and its salesperson), owner, department and
-    creator loaded. Contract as ``notification_send``'s: call it inside the transaction of the change,
-    after its checks; it takes no lock. The deliveries' dispatch is queued once, after commit. Raises
-    ValueError for an unregistered verb or reason.
-    """
-    if verb not in VERB_MESSAGES:
-        raise ValueError(f"Unregistered notification verb: {verb!r}")
-    if not notices:
-        return []
+    creator loaded. Reads only. Raises ValueError for an unregistered reason."""
     rules = list(
         NotificationRule.objects.filter(event=verb, is_active=True)
         .order_by("pk")
@@ -124,11 +122,6 @@ def complaint_notifications_send(
     members = _Members()
     if any(r.to_department_manager for r in rules):
         _managers_load(n.complaint for n in notices)
-    now = clock.now()
-    actor_saved = actor if actor is not None and actor.pk is not None else None
-    rows: list[Notification] = []
-    # Per notice: its slice of ``rows`` and the robots it posts to (only when someone is told).
-    spans: list[tuple[int, int, list[WebhookEndpoint]]] = []
     for notice in notices:
         complaint = notice.complaint
         people: dict[User, tuple[str, NotificationRule]] = {}
@@ -146,7 +139,7 @@ def complaint_notifications_send(
             (user, reason, None) for user, reason in notice.recipients.items()
         ]
         candidates += [(user, reason, rule) for user, (reason, rule) in people.items()]
-        chosen: dict[int, tuple[User, str, NotificationRule | None]] = {}
+        chosen: Chosen = {}
         for user, reason, rule in candidates:
             if reason not in REASON_LABELS:
                 raise ValueError(f"Unregistered notification reason: {reason!r}")
@@ -155,6 +148,31 @@ def complaint_notifications_send(
             if actor is not None and user.pk == actor.pk:
                 continue
             chosen.setdefault(user.pk, (user, reason, rule))
+        yield notice, chosen, list(webhooks.values())
+
+
+def complaint_notifications_send(
+    *, verb: str, notices: Sequence[ComplaintNotice], actor: User | None
+) -> list[Notification]:
+    """Write, for every notice, what ``notification_send(verb=verb, recipients=notice.recipients,
+    actor=actor, complaint=notice.complaint, data=notice.data)`` would, in notice order; return the rows.
+
+    The complaints must be saved, with their customer (and its salesperson), owner, department and
+    creator loaded. Contract as ``notification_send``'s: call it inside the transaction of the change,
+    after its checks; it takes no lock. The deliveries' dispatch is queued once, after commit. Raises
+    ValueError for an unregistered verb or reason.
+    """
+    if verb not in VERB_MESSAGES:
+        raise ValueError(f"Unregistered notification verb: {verb!r}")
+    if not notices:
+        return []
+    now = clock.now()
+    actor_saved = actor if actor is not None and actor.pk is not None else None
+    rows: list[Notification] = []
+    # Per notice: its slice of ``rows`` and the robots it posts to (only when someone is told).
+    spans: list[tuple[int, int, list[WebhookEndpoint]]] = []
+    for notice, chosen, webhooks in complaint_notices_routed(verb=verb, notices=notices, actor=actor):
+        complaint = notice.complaint
         start = len(rows)
         rows += instances_make(
             Notification,
@@ -173,7 +191,7 @@ def complaint_notifications_send(
                 for user, reason, rule in chosen.values()
             ),
         )
-        spans.append((start, len(rows), list(webhooks.values()) if chosen else []))
+        spans.append((start, len(rows), webhooks if chosen else []))
     if not rows:
         return []
     objects_insert(rows)

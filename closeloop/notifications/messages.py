@@ -48,6 +48,9 @@ VERB_MESSAGES: dict[str, Any] = {
         "%(number)s (%(title)s): %(percent)s%% of the time for “%(target)s” is used, due %(due_at)s"
     ),
     "deadline_breached": _("Overdue: “%(target)s” of %(number)s (%(title)s) was due %(due_at)s"),
+    # Translators: one message for all of an import's new complaints that concern the reader; file is the
+    # imported file's name, serious how many of them are serious.
+    "complaints_imported": _("%(count)s new complaints from the import of %(file)s (%(serious)s serious)"),
     # Translators: owner is the complaint's owner (may be empty).
     "deadline_escalated": _(
         "Escalated: “%(target)s” of %(number)s (%(title)s) is overdue since %(due_at)s; owner %(owner)s"
@@ -82,6 +85,18 @@ EVENT_LABELS: dict[str, Any] = {
     "report_answered": _("Customer's answer to a report"),
     "verdict_recorded": _("Customer verdict"),
 }
+
+# Verbs that tell, in one message, of many events of another verb (the import digest of the complaints
+# an import received): they read and are muted as that event, and the rules of that event route them.
+DIGEST_OF: dict[str, str] = {"complaints_imported": "complaint_received"}
+
+
+def event_label(verb: str) -> str:
+    """The name of ``verb``'s event in the active language (a digest's is its events'; the code itself if
+    unknown)."""
+    label = EVENT_LABELS.get(DIGEST_OF.get(verb, verb))
+    return str(label) if label is not None else verb
+
 
 REASON_LABELS: dict[str, Any] = {
     "role_sales_manager": _("You are a sales manager."),

@@ -80,6 +80,12 @@ class Notification(models.Model):
         return notification_text(self)
 
     @property
+    def import_job(self) -> int | None:
+        """The import whose new complaints an import digest tells of (None for any other notification)."""
+        job = self.data.get("import_job") if isinstance(self.data, dict) else None
+        return job if self.complaint_id is None and type(job) is int else None
+
+    @property
     def reason_label(self) -> str:
         """“Why did I get this”, in the active language, naming the admin rule that added the reader (read
         from a ``rule_name`` annotation when the selector gave one, so lists cost no extra query)."""

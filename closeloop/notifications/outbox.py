@@ -13,6 +13,7 @@ from django.db import transaction
 
 from closeloop.core import clock
 from closeloop.core.bulk_insert import instances_make
+from closeloop.notifications.messages import DIGEST_OF
 from closeloop.notifications.models import (
     Channel,
     Delivery,
@@ -28,7 +29,9 @@ log = logging.getLogger(__name__)
 def _wants_email(pref: NotificationPreference | None, verb: str) -> bool:
     if pref is None:
         return True
-    return pref.email_mode == EmailMode.IMMEDIATE and verb not in (pref.muted_events or [])
+    # A digest is muted with the event it tells of.
+    event = DIGEST_OF.get(verb, verb)
+    return pref.email_mode == EmailMode.IMMEDIATE and event not in (pref.muted_events or [])
 
 
 def deliveries_enqueue(

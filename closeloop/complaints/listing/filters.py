@@ -48,6 +48,7 @@ _FLAGS = {"1": True, "0": False, "": False}
 ANY_DEADLINE = "any"  # deadline_missed=any: whichever target
 NO_PRODUCT = "none"  # product=none: complaints without a product (as owner=none)
 _PRODUCT_CODE_MAX = 40  # Product.code's max_length
+_IMPORT_JOB = re.compile(r"[1-9][0-9]{0,9}")  # an import job's id (a positive 32-bit integer's digits)
 # Local days (in the active time zone, as received_from/closed_from) and 1-flags of the cockpit's drills.
 DRILL_DAYS = (
     "due_from",
@@ -90,6 +91,7 @@ class ListFilters:
     repeat: bool = False
     # The cockpit's drills (see DRILL_DAYS and _drill_filter).
     product: str = ""
+    import_job: str = ""  # the id of the import job that created the complaints (an import digest's link)
     due_from: dt.date | None = None
     due_to: dt.date | None = None
     verdict_from: dt.date | None = None
@@ -129,6 +131,7 @@ class ListFilters:
             "reopened": "1" if self.reopened else "",
             "repeat": "1" if self.repeat else "",
             "product": self.product,
+            "import_job": self.import_job,
             **{name: _iso(getattr(self, name)) for name in DRILL_DAYS},
             **{name: "1" if getattr(self, name) else "" for name in DRILL_FLAGS},
             "sort": self.sort if self.sort != DEFAULT_SORT else "",
@@ -236,4 +239,9 @@ def _drill_parse_kpi(f: ListFilters, params: QueryDict) -> None:
         }
     else:
         f.product = product
+    job = (params.get("import_job") or "").strip()
+    if job and not (_IMPORT_JOB.fullmatch(job) and int(job) <= 2**31 - 1):
+        f.errors["import_job"] = str(_("Use the number of an import, such as 12."))
+    else:
+        f.import_job = job
     _dates_parse(f, params, DRILL_DAYS)

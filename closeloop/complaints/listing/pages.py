@@ -184,6 +184,8 @@ def _drill_filter_kpi(qs: QuerySet[Complaint], f: ListFilters, now: dt.datetime)
         qs = qs.filter(product__isnull=True)
     elif f.product:
         qs = qs.filter(product__code=f.product)
+    if f.import_job:
+        qs = qs.filter(import_job_id=int(f.import_job))
     verdict_start, verdict_end = _day_start(f.verdict_from), _day_start(f.verdict_to, after=True)
     if f.satisfied or verdict_start or verdict_end:
         qs = qs.filter(verdicts_q(start=verdict_start, end=verdict_end, satisfied=f.satisfied))

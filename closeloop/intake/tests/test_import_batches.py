@@ -11,7 +11,7 @@ from openpyxl import Workbook
 
 from closeloop.complaints.models import Complaint, ComplaintEvent
 from closeloop.customers.models import Contact
-from closeloop.intake.importing import service
+from closeloop.intake.importing import batches
 from closeloop.intake.importing.readers import read_sheet
 from closeloop.intake.importing.service import import_job_create, import_job_run
 from closeloop.intake.models import ImportJob
@@ -34,7 +34,7 @@ def _run(user, data: bytes) -> ImportJob:
 def test_rows_across_batches_keep_file_order_contacts_and_the_report(
     agent, customer, order, frozen_now, monkeypatch
 ):
-    monkeypatch.setattr(service, "BATCH_ROWS", 3)
+    monkeypatch.setattr(batches, "BATCH_ROWS", 3)
     rows: list[list[object]] = [
         ["C001", "", "杆部生锈", "描述", 5, "严重", "周工", "13500000000"],
         ["NOPE", "", "未知客户", "描述", 1, "", "", ""],

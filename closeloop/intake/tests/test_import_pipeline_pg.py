@@ -12,7 +12,7 @@ from closeloop.complaints.models import Complaint
 from closeloop.customers.models import Contact
 from closeloop.intake import bulk
 from closeloop.intake.drafts import ComplaintDraft
-from closeloop.intake.importing import service
+from closeloop.intake.importing import batches
 from closeloop.intake.services import complaint_intake
 from closeloop.intake.tests.test_import_batches import _csv, _run
 
@@ -25,9 +25,9 @@ def writer_threads(monkeypatch):
     names: list[str] = []
     write = bulk.IntakeBatch.write
 
-    def spy(self):  # type: ignore[no-untyped-def]
+    def spy(self, **kwargs):  # type: ignore[no-untyped-def]
         names.append(threading.current_thread().name)
-        return write(self)
+        return write(self, **kwargs)
 
     monkeypatch.setattr(bulk.IntakeBatch, "write", spy)
     return names
@@ -36,7 +36,7 @@ def writer_threads(monkeypatch):
 def test_batches_written_by_the_worker_thread_see_the_contacts_of_the_batch_before(
     agent, customer, order, frozen_now, monkeypatch, writer_threads
 ):
-    monkeypatch.setattr(service, "BATCH_ROWS", 2)
+    monkeypatch.setattr(batches, "BATCH_ROWS", 2)
     rows: list[list[object]] = [
         ["C001", "", "第一行", "描述", 1, "", "冯工", "13300000000"],
         ["NOPE", "", "未知客户", "描述", 1, "", "", ""],
@@ -55,7 +55,7 @@ def test_batches_written_by_the_worker_thread_see_the_contacts_of_the_batch_befo
 
 
 def test_numbers_stay_distinct_and_gap_free_beside_concurrent_creates(agent, customer, monkeypatch):
-    monkeypatch.setattr(service, "BATCH_ROWS", 25)
+    monkeypatch.setattr(batches, "BATCH_ROWS", 25)
     rows: list[list[object]] = [["C001", "", f"导入{i}", "描述", i, "", "", ""] for i in range(150)]
     errors: list[BaseException] = []
     start = threading.Barrier(4)

@@ -29,10 +29,14 @@ def site_url(path: str) -> str:
 
 
 def event_link(*, complaint_number: str | None, data: Any) -> str:
-    """Where a notification leads: its complaint, else its 8D case, else the inbox (absolute URL)."""
+    """Where a notification leads: its complaint, else its 8D case, else the list of an import's
+    complaints (an import digest), else the inbox (absolute URL)."""
     if complaint_number:
         return site_url(reverse("complaints:detail", args=[complaint_number]))
     case = data.get("case") if isinstance(data, dict) else None
     if case:
         return site_url(reverse("investigations:detail", args=[str(case)]))
+    job = data.get("import_job") if isinstance(data, dict) else None
+    if isinstance(job, int) and not isinstance(job, bool):
+        return site_url(f"{reverse('complaints:list')}?import_job={job}")
     return site_url(reverse("notifications:inbox"))

@@ -31,7 +31,7 @@ from closeloop.notifications.channels import (
     event_link,
     site_url,
 )
-from closeloop.notifications.messages import EVENT_LABELS
+from closeloop.notifications.messages import event_label
 from closeloop.notifications.models import Delivery, Notification
 
 SUBJECT_MAX = 180
@@ -82,10 +82,9 @@ def _one_line(text: str) -> str:
 
 def _item(n: Notification) -> dict[str, Any]:
     """What the templates show of one notification (call with the recipient's locale active)."""
-    label = EVENT_LABELS.get(n.verb)
     return {
         "text": n.text,
-        "event": str(label) if label is not None else n.verb,
+        "event": event_label(n.verb),
         "reason": n.reason_label,
         "link": event_link(complaint_number=n.complaint.number if n.complaint else None, data=n.data),
         "created_at": n.created_at,

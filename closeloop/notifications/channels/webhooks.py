@@ -29,7 +29,7 @@ from closeloop.accounts.models import User
 from closeloop.core import clock
 from closeloop.notifications import netguard
 from closeloop.notifications.channels import DeliveryError, PermanentDeliveryError, event_link, site_url
-from closeloop.notifications.messages import EVENT_LABELS, notification_text
+from closeloop.notifications.messages import event_label, notification_text
 from closeloop.notifications.models import Delivery, WebhookEndpoint, WebhookKind
 
 
@@ -210,11 +210,6 @@ def webhook_send(endpoint: WebhookEndpoint, message: WebhookMessage) -> None:
     _check_answer(endpoint.kind, response)
 
 
-def _label(verb: str) -> str:
-    label = EVENT_LABELS.get(verb)
-    return str(label) if label is not None else verb
-
-
 def webhook_message_from_delivery(delivery: Delivery) -> WebhookMessage:
     """The message of a ``webhook`` delivery, rendered from its payload in the endpoint's language."""
     endpoint = delivery.endpoint
@@ -229,7 +224,7 @@ def webhook_message_from_delivery(delivery: Delivery) -> WebhookMessage:
         return WebhookMessage(
             event_id=str(delivery.event_id),
             verb=verb,
-            event=_label(verb),
+            event=event_label(verb),
             text=notification_text(SimpleNamespace(verb=verb, data=data)),
             link=event_link(complaint_number=complaint, data=data),
             link_text=str(complaint) if complaint else _("Open in Closeloop"),

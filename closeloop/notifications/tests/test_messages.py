@@ -72,7 +72,12 @@ def test_every_reason_the_rules_use_is_registered():
     } <= set(REASON_LABELS)
 
 
-def test_every_verb_is_an_event_rules_can_choose_and_every_event_has_a_message():
-    from closeloop.notifications.messages import EVENT_LABELS
+def test_every_verb_is_an_event_rules_can_choose_or_a_digest_of_one_and_every_event_has_a_message():
+    from closeloop.notifications.messages import DIGEST_OF, EVENT_LABELS, event_label
 
-    assert set(EVENT_LABELS) == set(VERB_MESSAGES)
+    # A digest is routed by its event's rules, so it is no event of its own to choose.
+    assert set(EVENT_LABELS) == set(VERB_MESSAGES) - set(DIGEST_OF)
+    assert set(DIGEST_OF.values()) <= set(EVENT_LABELS)
+    with translation.override("en"):
+        assert event_label("complaints_imported") == "Complaint received"
+        assert event_label("no_such_verb") == "no_such_verb"

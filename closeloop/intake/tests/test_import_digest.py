@@ -1,0 +1,192 @@
+"""An import tells each person its new complaints concern once, not once per complaint: one
+``complaints_imported`` notification per person (counts across batches, the reason and rule of the
+routing ``complaint_received`` has), one email per person who wants email for that event, one post
+per robot, linked to the list of the import's complaints; a batch the database refuses leaves the
+digest as it was committed."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import DatabaseError
+from django.utils import translation
+
+from closeloop.accounts import roles
+from closeloop.accounts.services import api_token_create
+from closeloop.complaints.models import AssignmentRule, Complaint
+from closeloop.intake.drafts import ComplaintDraft
+from closeloop.intake.importing import batches
+from closeloop.intake.importing.service import import_job_create, import_job_run
+from closeloop.intake.services import complaint_intake
+from closeloop.notifications.channels import event_link
+from closeloop.notifications.channels.email import email_notification_build
+from closeloop.notifications.channels.webhooks import webhook_message_from_delivery
+from closeloop.notifications.imports import ImportDigest, import_digest_add, import_digest_send
+from closeloop.notifications.models import (
+    Delivery,
+    Notification,
+    NotificationPreference,
+    NotificationRule,
+    WebhookEndpoint,
+)
+
+pytestmark = pytest.mark.django_db
+HEADERS = ["客户编码", "标题", "问题描述", "严重程度"]
+
+
+@pytest.fixture
+def routing(agent, qm, qe, gm, customer):
+    """Every complaint goes to qe; serious ones also tell the quality managers (qm) and a robot."""
+    AssignmentRule.objects.create(order=1, name="全部→陈工", owner=qe, department=qe.department)
+    robot = WebhookEndpoint.objects.create(
+        name="质量群", kind="wecom", url="https://qyapi.weixin.qq.com/x?k=1"
+    )
+    idle = WebhookEndpoint.objects.create(
+        name="停用", kind="generic", url="https://hooks.example.com/x", is_active=False
+    )
+    rule = NotificationRule.objects.create(name="严重客诉", event="complaint_received", severity="serious")
+    rule.roles.set([Group.objects.get(name=roles.QUALITY_MANAGER)])
+    rule.webhooks.set([robot, idle])
+    qm.email, qe.email = "qm@example.com", "qe@example.com"
+    qm.save()
+    qe.save()
+    # qe hears of new complaints in the inbox only: the digest is muted with the event it tells of.
+    NotificationPreference.objects.create(user=qe, muted_events=["complaint_received"])
+    return {"rule": rule, "robot": robot}
+
+
+def _csv(rows: list[list[object]]) -> bytes:
+    buf = io.StringIO(newline="")
+    csv.writer(buf).writerows([HEADERS, *rows])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def test_an_import_tells_each_person_and_robot_once_with_its_counts(
+    agent, qm, qe, routing, frozen_now, monkeypatch, client
+):
+    monkeypatch.setattr(batches, "BATCH_ROWS", 3)  # three batches
+    rows: list[list[object]] = [
+        ["C001", "杆部生锈", "描述", "严重"],
+        ["C001", "包装破损", "描述", "一般"],
+        ["NOPE", "未知客户", "描述", ""],
+        ["C001", "螺栓断裂", "描述", "严重"],
+        ["C001", "", "没有标题", ""],
+        ["C001", "标签错误", "描述", "轻微"],
+        ["C001", "漏油", "描述", "一般"],
+    ]
+    job = import_job_create(user=agent, kind="complaints", name="六月客诉.csv", data=_csv(rows), queue=False)
+    job = import_job_run(job_id=job.pk)
+    assert (job.status, job.created_count, job.error_count) == ("done", 5, 2)
+    imported = Complaint.objects.filter(import_job_id=job.pk)
+    assert imported.count() == 5 == Complaint.objects.count()
+
+    assert not Notification.objects.filter(verb="complaint_received").exists()
+    told = {
+        n.recipient.username: (n.reason, n.rule_id, n.complaint_id, n.data)
+        for n in Notification.objects.filter(verb="complaints_imported")
+    }
+    data = {"import_job": job.pk, "file": "六月客诉.csv"}
+    assert told == {
+        "qe": ("owner", None, None, {**data, "count": 5, "serious": 2}),
+        "qm": ("role_quality_manager", routing["rule"].pk, None, {**data, "count": 2, "serious": 2}),
+    }
+    digest = Notification.objects.get(recipient=qe)
+    with translation.override("en"):
+        assert digest.text == "5 new complaints from the import of 六月客诉.csv (2 serious)"
+    with translation.override("zh-hans"):
+        assert digest.text == "导入的 六月客诉.csv 带来 5 条新客诉（其中严重 2 条）"
+    assert digest.import_job == job.pk
+    assert event_link(complaint_number=None, data=digest.data).endswith(f"/complaints/?import_job={job.pk}")
+
+    # One email (qe muted the event) and one post to the active robot, with the robot's count.
+    deliveries = list(Delivery.objects.order_by("channel"))
+    assert [(d.channel, d.verb) for d in deliveries] == [
+        ("email", "complaints_imported"),
+        ("webhook", "complaints_imported"),
+    ]
+    email, post = deliveries
+    assert email.recipient == qm and email.notification.recipient == qm
+    message = email_notification_build(email)
+    assert message.subject == "[Closeloop] 导入的 六月客诉.csv 带来 2 条新客诉（其中严重 2 条）"
+    assert f"/complaints/?import_job={job.pk}" in message.body
+    assert post.endpoint == routing["robot"] and post.notification is None
+    robot = webhook_message_from_delivery(post)
+    assert robot.text == "导入的 六月客诉.csv 带来 2 条新客诉（其中严重 2 条）"
+    assert robot.event == "收到客诉" and robot.link.endswith(f"/complaints/?import_job={job.pk}")
+
+    # The inbox links the digest to the list of the import's complaints, which shows exactly them.
+    client.force_login(qm)
+    inbox = client.get("/notifications/").content.decode()
+    assert f'href="/complaints/?import_job={job.pk}"' in inbox
+    page = client.get(f"/complaints/?import_job={job.pk}").content.decode()
+    for c in imported:
+        assert c.number in page
+    assert f"#{job.pk} 六月客诉.csv" in page  # the filter's chip
+
+
+def test_the_import_filter_names_a_bad_value_and_lists_only_that_imports_complaints(
+    agent, qm, routing, frozen_now, client
+):
+    first = import_job_run(
+        job_id=import_job_create(
+            user=agent, kind="complaints", name="a.csv", data=_csv([["C001", "一", "描述", ""]]), queue=False
+        ).pk
+    )
+    import_job_run(
+        job_id=import_job_create(
+            user=agent, kind="complaints", name="b.csv", data=_csv([["C001", "二", "描述", ""]]), queue=False
+        ).pk
+    )
+    complaint_intake(
+        draft=ComplaintDraft(channel="phone", customer="C001", title="三", description="描述"), actor=agent
+    )
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {api_token_create(user=qm, name='t')[1]}"}
+    resp = client.get(f"/api/v1/complaints?import_job={first.pk}", **headers)
+    assert [c["title"] for c in resp.json()["items"]] == ["一"]
+    resp = client.get("/api/v1/complaints?import_job=x1", **headers)
+    assert resp.status_code == 422
+    assert list(resp.json()["fields"]) == ["import_job"]
+    client.force_login(qm)
+    page = client.get("/complaints/?import_job=99999999999").content.decode()
+    assert "请填写导入的编号，例如 12。" in page
+
+
+def _complaints(qe, titles_severities):
+    return [
+        complaint_intake(
+            draft=ComplaintDraft(
+                channel="phone", customer="C001", title=title, description="描述", severity=severity
+            ),
+            actor=None,
+        )
+        for title, severity in titles_severities
+    ]
+
+
+def test_a_batch_rolled_back_leaves_the_digest_as_committed(agent, qm, qe, routing, frozen_now):
+    digest = ImportDigest(job_id=41, file="x.csv", actor=agent)
+    committed = _complaints(qe, [("一", "general"), ("二", "general")])
+    import_digest_add(digest, complaints=committed)
+    refused = _complaints(qe, [("三", "serious")])
+
+    class Refused:
+        def write(self, *, digest: ImportDigest) -> list[Complaint]:
+            import_digest_add(digest, complaints=refused)  # tells qm for the first time, qe again
+            raise DatabaseError("refused")
+
+    assert isinstance(batches._Writer(digest)._write(Refused()), DatabaseError)  # type: ignore[arg-type]
+    assert set(digest.people) == {qe.pk}
+    row, told = digest.people[qe.pk]
+    assert (told.count, told.serious) == (2, 0) and row.data["count"] == 2
+    assert list(Notification.objects.filter(verb="complaints_imported").values_list("recipient", "data")) == [
+        (qe.pk, {"import_job": 41, "file": "x.csv", "count": 2, "serious": 0})
+    ]
+    assert digest.robots == {}
+    # The next batch counts on from what was committed; the outbox is written once.
+    import_digest_add(digest, complaints=refused)
+    assert len(import_digest_send(digest)) == 2  # qm's email and the robot's post (qe muted the event)
+    assert import_digest_send(digest) == []
+    assert Notification.objects.get(recipient=qe, verb="complaints_imported").data["count"] == 3
