@@ -39,6 +39,7 @@ from closeloop.core.errors import (
     ValidationFailed,
 )
 from closeloop.customers.models import Contact, Customer, Product, SalesOrder, Shipment, Site
+from closeloop.notifications.imports import ImportDigest, import_digest_add
 from closeloop.notifications.rules import (
     notify_complaint_accepted,
     notify_complaint_assigned,
@@ -231,8 +232,11 @@ def complaint_created_event(*, complaint: Complaint, data: ComplaintData) -> dic
 # it (``complaint_intake``'s transaction or savepoint), which it would have done anyway; outermost, it
 # is a transaction as before. Two statements fewer per complaint.
 @transaction.atomic(savepoint=False)
-def complaint_create(*, data: ComplaintData, actor: User | None) -> Complaint:
-    """Create a complaint with a fresh number, priority and assignment; write the ``created`` event.
+def complaint_create(
+    *, data: ComplaintData, actor: User | None, digest: ImportDigest | None = None
+) -> Complaint:
+    """Create a complaint with a fresh number, priority and assignment; write the ``created`` event, and
+    tell the people it concerns (``complaint_received``), or count them into ``digest`` (an import's).
 
     Assignment: an explicit owner/department in ``data`` wins; otherwise the first matching
     assignment rule applies. The configuration (rules, weights, notification rules) is the committed
@@ -256,7 +260,10 @@ def complaint_create(*, data: ComplaintData, actor: User | None) -> Complaint:
         complaint.search_text = document_join([*tokenize(complaint.number), *tail])
         complaint.save()
         events.event_record(complaint=complaint, verb="created", actor=actor, **created)
-        notify_complaint_received(complaint=complaint, actor=actor)
+        if digest is None:
+            notify_complaint_received(complaint=complaint, actor=actor)
+        else:
+            import_digest_add(digest, complaints=[complaint])
     return complaint
 
 

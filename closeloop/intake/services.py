@@ -44,6 +44,7 @@ from closeloop.intake.lookups import (
     order_facts,
     warranty_status_for,
 )
+from closeloop.notifications.imports import ImportDigest
 
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
@@ -259,8 +260,11 @@ def draft_resolve(
 
 
 @transaction.atomic
-def complaint_intake(*, draft: ComplaintDraft, actor: User | None) -> Complaint:
-    """Validate, resolve and create. All or nothing: on any error nothing is written.
+def complaint_intake(
+    *, draft: ComplaintDraft, actor: User | None, digest: ImportDigest | None = None
+) -> Complaint:
+    """Validate, resolve and create. All or nothing: on any error nothing is written. With ``digest`` (an
+    import's), the people the complaint concerns are counted into it instead of told now.
 
     Raises ValidationFailed (every bad field named) or PermissionDenied.
     """
@@ -275,7 +279,7 @@ def complaint_intake(*, draft: ComplaintDraft, actor: User | None) -> Complaint:
             email=contact.email.strip(),
         )
     data.contact = contact
-    complaint = complaint_create(data=data, actor=actor)
+    complaint = complaint_create(data=data, actor=actor, digest=digest)
     for att in draft.attachments:
         attachment_add(complaint=complaint, actor=actor, name=att.name, data=att.data)
     return complaint

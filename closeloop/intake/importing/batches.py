@@ -115,9 +115,9 @@ def complaints_run(
     """Complaints, ``BATCH_ROWS`` at a time: drafts from the rows, validated and built together, then
     written together while the next batch is validated (see :class:`_Writer`). When the database refuses
     a batch (a value no rule caught), its rows are run again one by one, each in its own transaction,
-    so only the row at fault is reported and the others are saved (and tell their people one by one, as
-    a complaint entered alone does). The people the batches' complaints concern are told once for the
-    whole import (``notifications.imports``), when it ends or stops. Returns (created, 0, errors)."""
+    so only the row at fault is reported and the others are saved. The people the complaints concern
+    are told once for the whole import (``notifications.imports``), when it ends or stops. Returns
+    (created, 0, errors)."""
     digest = ImportDigest(job_id=job.pk, file=job.original_name, actor=user)
     try:
         return _complaints_batches(job, user, sheet, mapping, report, digest)
@@ -152,7 +152,7 @@ def _complaints_batches(
         outcomes: Sequence[Complaint | ApplicationError | dict[str, Any]]
         if isinstance(done, DatabaseError):
             logger.warning("import job %s: the database refused a batch; retrying it row by row", job.pk)
-            outcomes = [_complaint_one(job, user, row_no, draft) for row_no, draft in batch.drafts]
+            outcomes = [_complaint_one(job, user, row_no, draft, digest) for row_no, draft in batch.drafts]
         else:
             outcomes = done
         for (row_no, _draft), outcome in zip(batch.drafts, outcomes, strict=True):
@@ -199,13 +199,17 @@ def _complaints_batches(
 
 
 def _complaint_one(
-    job: ImportJob, user: User, row_no: int, draft: ComplaintDraft
+    job: ImportJob, user: User, row_no: int, draft: ComplaintDraft, digest: ImportDigest
 ) -> Complaint | ApplicationError | dict[str, Any]:
-    """One draft through ``complaint_intake`` in its own transaction: the complaint, the error it raised,
-    or the report line of a row the database refused."""
+    """One draft through ``complaint_intake`` in its own transaction, its people counted into
+    ``digest``: the complaint, the error it raised, or the report line of a row the database refused
+    (the digest then as it was)."""
+    saved = digest.checkpoint()
     try:
-        return complaint_intake(draft=draft, actor=user)
+        return complaint_intake(draft=draft, actor=user, digest=digest)
     except ApplicationError as exc:
+        digest.restore(saved)
         return exc
     except DatabaseError:
+        digest.restore(saved)
         return row_refused(job, row_no)

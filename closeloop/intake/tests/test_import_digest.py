@@ -190,3 +190,30 @@ def test_a_batch_rolled_back_leaves_the_digest_as_committed(agent, qm, qe, routi
     assert len(import_digest_send(digest)) == 2  # qm's email and the robot's post (qe muted the event)
     assert import_digest_send(digest) == []
     assert Notification.objects.get(recipient=qe, verb="complaints_imported").data["count"] == 3
+
+
+@pytest.mark.postgres
+def test_rows_of_a_refused_batch_saved_one_by_one_are_counted_into_the_digest_too(
+    agent, qm, qe, routing, frozen_now
+):
+    # PostgreSQL refuses the batch as a whole (a quantity past its integer column), which is then run
+    # again row by row: the rows it saves tell no one by themselves, they count into the digest.
+    rows: list[list[object]] = [
+        ["C001", "第一行", "描述", "严重"],
+        ["C001", "数量过大", "描述", "严重"],
+        ["C001", "第三行", "描述", "一般"],
+    ]
+    rows[1] = [*rows[1], 10**11]
+    data = "客户编码,标题,问题描述,严重程度,数量\n" + "\n".join(",".join(map(str, r)) for r in rows) + "\n"
+    job = import_job_create(
+        user=agent, kind="complaints", name="r.csv", data=data.encode("utf-8-sig"), queue=False
+    )
+    job = import_job_run(job_id=job.pk)
+    assert (job.created_count, job.error_count) == (2, 1)
+    assert not Notification.objects.filter(verb="complaint_received").exists()
+    counts = {
+        n.recipient.username: (n.data["count"], n.data["serious"])
+        for n in Notification.objects.filter(verb="complaints_imported")
+    }
+    assert counts == {"qe": (2, 1), "qm": (1, 1)}
+    assert Delivery.objects.filter(channel="webhook").get().payload["data"]["count"] == 1
