@@ -117,7 +117,11 @@ def test_an_import_tells_each_person_and_robot_once_with_its_counts(
     assert robot.text == "导入的 六月客诉.csv 带来 2 条新客诉（其中严重 2 条）"
     assert robot.event == "收到客诉" and robot.link.endswith(f"/complaints/?import_job={job.pk}")
 
-    # The inbox links the digest to the list of the import's complaints, which shows exactly them.
+    # The import's page links to the list of its complaints; so does the inbox's digest, and the list
+    # shows exactly them.
+    client.force_login(agent)
+    job_page = client.get(f"/intake/import/{job.pk}/").content.decode()
+    assert f'id="import-complaints" href="/complaints/?import_job={job.pk}">查看导入创建的 5 条客诉<' in job_page
     client.force_login(qm)
     inbox = client.get("/notifications/").content.decode()
     assert f'href="/complaints/?import_job={job.pk}"' in inbox
