@@ -121,7 +121,8 @@ def test_an_import_tells_each_person_and_robot_once_with_its_counts(
     # shows exactly them.
     client.force_login(agent)
     job_page = client.get(f"/intake/import/{job.pk}/").content.decode()
-    assert f'id="import-complaints" href="/complaints/?import_job={job.pk}">查看导入创建的 5 条客诉<' in job_page
+    link = f'id="import-complaints" href="/complaints/?import_job={job.pk}">查看导入创建的 5 条客诉<'
+    assert link in job_page
     client.force_login(qm)
     inbox = client.get("/notifications/").content.decode()
     assert f'href="/complaints/?import_job={job.pk}"' in inbox
