@@ -79,6 +79,10 @@ class _Writer:
         except DatabaseError as exc:
             self._digest.restore(saved)
             return exc
+        except BaseException:
+            # Rolled back too, and the import ends: the digest it sends must hold only what committed.
+            self._digest.restore(saved)
+            raise
 
     def _write_in_thread(self, prepared: IntakeBatch) -> list[Complaint | ApplicationError] | DatabaseError:
         with translation.override(self._language), timezone.override(self._time_zone):
@@ -213,3 +217,6 @@ def _complaint_one(
     except DatabaseError:
         digest.restore(saved)
         return row_refused(job, row_no)
+    except BaseException:
+        digest.restore(saved)
+        raise

@@ -190,6 +190,15 @@ def test_a_batch_rolled_back_leaves_the_digest_as_committed(agent, qm, qe, routi
         (qe.pk, {"import_job": 41, "file": "x.csv", "count": 2, "serious": 0})
     ]
     assert digest.robots == {}
+
+    class Broken:
+        def write(self, *, digest: ImportDigest) -> list[Complaint]:
+            import_digest_add(digest, complaints=refused)
+            raise RuntimeError("a bug")  # ends the import: its digest must still hold only what committed
+
+    with pytest.raises(RuntimeError):
+        batches._Writer(digest)._write(Broken())  # type: ignore[arg-type]
+    assert set(digest.people) == {qe.pk} and digest.people[qe.pk][1].count == 2 and digest.robots == {}
     # The next batch counts on from what was committed; the outbox is written once.
     import_digest_add(digest, complaints=refused)
     assert len(import_digest_send(digest)) == 2  # qm's email and the robot's post (qe muted the event)
