@@ -41,6 +41,14 @@ class ImportJob(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The lease (``importing.lease``): the run that owns the job is its ``attempt``-th; it renews
+    # ``heartbeat_at`` with every write, so a job whose heartbeat is older than the stall limit lost its
+    # worker and is resumed by another run (or, queued, sent to the worker again).
+    attempt = models.PositiveSmallIntegerField(_("runs started"), default=0, editable=False)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True, editable=False)
+    # The complaint import's digest as committed ({"people": {user: [notification, count, serious]},
+    # "robots": {endpoint: [count, serious]}, "sent": bool}), so a resumed run goes on counting from it.
+    digest = models.JSONField(default=dict, editable=False)
 
     class Meta:
         verbose_name = _("import job")

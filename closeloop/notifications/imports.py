@@ -79,6 +79,33 @@ class ImportDigest:
         for notification, told in self.people.values():
             notification.data = self.data(told)
 
+    def state(self) -> dict[str, Any]:
+        """What the digest holds, as JSON: kept on the import job in each batch's transaction, so a run
+        that resumes the import after its worker stopped goes on from what was committed
+        (:meth:`from_state`)."""
+        return {
+            "people": {str(pk): [n.pk, t.count, t.serious] for pk, (n, t) in self.people.items()},
+            "robots": {str(pk): [t.count, t.serious] for pk, (_e, t) in self.robots.items()},
+            "sent": self.sent,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], *, job_id: int, file: str, actor: User | None) -> ImportDigest:
+        """The digest :meth:`state` described. A notification or robot deleted since is left out: a
+        later batch that concerns its person writes a new notification, counting from that batch."""
+        people = state.get("people", {})
+        robots = state.get("robots", {})
+        notifications = Notification.objects.in_bulk([row[0] for row in people.values()])
+        endpoints = WebhookEndpoint.objects.in_bulk([int(pk) for pk in robots])
+        digest = cls(job_id=job_id, file=file, actor=actor, sent=bool(state.get("sent")))
+        for pk, (notification_id, count, serious) in people.items():
+            if notification_id in notifications:
+                digest.people[int(pk)] = (notifications[notification_id], _Told(count, serious))
+        for pk, (count, serious) in robots.items():
+            if int(pk) in endpoints:
+                digest.robots[int(pk)] = (endpoints[int(pk)], _Told(count, serious))
+        return digest
+
 
 def import_digest_add(digest: ImportDigest, *, complaints: Sequence[Complaint]) -> None:
     """Count ``complaints``, just created by the import, into ``digest``: each person the

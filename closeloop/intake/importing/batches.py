@@ -13,6 +13,8 @@ from typing import Any
 
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from closeloop.accounts.models import User
 from closeloop.complaints.models import Complaint
@@ -22,6 +24,7 @@ from closeloop.customers.models import Contact
 from closeloop.intake.bulk import IntakeBatch, complaint_intake_prepare
 from closeloop.intake.drafts import ComplaintDraft
 from closeloop.intake.importing import complaints
+from closeloop.intake.importing.lease import job_held, job_hold, rows_saved
 from closeloop.intake.importing.readers import Sheet
 from closeloop.intake.importing.report import progress_save, report_error, row_refused
 from closeloop.intake.models import ImportJob
@@ -59,9 +62,11 @@ class _Writer:
     transaction, the writes run in one worker thread on a connection of its own, so the next batch is
     validated and built while the database stores this one (two cores: Python on one, PostgreSQL on the
     other). A write the database refuses gives its DatabaseError back (the batch was rolled back, and
-    ``digest`` with it). The complaints' notifications are counted into ``digest``."""
+    ``digest`` with it). The complaints' notifications are counted into ``digest``, whose state is kept
+    on the job in the batch's transaction, with the job's heartbeat (``importing.lease``)."""
 
-    def __init__(self, digest: ImportDigest) -> None:
+    def __init__(self, job: ImportJob, digest: ImportDigest) -> None:
+        self._job = job
         self._digest = digest
         threaded = connection.vendor == "postgresql" and not connection.in_atomic_block
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") if threaded else None
@@ -75,7 +80,9 @@ class _Writer:
         saved = self._digest.checkpoint()
         try:
             with transaction.atomic():
-                return prepared.write(digest=self._digest)
+                done = prepared.write(digest=self._digest)
+                job_hold(self._job, digest=self._digest.state())
+                return done
         except DatabaseError as exc:
             self._digest.restore(saved)
             return exc
@@ -120,14 +127,41 @@ def complaints_run(
     written together while the next batch is validated (see :class:`_Writer`). When the database refuses
     a batch (a value no rule caught), its rows are run again one by one, each in its own transaction,
     so only the row at fault is reported and the others are saved. The people the complaints concern
-    are told once for the whole import (``notifications.imports``), when it ends or stops. Returns
-    (created, 0, errors)."""
-    digest = ImportDigest(job_id=job.pk, file=job.original_name, actor=user)
+    are told once for the whole import (``notifications.imports``), when it ends or stops. A resumed
+    run (``importing.lease``) skips the rows an earlier run saved, counting them as created, and goes
+    on with the digest as that run committed it. Returns (created, 0, errors)."""
+    digest = ImportDigest.from_state(job.digest, job_id=job.pk, file=job.original_name, actor=user)
     try:
         return _complaints_batches(job, user, sheet, mapping, report, digest)
     finally:
-        with transaction.atomic():
+        _digest_send(job, digest)
+
+
+def _digest_send(job: ImportJob, digest: ImportDigest) -> None:
+    """Send the digest once, in the transaction that records it sent, unless a later run owns the job
+    (that run sends it)."""
+    with transaction.atomic():
+        if job_held(job):
             import_digest_send(digest)
+            job_hold(job, digest=digest.state())
+
+
+def complaints_give_up(job: ImportJob, user: User) -> str:
+    """For a complaint import given up after its worker stopped too often: send the digest of the
+    complaints its runs saved (if not sent yet), record their number as created, and return the
+    sentence that tells the user how many were saved."""
+    digest = ImportDigest.from_state(job.digest, job_id=job.pk, file=job.original_name, actor=user)
+    _digest_send(job, digest)
+    saved = Complaint.objects.filter(import_job_id=job.pk).count()
+    job_hold(job, created_count=saved)
+    job.created_count = saved
+    if not saved:
+        return _("No complaint was saved; import the file again.")
+    return ngettext(
+        "%(n)s complaint was saved; import again only the rows not in the list of its complaints.",
+        "%(n)s complaints were saved; import again only the rows not in the list of its complaints.",
+        saved,
+    ) % {"n": saved}
 
 
 def _complaints_batches(
@@ -142,6 +176,7 @@ def _complaints_batches(
     tz = timezone.get_current_timezone()
     tokenizer = Tokenizer()
     counts = [0, 0, 0]  # processed, created, errors
+    saved = rows_saved(job)  # by an earlier run of the job, which stopped
 
     def prepare(batch: _Batch, pending: Sequence[Contact]) -> None:
         batch.prepared = complaint_intake_prepare(
@@ -173,12 +208,15 @@ def _complaints_batches(
         progress_save(job, counts[0], counts[1], 0, counts[2])
         return not isinstance(done, DatabaseError)
 
-    writer = _Writer(digest)
+    writer = _Writer(job, digest)
     writing: _Batch | None = None
     try:
         for rows in _batches(sheet.rows(), BATCH_ROWS):
             batch = _Batch(rows=rows, drafts=[], lines={})
             for row_no, raw in rows:
+                if row_no in saved:
+                    counts[1] += 1
+                    continue
                 row = {key: raw.get(header, "") for key, header in mapping.items()}
                 try:
                     draft = complaints.complaint_draft(
@@ -210,7 +248,10 @@ def _complaint_one(
     (the digest then as it was)."""
     saved = digest.checkpoint()
     try:
-        return complaint_intake(draft=draft, actor=user, digest=digest)
+        with transaction.atomic():
+            complaint = complaint_intake(draft=draft, actor=user, digest=digest)
+            job_hold(job, digest=digest.state())
+        return complaint
     except ApplicationError as exc:
         digest.restore(saved)
         return exc

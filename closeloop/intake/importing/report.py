@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from closeloop.core.errors import ApplicationError
 from closeloop.intake.importing import complaints, masterdata
 from closeloop.intake.importing.columns import COLUMNS, header_label
+from closeloop.intake.importing.lease import job_hold
 from closeloop.intake.models import ImportJob, ImportKind
 
 logger = logging.getLogger(__name__)
@@ -46,9 +47,8 @@ def row_refused(job: ImportJob, row_no: int) -> dict[str, Any]:
 
 
 def progress_save(job: ImportJob, processed: int, created: int, updated: int, errors: int) -> None:
-    ImportJob.objects.filter(pk=job.pk).update(
-        processed_rows=processed, created_count=created, updated_count=updated, error_count=errors
-    )
+    """Write the counters (and renew the heartbeat); raise ImportTakenOver if a later run owns the job."""
+    job_hold(job, processed_rows=processed, created_count=created, updated_count=updated, error_count=errors)
 
 
 def column_label(kind: str, key: str) -> str:

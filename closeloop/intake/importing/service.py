@@ -23,8 +23,16 @@ from closeloop.accounts.models import User
 from closeloop.core import clock, heap
 from closeloop.core.errors import ApplicationError, PermissionDenied, ValidationFailed
 from closeloop.intake.importing import masterdata
-from closeloop.intake.importing.batches import complaints_run
+from closeloop.intake.importing.batches import complaints_give_up, complaints_run
 from closeloop.intake.importing.columns import COLUMNS, Column, header_label, header_map
+from closeloop.intake.importing.lease import (
+    MAX_ATTEMPTS,
+    Claim,
+    ImportTakenOver,
+    job_claim,
+    job_held,
+    job_hold,
+)
 from closeloop.intake.importing.readers import Sheet, read_sheet, sniff_format
 from closeloop.intake.importing.report import progress_save, report_error, row_refused
 from closeloop.intake.models import ImportJob, ImportKind, ImportStatus
@@ -82,7 +90,9 @@ def import_job_create(*, user: User, kind: str, name: str, data: bytes, queue: b
     if missing:
         raise ValidationFailed(fields={"file": [_missing_headers_message(missing)]})
     with transaction.atomic():
-        job = ImportJob(kind=kind, original_name=name[:200], file_format=fmt, created_by=user)
+        job = ImportJob(
+            kind=kind, original_name=name[:200], file_format=fmt, created_by=user, heartbeat_at=clock.now()
+        )
         job.file.save(f"import.{fmt}", ContentFile(data), save=False)
         job.save()
         if queue:
@@ -93,40 +103,61 @@ def import_job_create(*, user: User, kind: str, name: str, data: bytes, queue: b
     return job
 
 
-def import_job_run(*, job_id: int) -> ImportJob:
-    """Process every row of a queued job in the uploader's language and time zone.
+def import_job_run(*, job_id: int, resume: int | None = None) -> ImportJob:
+    """Process every row of a queued job (or, with ``resume``, go on with a job whose run ``resume``
+    stopped: see ``importing.lease``) in the uploader's language and time zone.
 
-    Each row runs in its own transaction: a bad row is reported as (Excel row number, the header the
-    user wrote, the translated reason) and saves nothing; good rows are saved. A file that can no
-    longer be read, or lacks required headers, ends the job as failed with a clear message.
-    Idempotent: a job that is not queued is returned untouched (the broker delivers at least once).
-    Locks the job row only to claim it.
+    Each row is all-or-nothing: a bad row is reported as (Excel row number, the header the user wrote,
+    the translated reason) and saves nothing; good rows are saved. A resumed run skips the complaint
+    rows saved before and reports the file's bad rows again, so the job ends as one run would have
+    ended it. A file that can no longer be read, or lacks required headers, ends the job as failed with
+    a clear message. Idempotent: a job this call may not claim is returned untouched (the broker
+    delivers at least once). Locks the job row only to claim it and while writing.
     """
-    with transaction.atomic():
-        job = ImportJob.objects.select_for_update().select_related("created_by").get(pk=job_id)
-        if job.status != ImportStatus.QUEUED:
-            return job
-        job.status = ImportStatus.RUNNING
-        job.save(update_fields=["status"])
+    job, claim = job_claim(job_id, resume=resume)
+    if claim is None:
+        return job
     user = job.created_by
     tz = zoneinfo.ZoneInfo(user.time_zone or settings.TIME_ZONE)
     with translation.override(user.language or None), timezone.override(tz), heap.frozen():
+        if claim is Claim.GIVE_UP:
+            _give_up(job, user)
+            return job
+        if job.attempt > 1:
+            logger.warning("import job %s: its worker stopped; resuming it as run %s", job.pk, job.attempt)
         try:
             _run(job, user)
+        except ImportTakenOver:
+            logger.warning("import job %s: run %s was taken over by a later run", job.pk, job.attempt)
         except ValidationFailed as exc:
             _fail(job, "; ".join(str(m) for msgs in exc.fields.values() for m in msgs) or str(exc.message))
         except Exception:
             # The job must end visibly; the details go to the log, not to the user's screen.
             logger.exception("import job %s failed", job.pk)
             _fail(job, _("An unexpected error stopped the import; the administrator has the details."))
+    job.refresh_from_db()
     return job
 
 
 def _fail(job: ImportJob, reason: str) -> None:
-    job.status = ImportStatus.FAILED
-    job.failure = reason[:2000]
-    job.finished_at = clock.now()
-    job.save()
+    """End the job as failed, if this run still owns it."""
+    job_held(job, status=ImportStatus.FAILED, failure=reason[:2000], finished_at=clock.now())
+
+
+def _give_up(job: ImportJob, user: User) -> None:
+    """Fail a job whose worker stopped in each of its ``MAX_ATTEMPTS`` runs, keeping what they saved
+    (and sending the digest of the complaints saved, if not sent yet)."""
+    logger.error("import job %s: its worker stopped in each of %s runs; giving up", job.pk, job.attempt)
+    reason = _(
+        "The background worker stopped during each of %(n)s runs of this import (restarted, or out of "
+        "memory), so it was not tried again. What those runs saved is kept."
+    ) % {"n": MAX_ATTEMPTS}
+    if job.kind == ImportKind.COMPLAINTS:
+        then = complaints_give_up(job, user)
+    else:
+        then = _("Import the file again: rows already saved are updated with the same values.")
+    # Two sentences: a space between them in English, none in Chinese.
+    _fail(job, _("%(first)s %(second)s") % {"first": reason, "second": then})
 
 
 def _run(job: ImportJob, user: User) -> None:
@@ -146,17 +177,21 @@ def _run(job: ImportJob, user: User) -> None:
         {"row": 1, "column": h, "reason": _("Unknown or repeated column; it was ignored.")} for h in unknown
     ]
     job.total_rows = sheet.count()
-    job.save(update_fields=["total_rows"])
+    job_hold(job, total_rows=job.total_rows)
     if job.kind == ImportKind.COMPLAINTS:
         counts = complaints_run(job, user, sheet, mapping, report)
     else:
         counts = _rows_run(job, user, sheet, mapping, report)
-    job.processed_rows = job.total_rows
-    job.created_count, job.updated_count, job.error_count = counts
-    job.report = report
-    job.status = ImportStatus.DONE
-    job.finished_at = clock.now()
-    job.save()
+    job_hold(
+        job,
+        processed_rows=job.total_rows,
+        created_count=counts[0],
+        updated_count=counts[1],
+        error_count=counts[2],
+        report=report,
+        status=ImportStatus.DONE,
+        finished_at=clock.now(),
+    )
 
 
 def _rows_run(

@@ -6,78 +6,34 @@ digest as it was committed."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
-from django.contrib.auth.models import Group
 from django.db import DatabaseError
 from django.utils import translation
 
-from closeloop.accounts import roles
 from closeloop.accounts.services import api_token_create
-from closeloop.complaints.models import AssignmentRule, Complaint
+from closeloop.complaints.models import Complaint
 from closeloop.intake.drafts import ComplaintDraft
 from closeloop.intake.importing import batches
 from closeloop.intake.importing.service import import_job_create, import_job_run
+from closeloop.intake.models import ImportJob
 from closeloop.intake.services import complaint_intake
+from closeloop.intake.tests.conftest import SEVEN_ROWS, complaints_csv
 from closeloop.notifications.channels import event_link
 from closeloop.notifications.channels.email import email_notification_build
 from closeloop.notifications.channels.webhooks import webhook_message_from_delivery
 from closeloop.notifications.imports import ImportDigest, import_digest_add, import_digest_send
-from closeloop.notifications.models import (
-    Delivery,
-    Notification,
-    NotificationPreference,
-    NotificationRule,
-    WebhookEndpoint,
-)
+from closeloop.notifications.models import Delivery, Notification
 
 pytestmark = pytest.mark.django_db
-HEADERS = ["客户编码", "标题", "问题描述", "严重程度"]
-
-
-@pytest.fixture
-def routing(agent, qm, qe, gm, customer):
-    """Every complaint goes to qe; serious ones also tell the quality managers (qm) and a robot."""
-    AssignmentRule.objects.create(order=1, name="全部→陈工", owner=qe, department=qe.department)
-    robot = WebhookEndpoint.objects.create(
-        name="质量群", kind="wecom", url="https://qyapi.weixin.qq.com/x?k=1"
-    )
-    idle = WebhookEndpoint.objects.create(
-        name="停用", kind="generic", url="https://hooks.example.com/x", is_active=False
-    )
-    rule = NotificationRule.objects.create(name="严重客诉", event="complaint_received", severity="serious")
-    rule.roles.set([Group.objects.get(name=roles.QUALITY_MANAGER)])
-    rule.webhooks.set([robot, idle])
-    qm.email, qe.email = "qm@example.com", "qe@example.com"
-    qm.save()
-    qe.save()
-    # qe hears of new complaints in the inbox only: the digest is muted with the event it tells of.
-    NotificationPreference.objects.create(user=qe, muted_events=["complaint_received"])
-    return {"rule": rule, "robot": robot}
-
-
-def _csv(rows: list[list[object]]) -> bytes:
-    buf = io.StringIO(newline="")
-    csv.writer(buf).writerows([HEADERS, *rows])
-    return buf.getvalue().encode("utf-8-sig")
 
 
 def test_an_import_tells_each_person_and_robot_once_with_its_counts(
     agent, qm, qe, routing, frozen_now, monkeypatch, client
 ):
     monkeypatch.setattr(batches, "BATCH_ROWS", 3)  # three batches
-    rows: list[list[object]] = [
-        ["C001", "杆部生锈", "描述", "严重"],
-        ["C001", "包装破损", "描述", "一般"],
-        ["NOPE", "未知客户", "描述", ""],
-        ["C001", "螺栓断裂", "描述", "严重"],
-        ["C001", "", "没有标题", ""],
-        ["C001", "标签错误", "描述", "轻微"],
-        ["C001", "漏油", "描述", "一般"],
-    ]
-    job = import_job_create(user=agent, kind="complaints", name="六月客诉.csv", data=_csv(rows), queue=False)
+    job = import_job_create(
+        user=agent, kind="complaints", name="六月客诉.csv", data=complaints_csv(SEVEN_ROWS), queue=False
+    )
     job = import_job_run(job_id=job.pk)
     assert (job.status, job.created_count, job.error_count) == ("done", 5, 2)
     imported = Complaint.objects.filter(import_job_id=job.pk)
@@ -137,12 +93,20 @@ def test_the_import_filter_names_a_bad_value_and_lists_only_that_imports_complai
 ):
     first = import_job_run(
         job_id=import_job_create(
-            user=agent, kind="complaints", name="a.csv", data=_csv([["C001", "一", "描述", ""]]), queue=False
+            user=agent,
+            kind="complaints",
+            name="a.csv",
+            data=complaints_csv([["C001", "一", "描述", ""]]),
+            queue=False,
         ).pk
     )
     import_job_run(
         job_id=import_job_create(
-            user=agent, kind="complaints", name="b.csv", data=_csv([["C001", "二", "描述", ""]]), queue=False
+            user=agent,
+            kind="complaints",
+            name="b.csv",
+            data=complaints_csv([["C001", "二", "描述", ""]]),
+            queue=False,
         ).pk
     )
     complaint_intake(
@@ -182,7 +146,8 @@ def test_a_batch_rolled_back_leaves_the_digest_as_committed(agent, qm, qe, routi
             import_digest_add(digest, complaints=refused)  # tells qm for the first time, qe again
             raise DatabaseError("refused")
 
-    assert isinstance(batches._Writer(digest)._write(Refused()), DatabaseError)  # type: ignore[arg-type]
+    writer = batches._Writer(ImportJob(pk=41, attempt=1), digest)  # the job is never reached: the writes fail
+    assert isinstance(writer._write(Refused()), DatabaseError)  # type: ignore[arg-type]
     assert set(digest.people) == {qe.pk}
     row, told = digest.people[qe.pk]
     assert (told.count, told.serious) == (2, 0) and row.data["count"] == 2
@@ -197,7 +162,7 @@ def test_a_batch_rolled_back_leaves_the_digest_as_committed(agent, qm, qe, routi
             raise RuntimeError("a bug")  # ends the import: its digest must still hold only what committed
 
     with pytest.raises(RuntimeError):
-        batches._Writer(digest)._write(Broken())  # type: ignore[arg-type]
+        writer._write(Broken())  # type: ignore[arg-type]
     assert set(digest.people) == {qe.pk} and digest.people[qe.pk][1].count == 2 and digest.robots == {}
     # The next batch counts on from what was committed; the outbox is written once.
     import_digest_add(digest, complaints=refused)

@@ -84,3 +84,54 @@ def test_numbers_stay_distinct_and_gap_free_beside_concurrent_creates(agent, cus
     numbers = sorted(Complaint.objects.values_list("number", flat=True))
     assert len(numbers) == 180
     assert [int(n.rsplit("-", 1)[1]) for n in numbers] == list(range(1, 181))
+
+
+def test_a_run_taken_over_while_its_writer_thread_writes_rolls_that_batch_back(
+    agent, customer, order, frozen_now, monkeypatch, writer_threads
+):
+    # Another worker claims the job (on its own connection) while this run's writer thread is writing
+    # its second batch: the batch is rolled back, the run stops without ending the job, and the run
+    # that resumes it saves every row once.
+    from datetime import timedelta
+
+    from django.db import connection
+
+    from closeloop.core import clock
+    from closeloop.intake.importing import lease
+    from closeloop.intake.importing.service import import_job_create, import_job_run
+    from closeloop.intake.models import ImportJob
+
+    monkeypatch.setattr(batches, "BATCH_ROWS", 2)
+    rows: list[list[object]] = [["C001", "", f"第{i}行", "描述", i, "", "", ""] for i in range(1, 6)]
+    job = import_job_create(user=agent, kind="complaints", name="c.csv", data=_csv(rows), queue=False)
+    write = bulk.IntakeBatch.write
+    claims: list[object] = []
+
+    def claim_during_second_batch(self, **kwargs):  # type: ignore[no-untyped-def]
+        done = write(self, **kwargs)
+        if len(writer_threads) == 2:
+
+            def claim() -> None:
+                try:
+                    claims.append(lease.job_claim(job.pk, resume=1)[1])
+                finally:
+                    connection.close()
+
+            other = threading.Thread(target=claim)
+            other.start()
+            other.join(timeout=30)
+        return done
+
+    monkeypatch.setattr(bulk.IntakeBatch, "write", claim_during_second_batch)
+    stopped = import_job_run(job_id=job.pk)
+    assert claims == [lease.Claim.RUN]
+    assert (stopped.status, stopped.attempt, stopped.processed_rows) == ("running", 2, 2)
+    assert sorted(Complaint.objects.values_list("title", flat=True)) == ["第1行", "第2行"]
+
+    monkeypatch.setattr(bulk.IntakeBatch, "write", write)
+    clock.freeze(frozen_now + timedelta(seconds=601))
+    assert lease.import_jobs_resume() == 1  # run 2 never wrote: run 3 gets the job, and finishes it
+    job = ImportJob.objects.get(pk=job.pk)
+    assert (job.status, job.attempt, job.created_count, job.processed_rows) == ("done", 3, 5, 5)
+    titles = sorted(Complaint.objects.values_list("title", flat=True))
+    assert titles == [f"第{i}行" for i in range(1, 6)]
