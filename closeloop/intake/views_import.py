@@ -8,9 +8,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views import View
 
+from closeloop.core import clock
 from closeloop.core.errors import PermissionDenied, ValidationFailed
 from closeloop.core.views import request_user
-from closeloop.intake.importing import service, workbooks
+from closeloop.intake.importing import lease, service, workbooks
 from closeloop.intake.models import ImportJob, ImportKind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -80,11 +81,14 @@ class ImportJobView(LoginRequiredMixin, View):
         template = (
             "intake/_import_progress.html" if request.headers.get("HX-Request") else "intake/import_job.html"
         )
+        quiet = lease.job_quiet(job, clock.now())
         return render(
             request,
             template,
             {
                 "job": job,
+                "quiet_since": quiet[0] if quiet else None,
+                "resume_by": quiet[1] if quiet else None,
                 "report_rows": job.report[:REPORT_ROWS_SHOWN],
                 "report_more": max(len(job.report) - REPORT_ROWS_SHOWN, 0),
             },

@@ -101,6 +101,18 @@ def rows_saved(job: ImportJob) -> set[int]:
     return {row for row in rows if isinstance(row, int)}
 
 
+QUIET = dt.timedelta(minutes=2)  # longer than any pause of a live run (counting a large file's rows)
+RESUMER_EVERY = dt.timedelta(minutes=1)  # the beat schedule of import_jobs_resume
+
+
+def job_quiet(job: ImportJob, now: dt.datetime) -> tuple[dt.datetime, dt.datetime] | None:
+    """For the job's page: (the last sign of life, the time by which the job will have been sent to
+    the worker again) when a running job has shown no progress for ``QUIET``; None otherwise."""
+    if job.status != ImportStatus.RUNNING or job.heartbeat_at is None or now - job.heartbeat_at < QUIET:
+        return None
+    return job.heartbeat_at, job.heartbeat_at + dt.timedelta(seconds=stall_seconds()) + RESUMER_EVERY
+
+
 def jobs_stalled(now: dt.datetime) -> list[ImportJob]:
     """Queued or running jobs with no heartbeat for the stall period (or none at all)."""
     cutoff = now - dt.timedelta(seconds=stall_seconds())

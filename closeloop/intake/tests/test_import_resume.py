@@ -307,3 +307,15 @@ def test_jobs_started_before_the_lease_count_one_run(agent, frozen_now):
     }
     # The running one has no heartbeat: its worker stopped before the upgrade, and it is resumed.
     assert [j.pk for j in lease.jobs_stalled(frozen_now)] == [made["queued"].pk, made["running"].pk]
+
+
+def test_the_page_of_a_job_with_no_progress_says_when_it_will_be_resumed(agent, people, frozen_now, client):
+    job = _job(agent)
+    ImportJob.objects.filter(pk=job.pk).update(status="running", attempt=1, heartbeat_at=frozen_now)
+    client.force_login(agent)
+    clock.freeze(frozen_now + dt.timedelta(seconds=119))  # a live run may pause (counting a large file)
+    assert 'id="import-quiet"' not in client.get(f"/intake/import/{job.pk}/").content.decode()
+    clock.freeze(frozen_now + dt.timedelta(minutes=3))
+    page = client.get(f"/intake/import/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
+    # 10:00 + the 10-minute stall limit + the resumer's minute, in the user's time zone.
+    assert "自 10:00 起没有进展。如果后台任务进程已停止，导入会在 10:11 前自动续接。" in page
