@@ -32,7 +32,7 @@ STATIC_ROOT: Path = Path(env.str("CLOSELOOP_STATIC_ROOT", default=str(BASE_DIR /
 COMPLAINT_NUMBER_FORMAT: str = env.str("CLOSELOOP_COMPLAINT_NUMBER_FORMAT", default="KS-{year}-{seq:06d}")
 ATTACHMENT_MAX_BYTES: int = env.int("CLOSELOOP_ATTACHMENT_MAX_BYTES", default=20 * 1024 * 1024)
 IMPORT_MAX_ROWS: int = env.int("CLOSELOOP_IMPORT_MAX_ROWS", default=200_000)
-IMPORT_STALL_SECONDS: int = env.int("CLOSELOOP_IMPORT_STALL_SECONDS", default=600)
+JOB_STALL_SECONDS: int = env.int("CLOSELOOP_JOB_STALL_SECONDS", default=600)
 EMAIL_URL: str = env.str("CLOSELOOP_EMAIL_URL", default="consolemail://")
 DEFAULT_FROM_EMAIL: str = env.str("CLOSELOOP_FROM_EMAIL", default="closeloop@localhost")
 SECURE_SSL_REDIRECT: bool = env.bool("CLOSELOOP_SECURE_SSL_REDIRECT", default=True)

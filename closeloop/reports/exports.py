@@ -24,8 +24,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from closeloop.accounts.models import User
-from closeloop.core import clock
+from closeloop.core import clock, leases
 from closeloop.core.errors import NotFound, PermissionDenied, ValidationFailed
+from closeloop.reports.export_leases import export_file_keep, given_up_reason
 from closeloop.reports.ledgers import LEDGERS
 from closeloop.reports.ledgers.common import Progress, no_progress, title_line
 from closeloop.reports.ledgers.filters import ListFilters, filters_params, ledger_filters_parse, ledger_qs
@@ -97,7 +98,11 @@ def export_job_create(
     small = ledger_qs(user=user, f=f).order_by()[: inline_max_rows + 1].count() <= inline_max_rows
     with transaction.atomic():
         job = ExportJob.objects.create(
-            kind=kind, params=filters_params(f), created_by=user, created_at=clock.now()
+            kind=kind,
+            params=filters_params(f),
+            created_by=user,
+            created_at=clock.now(),
+            heartbeat_at=clock.now(),
         )
         if not small:
             from closeloop.reports.tasks import export_job_run as export_job_run_task
@@ -109,34 +114,38 @@ def export_job_create(
     return job
 
 
-def export_job_run(*, job_id: int) -> ExportJob:
-    """Write a queued job's file in its creator's language and time zone, with their scope as it is
+def export_job_run(*, job_id: int, resume: int | None = None) -> ExportJob:
+    """Write a queued job's file (or, with ``resume``, write it again for a job whose run ``resume``
+    stopped: see ``core.leases``) in its creator's language and time zone, with their scope as it is
     now (a right lost since the job was queued is not kept), updating ``processed_rows`` after each
     chunk of complaints.
 
-    Idempotent: a job that is not queued is returned untouched (the broker delivers at least once).
-    Locks the job row only to claim it. Any failure ends the job as failed with a message for people;
-    the details go to the log.
+    Idempotent: a job this call may not claim is returned untouched (the broker delivers at least
+    once). Locks the job row only to claim it. Any failure ends the job as failed with a message for
+    people; the details go to the log.
     """
-    with transaction.atomic():
-        job = ExportJob.objects.select_for_update().get(pk=job_id)
-        if job.status != ExportStatus.QUEUED:
-            return job
-        job.status = ExportStatus.RUNNING
-        job.save(update_fields=["status"])
+    job, verdict = leases.claim(ExportJob.objects.all(), job_id, resume=resume)
+    if verdict is None:
+        return job
     user = User.objects.get(pk=job.created_by_id)
     try:
         tz = zoneinfo.ZoneInfo(user.time_zone or settings.TIME_ZONE)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         tz = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     with translation.override(user.language or None), timezone.override(tz):
-        try:
-            _run(job, user)
-        except ValidationFailed as exc:
-            _fail(job, "; ".join(f"{k}: {m}" for k, msgs in exc.fields.items() for m in msgs))
-        except Exception:
-            logger.exception("export job %s failed", job.pk)
-            _fail(job, _("An unexpected error stopped the export; the administrator has the details."))
+        if verdict is leases.Claim.GIVE_UP:
+            _fail(job, given_up_reason())
+        else:
+            try:
+                _run(job, user)
+            except leases.TakenOver:
+                logger.warning("export job %s: run %s was taken over by a later run", job.pk, job.attempt)
+            except ValidationFailed as exc:
+                _fail(job, "; ".join(f"{k}: {m}" for k, msgs in exc.fields.items() for m in msgs))
+            except Exception:
+                logger.exception("export job %s failed", job.pk)
+                _fail(job, _("An unexpected error stopped the export; the administrator has the details."))
+    job.refresh_from_db()
     return job
 
 
@@ -145,26 +154,21 @@ def _run(job: ExportJob, user: User) -> None:
     f = ledger_filters_parse(user=user, kind=job.kind, params=job.params)
     spec = LEDGERS[job.kind]
     job.total_rows = spec.count(user=user, f=f)
-    job.save(update_fields=["total_rows"])
+    leases.hold(job, total_rows=job.total_rows)
 
     def progress(done: int) -> None:
-        ExportJob.objects.filter(pk=job.pk).update(processed_rows=done)
+        leases.hold(job, processed_rows=done)
 
     with tempfile.TemporaryFile(suffix=".xlsx") as fh:
         ledger_write(user=user, kind=job.kind, f=f, target=fh, progress=progress)
         fh.seek(0)
         job.file.save(f"{job.kind}-{job.pk}.xlsx", File(fh), save=False)
-    job.processed_rows = job.total_rows
-    job.status = ExportStatus.DONE
-    job.finished_at = clock.now()
-    job.save()
+    export_file_keep(job, processed_rows=job.total_rows)
 
 
 def _fail(job: ExportJob, reason: str) -> None:
-    job.status = ExportStatus.FAILED
-    job.failure = reason[:2000]
-    job.finished_at = clock.now()
-    job.save()
+    """End the job as failed, if this run still owns it."""
+    leases.held(job, status=ExportStatus.FAILED, failure=reason[:2000], finished_at=clock.now())
 
 
 def export_job_get_for_user(*, user: User, job_id: int) -> ExportJob:

@@ -165,6 +165,10 @@ class ExportJob(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    # The lease (``core.leases``): the run that owns the job is its ``attempt``-th; it renews
+    # ``heartbeat_at`` with its progress, so a job whose worker stopped is sent to the worker again.
+    attempt = models.PositiveSmallIntegerField(_("runs started"), default=0, editable=False)
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("export job")

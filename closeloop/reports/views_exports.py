@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
 
+from closeloop.core import clock, leases
 from closeloop.core.errors import NotFound, PermissionDenied, ValidationFailed
 from closeloop.core.views import request_user
 from closeloop.reports import exports
@@ -58,7 +59,15 @@ class ExportJobView(LoginRequiredMixin, View):
         )
         recent = ExportJob.objects.filter(created_by=request_user(request)).exclude(pk=job.pk)[:5]
         keep_days = settings.CLOSELOOP["EXPORT_KEEP_DAYS"]
-        return render(request, template, {"job": job, "recent": recent, "keep_days": keep_days})
+        quiet = leases.quiet(job, clock.now())
+        context = {
+            "job": job,
+            "recent": recent,
+            "keep_days": keep_days,
+            "quiet_since": quiet[0] if quiet else None,
+            "resume_by": quiet[1] if quiet else None,
+        }
+        return render(request, template, context)
 
 
 class ExportDownloadView(LoginRequiredMixin, View):

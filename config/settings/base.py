@@ -194,6 +194,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
     "actions-overdue": {"task": "closeloop.actions.tasks.actions_overdue_notify", "schedule": 900.0},
     "exports-expire": {"task": "closeloop.reports.tasks.exports_expire", "schedule": 3600.0},
     "imports-resume": {"task": "closeloop.intake.tasks.import_jobs_resume", "schedule": 60.0},
+    "exports-resume": {"task": "closeloop.reports.tasks.exports_resume", "schedule": 60.0},
 }
 _FS_BROKER = VAR_DIR / "celery"
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = (
@@ -219,9 +220,9 @@ CLOSELOOP: dict[str, Any] = {
     "ATTACHMENT_MAX_BYTES": E.ATTACHMENT_MAX_BYTES,
     # Data rows one import file may hold; a longer file is refused before any row is written.
     "IMPORT_MAX_ROWS": E.IMPORT_MAX_ROWS,
-    # Seconds an import may go without a sign of life before its worker is taken to have stopped and
-    # the job is resumed by another run (intake.importing.lease); a batch takes well under a second.
-    "IMPORT_STALL_SECONDS": E.IMPORT_STALL_SECONDS,
+    # Seconds an import or export may go without a sign of life before its worker is taken to have
+    # stopped and the job is sent to the worker again (core.leases); a batch takes well under a second.
+    "JOB_STALL_SECONDS": E.JOB_STALL_SECONDS,
     # Local hour (in each person's time zone) after which the daily notification digest is sent.
     "DIGEST_HOUR": E.DIGEST_HOUR,
     # Days an export file (ledger, audit pack) is kept after it is written.

@@ -1,5 +1,5 @@
 """An import whose worker stops half-way is found and finished (``importing.lease``): after
-``IMPORT_STALL_SECONDS`` without a heartbeat the periodic resumer sends it to the worker again; the new
+``JOB_STALL_SECONDS`` without a heartbeat the periodic resumer sends it to the worker again; the new
 run takes the lease over, skips the complaint rows already saved and goes on with the digest as it was
 committed, so the job ends exactly as one uninterrupted run would have ended it — no row twice, the
 same report, one notification, email and robot post per person and robot with the same counts. A run
@@ -318,4 +318,4 @@ def test_the_page_of_a_job_with_no_progress_says_when_it_will_be_resumed(agent, 
     clock.freeze(frozen_now + dt.timedelta(minutes=3))
     page = client.get(f"/intake/import/{job.pk}/", HTTP_HX_REQUEST="true").content.decode()
     # 10:00 + the 10-minute stall limit + the resumer's minute, in the user's time zone.
-    assert "自 10:00 起没有进展。如果后台任务进程已停止，导入会在 10:11 前自动续接。" in page
+    assert "自 10:00 起没有进展。如果后台任务进程已停止，任务会在 10:11 前自动重新开始。" in page

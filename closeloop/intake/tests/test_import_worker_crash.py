@@ -50,9 +50,9 @@ def test_a_worker_killed_mid_import_is_replaced_and_every_row_saved_once(
     from config.celery import app
 
     AssignmentRule.objects.create(order=1, name="全部→陈工", owner=qe, department=qe.department)
-    settings.CLOSELOOP = {**settings.CLOSELOOP, "IMPORT_STALL_SECONDS": 3}
+    settings.CLOSELOOP = {**settings.CLOSELOOP, "JOB_STALL_SECONDS": 3}
     env = _prod_env(tmp_path)
-    env["CLOSELOOP_IMPORT_STALL_SECONDS"] = "3"
+    env["CLOSELOOP_JOB_STALL_SECONDS"] = "3"
     old = (app.conf.task_always_eager, app.conf.broker_url)
     app.conf.task_always_eager = False
     app.conf.broker_url = redis_url
