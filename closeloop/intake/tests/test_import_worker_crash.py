@@ -14,13 +14,12 @@ import csv
 import io
 import os
 import signal
-import subprocess
 import time
 
 import pytest
 
 from closeloop.core.tests.test_production_stack import _prod_env, redis_url  # noqa: F401
-from closeloop.notifications.tests.test_worker_crash import _wait, _worker
+from closeloop.core.tests.worker_processes import wait_for, worker_processes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -47,21 +46,13 @@ def test_a_worker_killed_mid_import_is_replaced_and_every_row_saved_once(
     from closeloop.intake.importing.service import import_job_create
     from closeloop.intake.models import ImportJob
     from closeloop.notifications.models import Notification
-    from config.celery import app
 
     AssignmentRule.objects.create(order=1, name="全部→陈工", owner=qe, department=qe.department)
     settings.CLOSELOOP = {**settings.CLOSELOOP, "JOB_STALL_SECONDS": 3}
     env = _prod_env(tmp_path)
     env["CLOSELOOP_JOB_STALL_SECONDS"] = "3"
-    old = (app.conf.task_always_eager, app.conf.broker_url)
-    app.conf.task_always_eager = False
-    app.conf.broker_url = redis_url
-    app._after_fork()  # drop the memory:// producer pool earlier eager tests opened
-    log_path = tmp_path / "workers.log"
-    log = log_path.open("ab")
-    first = _worker(env, f"import-a-{os.getpid()}@%h", log)
-    second = None
-    try:
+    with worker_processes(redis_url, env, tmp_path / "workers.log") as start_worker:
+        first = start_worker(f"import-a-{os.getpid()}@%h")
         # Committed (transactional test): on commit the job is queued on Redis for the first worker.
         job = import_job_create(user=agent, kind="complaints", name="大批.csv", data=_file())
 
@@ -69,7 +60,7 @@ def test_a_worker_killed_mid_import_is_replaced_and_every_row_saved_once(
             done = ImportJob.objects.get(pk=job.pk).processed_rows
             return 1000 <= done < ROWS - 1000
 
-        _wait(half_way, 120, "the first worker to be half-way through the import")
+        wait_for(half_way, 120, "the first worker to be half-way through the import")
         os.kill(first.pid, signal.SIGKILL)
         first.wait(timeout=10)
         job.refresh_from_db()
@@ -77,35 +68,18 @@ def test_a_worker_killed_mid_import_is_replaced_and_every_row_saved_once(
         assert (job.status, job.attempt) == ("running", 1)
         assert 1000 <= saved < ROWS and saved % 500 == 0  # whole batches only: the one in flight rolled back
 
-        second = _worker(env, f"import-b-{os.getpid()}@%h", log)
+        start_worker(f"import-b-{os.getpid()}@%h")
         assert lease.import_jobs_resume() == 0  # not stalled yet
         time.sleep(3.5)
         assert lease.import_jobs_resume() == 1
-        _wait(lambda: ImportJob.objects.get(pk=job.pk).status == "done", 180, "the second worker to finish")
+        wait_for(
+            lambda: ImportJob.objects.get(pk=job.pk).status == "done", 180, "the second worker to finish"
+        )
         job.refresh_from_db()
-        assert (job.attempt, job.created_count, job.error_count, job.processed_rows) == (2, ROWS, 0, ROWS)
+        assert (job.status, job.attempt, job.created_count, job.processed_rows) == ("done", 2, ROWS, ROWS)
+        assert job.error_count == 0
         titles = list(Complaint.objects.filter(import_job_id=job.pk).values_list("title", flat=True))
         assert len(titles) == ROWS and len(set(titles)) == ROWS
         digest = Notification.objects.get(verb="complaints_imported")
         assert (digest.recipient_id, digest.data["count"]) == (qe.pk, ROWS)
         assert job.digest["sent"] is True
-    except AssertionError:
-        log.flush()
-        print(log_path.read_text(errors="replace")[-6000:])  # the workers' own account, on failure
-        raise
-    finally:
-        log.close()
-        for proc in (first, second):
-            if proc is not None and proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-        app.conf.task_always_eager, app.conf.broker_url = old
-        app._after_fork()
-        with app.connection_for_write(redis_url) as conn:
-            conn.default_channel.queue_purge("celery")
-            # The killed worker's message was never acknowledged: drop it, or a later worker on this
-            # Redis would get it back after the visibility timeout.
-            conn.default_channel.client.delete("unacked", "unacked_index")
