@@ -56,9 +56,10 @@ def claim(queryset: models.QuerySet[J], job_id: int, *, resume: int | None = Non
 
     Without ``resume`` (the message queued with the job) a queued job is claimed as run 1; with
     ``resume=n`` (sent by :func:`resend_stalled`) a running job still owned by run ``n`` is taken over
-    as run ``n + 1`` (or given up when ``n`` is ``MAX_ATTEMPTS``). Any other case returns no claim and
-    changes nothing: the broker delivers at least once, and the resender may send a job twice. The
-    claim commits before the run starts, so a write of the run taken over fails after it."""
+    as run ``n + 1`` (whose work, when ``n`` is ``MAX_ATTEMPTS``, is to give the job up). Any other
+    case returns no claim and changes nothing: the broker delivers at least once, and the resender may
+    send a job twice. The claim commits before the run starts, so a write of the run taken over fails
+    after it."""
     with transaction.atomic():
         job: Any = queryset.select_for_update().get(pk=job_id)
         if resume is None and job.status == QUEUED:
@@ -67,8 +68,8 @@ def claim(queryset: models.QuerySet[J], job_id: int, *, resume: int | None = Non
             verdict = Claim.GIVE_UP if job.attempt >= MAX_ATTEMPTS else Claim.RUN
         else:
             return job, None
-        if verdict is Claim.RUN:
-            job.attempt += 1
+        # Giving up counts as a run too, so that a second copy of the message finds the job claimed.
+        job.attempt += 1
         job.status = RUNNING
         job.heartbeat_at = clock.now()
         job.save(update_fields=["attempt", "status", "heartbeat_at"])

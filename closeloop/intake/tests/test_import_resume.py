@@ -207,7 +207,7 @@ def test_a_job_stopped_in_each_of_its_runs_is_failed_keeping_what_was_saved(
     ImportJob.objects.filter(pk=job.pk).update(attempt=lease.MAX_ATTEMPTS)  # as if runs 2 and 3 died too
     assert _resume(frozen_now + STALL, django_capture_on_commit_callbacks) == 1
     job.refresh_from_db()
-    assert (job.status, job.attempt, job.created_count) == ("failed", 3, 2)
+    assert (job.status, job.attempt, job.created_count) == ("failed", 4, 2)  # the 4th run gave it up
     assert job.failure == (
         "后台任务进程在此导入的 3 次运行中都中断了（被重启或内存不足），因此不再重试。"
         "这些运行已保存的内容予以保留。已保存 2 条客诉；请只重新导入不在其客诉列表中的行。"
@@ -221,6 +221,7 @@ def test_a_job_stopped_in_each_of_its_runs_is_failed_keeping_what_was_saved(
     ]
     assert deliveries[1].payload["data"]["count"] == 1
     assert _resume(frozen_now + 2 * STALL, django_capture_on_commit_callbacks) == 0
+    assert import_job_run(job_id=job.pk, resume=3).status == "failed"  # a second copy of the message
     assert Delivery.objects.count() == 2
     client.force_login(agent)
     page = client.get(f"/intake/import/{job.pk}/").content.decode()

@@ -121,7 +121,8 @@ def test_an_export_stopped_in_each_of_its_runs_is_failed_with_the_reason(
     ExportJob.objects.filter(pk=job.pk).update(status="running", attempt=3, heartbeat_at=frozen_now)
     assert _resend(frozen_now + STALL, django_capture_on_commit_callbacks) == 1
     job.refresh_from_db()
-    assert (job.status, job.attempt, bool(job.file)) == ("failed", 3, False)
+    assert (job.status, job.attempt, bool(job.file)) == ("failed", 4, False)  # the 4th run gave it up
+    assert exports.export_job_run(job_id=job.pk, resume=3).attempt == 4  # a second copy changes nothing
     assert job.failure == (
         "后台任务进程在此导出的 3 次运行中都中断了（被重启或内存不足），因此不再重试。"
         "请重新导出；筛选条件越窄，导出越小。"
