@@ -13,6 +13,12 @@ workers = E.env.int("CLOSELOOP_WEB_WORKERS", default=multiprocessing.cpu_count()
 worker_class = "sync"
 timeout = 60
 graceful_timeout = 30
+# The application is imported once, in the master, and each worker is forked from it: a worker then
+# starts in milliseconds instead of the 1-2 s of CPU that importing Django and the project costs, which
+# every recycle below would pay again, and the workers share the imported code's memory. Safe because
+# importing the project opens no database connection and starts no thread (core/tests/test_preload.py).
+# A deploy restarts gunicorn: a HUP alone would keep the old code.
+preload_app = True
 max_requests = 2000
 max_requests_jitter = 200
 # The proxy sets X-Forwarded-Proto; only trust it from the proxy's address.
