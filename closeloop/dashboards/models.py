@@ -143,10 +143,10 @@ class NowSnapshot(models.Model):
 
 
 class RollupState(models.Model):
-    """One row (pk=1). Days before ``complete_until`` are rolled up; ``watermark`` is the instant the
-    last refresh looked for changes from. ``partial_day`` (today, when the last run was today) is rolled
-    up as it stood at ``partial_at``: the cockpit reads it while that is recent instead of counting
-    today live."""
+    """One row (pk=1). Days before ``complete_until`` are rolled up; every timeline row written before
+    ``watermark`` has been seen by a refresh (the next one looks for changes from there).
+    ``partial_day`` (today, when the last run was today) is rolled up as it stood at ``partial_at``:
+    the cockpit reads it while that is recent instead of counting today live."""
 
     complete_until = models.DateField(null=True)
     watermark = models.DateTimeField(null=True)

@@ -6,8 +6,13 @@ services: every change that moves a figure already writes a timeline row in its 
 marked_invalid/duplicate ...; InvestigationEvent for 8D closure and D8 cost), so the job recomputes the
 days touched by complaints with events since its last run — plus, through RollupFootprint, the days
 those complaints were counted on before, and the days of the repeat complaints that follow them.
-The window looks back ``OVERLAP`` before the watermark, because a transaction may commit after a
-later one; recomputing a day twice is harmless. Figures are therefore updated within about a minute.
+Figures are therefore updated within about a minute.
+
+The watermark is the instant before which every timeline row was visible to the last run
+(:func:`_settled_before`): a transaction may commit after a later one, so rows written shortly before
+a run may only appear after it. On PostgreSQL that instant is the start of the oldest transaction then
+open, less ``MARGIN``; elsewhere the run's start less ``OVERLAP``. Recomputing a day twice is harmless;
+the narrower window spares the run after a large import most of its repeated work.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from array import array
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
@@ -41,6 +46,10 @@ from closeloop.investigations.workflow import CaseStatus
 from closeloop.sla.models import Deadline
 
 OVERLAP = dt.timedelta(minutes=5)
+# The timestamps of a transaction's rows are taken by the application, a little after the transaction
+# began (or, by a server whose clock runs slow, a little before): a minute covers both on servers
+# whose clocks are kept in time (NTP).
+MARGIN = dt.timedelta(minutes=1)
 KEYS = slices.ROLLUP_KEYS
 
 
@@ -161,6 +170,26 @@ def complaints_changed(since: dt.datetime, until: dt.datetime | None = None) -> 
     return array("q", ids.iterator(chunk_size=10_000))
 
 
+def _settled_before(now: dt.datetime) -> dt.datetime:
+    """An instant before which every timeline row that will ever commit is already visible: call it
+    before reading the changes, and store it as the next run's watermark.
+
+    On PostgreSQL a row not yet visible belongs to a transaction open now (which began at or after the
+    oldest such start) or to one that begins later (after ``now``), so the instant is the earlier of
+    ``now`` and the oldest start of a transaction open on this database (other than this one), less
+    ``MARGIN``. Elsewhere (SQLite, one writer at a time), ``now`` less ``OVERLAP``. Sessions of other
+    database roles are not visible without ``pg_read_all_stats``; the application's all use one role."""
+    if connection.vendor != "postgresql":
+        return now - OVERLAP
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT min(xact_start) FROM pg_stat_activity WHERE datname = current_database()"
+            " AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
+        )
+        oldest = cursor.fetchone()[0]
+    return (now if oldest is None else min(now, oldest)) - MARGIN
+
+
 def _partial_day(today: dt.date, now: dt.datetime) -> None:
     """Roll up today as it stands at ``now`` (the day is recomputed whole once it is over). Its duration
     histograms stay in their level-0 blocks: carrying a day that changes every minute into the blocks
@@ -173,6 +202,7 @@ def rollups_rebuild(*, since: dt.date | None = None, now: dt.datetime | None = N
     footprints. Returns the number of days computed. For a first install or after a repair."""
     now = now or clock.now()
     today = local_day(now)
+    settled = _settled_before(now)
     first = Complaint.objects.order_by("received_at").values_list("received_at", flat=True).first()
     start_day = today if first is None else since or local_day(first)
     if since is None:
@@ -198,9 +228,8 @@ def rollups_rebuild(*, since: dt.date | None = None, now: dt.datetime | None = N
     totals.snapshots_refresh(max(now, clock.now()))
     end = max(now, clock.now())
     _partial_day(today, end)
-    RollupState.objects.update_or_create(
-        pk=1, defaults={"complete_until": today, "watermark": now, "partial_day": today, "partial_at": end}
-    )
+    state = {"complete_until": today, "watermark": settled, "partial_day": today, "partial_at": end}
+    RollupState.objects.update_or_create(pk=1, defaults=state)
     return n
 
 
@@ -250,7 +279,8 @@ def rollups_refresh(*, now: dt.datetime | None = None) -> int:
         state = RollupState.objects.select_for_update().filter(pk=1).first()
         if state is None or state.complete_until is None or state.watermark is None:
             return rollups_rebuild(now=now)
-        ids = complaints_changed(state.watermark - OVERLAP)
+        settled = _settled_before(now)
+        ids = complaints_changed(state.watermark)
         dirty = footprints.touched_days_store(ids)
         day = state.complete_until
         while day < today:
@@ -261,7 +291,7 @@ def rollups_refresh(*, now: dt.datetime | None = None) -> int:
         totals.snapshots_refresh(max(now, clock.now()))  # as of the end: a big refresh takes minutes
         end = max(now, clock.now())
         _partial_day(today, end)
-        state.complete_until, state.watermark = today, now
+        state.complete_until, state.watermark = today, settled
         state.partial_day, state.partial_at = today, end
         state.save()
     return len(todo)
