@@ -18,6 +18,7 @@ the narrower window spares the run after a large import most of its repeated wor
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from array import array
 from collections.abc import Iterable
 from typing import Any
@@ -45,11 +46,15 @@ from closeloop.investigations.models import InvestigationEvent
 from closeloop.investigations.workflow import CaseStatus
 from closeloop.sla.models import Deadline
 
+logger = logging.getLogger(__name__)
+
 OVERLAP = dt.timedelta(minutes=5)
 # The timestamps of a transaction's rows are taken by the application, a little after the transaction
 # began (or, by a server whose clock runs slow, a little before): a minute covers both on servers
 # whose clocks are kept in time (NTP).
 MARGIN = dt.timedelta(minutes=1)
+# No transaction of the application stays open this long; one that does is a session left idle.
+LOOKBACK_MAX = dt.timedelta(hours=1)
 KEYS = slices.ROLLUP_KEYS
 
 
@@ -177,8 +182,11 @@ def _settled_before(now: dt.datetime) -> dt.datetime:
     On PostgreSQL a row not yet visible belongs to a transaction open now (which began at or after the
     oldest such start) or to one that begins later (after ``now``), so the instant is the earlier of
     ``now`` and the oldest start of a transaction open on this database (other than this one), less
-    ``MARGIN``. Elsewhere (SQLite, one writer at a time), ``now`` less ``OVERLAP``. Sessions of other
-    database roles are not visible without ``pg_read_all_stats``; the application's all use one role."""
+    ``MARGIN`` — but never more than ``LOOKBACK_MAX`` before ``now``: a session left idle in a
+    transaction (a forgotten ``BEGIN`` in psql) would otherwise make every run redo all the changes
+    since it began; it is logged instead. Elsewhere (SQLite, one writer at a time), ``now`` less
+    ``OVERLAP``. Sessions of other database roles are not visible without ``pg_read_all_stats``; the
+    application's all use one role."""
     if connection.vendor != "postgresql":
         return now - OVERLAP
     with connection.cursor() as cursor:
@@ -187,7 +195,15 @@ def _settled_before(now: dt.datetime) -> dt.datetime:
             " AND backend_type = 'client backend' AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
         )
         oldest = cursor.fetchone()[0]
-    return (now if oldest is None else min(now, oldest)) - MARGIN
+    settled = (now if oldest is None else min(now, oldest)) - MARGIN
+    if settled < now - LOOKBACK_MAX:
+        logger.warning(
+            "rollups: a transaction has been open on the database since %s; changes it writes with "
+            "older timestamps may be missed (look for a session idle in transaction)",
+            oldest,
+        )
+        return now - LOOKBACK_MAX
+    return settled
 
 
 def _partial_day(today: dt.date, now: dt.datetime) -> None:

@@ -110,3 +110,29 @@ def test_a_change_committed_after_a_refresh_is_found_by_the_next_one(gm, monkeyp
     # Nothing was open this time: the watermark is the run's start less the margin, not five minutes.
     watermark = RollupState.objects.get().watermark
     assert before - rollups.MARGIN <= watermark <= timezone.now() - rollups.MARGIN
+
+
+def test_a_session_left_idle_in_a_transaction_holds_the_watermark_back_only_so_far(gm, monkeypatch, caplog):
+    # A forgotten BEGIN must not make every run redo all the changes since it began: the watermark
+    # stays at most LOOKBACK_MAX before the run (shortened here), and the session is logged.
+    monkeypatch.setattr(rollups, "LOOKBACK_MAX", dt.timedelta(seconds=2))
+    monkeypatch.setattr(rollups, "MARGIN", dt.timedelta(seconds=0))
+    rollups.rollups_rebuild()
+    idle = OpenTransaction(lambda: None)
+    idle.start()
+    assert idle.ready.wait(timeout=30) and idle.error is None
+    try:
+        time.sleep(0.5)
+        rollups.rollups_refresh()
+        held = RollupState.objects.get().watermark
+        assert held == idle.started_at  # within the limit: held back to the open transaction's start
+        time.sleep(2.5)
+        before = timezone.now()
+        rollups.rollups_refresh()
+        capped = RollupState.objects.get().watermark
+        assert before - dt.timedelta(seconds=2) <= capped <= timezone.now() - dt.timedelta(seconds=2)
+        assert capped > held
+        assert "a transaction has been open on the database since" in caplog.text
+    finally:
+        idle.finish.set()
+        idle.join(timeout=30)
