@@ -8,12 +8,13 @@ would fail the import."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 from django.conf import settings
+
+from closeloop.core.tests.test_production_stack import _prod_env
 
 PROBE = """
 import json, os, threading
@@ -33,20 +34,13 @@ print(json.dumps({
 """
 
 
-def test_the_project_imports_without_connections_or_threads():
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DJANGO_", "CLOSELOOP_", "DATABASE_", "CELERY_"))
-    }
+def test_the_project_imports_without_connections_or_threads(tmp_path):
+    env = _prod_env(tmp_path)
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": "config.settings.production",
             "DATABASE_URL": "postgres://nobody@127.0.0.1:9/none",  # the discard port: nothing answers
             "CELERY_BROKER_URL": "redis://127.0.0.1:9/0",
             "CLOSELOOP_CACHE_URL": "redis://127.0.0.1:9/1",
-            "CLOSELOOP_SECRET_KEY": "preload-" + "x" * 60,
-            "CLOSELOOP_ALLOWED_HOSTS": "qms.example.com",
         }
     )
     out = subprocess.run(
