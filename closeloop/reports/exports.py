@@ -97,12 +97,9 @@ def export_job_create(
     f = ledger_filters_parse(user=user, kind=kind, params=params)
     small = ledger_qs(user=user, f=f).order_by()[: inline_max_rows + 1].count() <= inline_max_rows
     with transaction.atomic():
+        now = clock.now()
         job = ExportJob.objects.create(
-            kind=kind,
-            params=filters_params(f),
-            created_by=user,
-            created_at=clock.now(),
-            heartbeat_at=clock.now(),
+            kind=kind, params=filters_params(f), created_by=user, created_at=now, heartbeat_at=now
         )
         if not small:
             from closeloop.reports.tasks import export_job_run as export_job_run_task

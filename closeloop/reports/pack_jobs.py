@@ -41,13 +41,14 @@ def audit_pack_job_create(*, user: User, complaint: Complaint, language: str) ->
     if language not in LANGUAGES:
         raise FieldErrors.single("language", _("Choose Chinese or English."))
     with transaction.atomic():
+        now = clock.now()
         job = ExportJob.objects.create(
             kind=ExportKind.AUDIT_PACK,
             params={"complaint": complaint.number, "language": language},
             total_rows=audit_pack_size(complaint),
             created_by=user,
-            created_at=clock.now(),
-            heartbeat_at=clock.now(),
+            created_at=now,
+            heartbeat_at=now,
         )
         from closeloop.reports.tasks import audit_pack_job_run as task
 
