@@ -149,6 +149,71 @@ def tree_cpu_seconds(pid: int) -> float | None:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def database_server_pid() -> int | None:
+    """The PostgreSQL server (postmaster) behind this connection, when it runs on this machine and
+    /proc shows it: the parent of this connection's backend, both named ``postgres``. None for SQLite
+    (its work is done inside the app's own processes), a server elsewhere, or no /proc."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        backend = int(cur.fetchone()[0])
+    # A backend pid of a server elsewhere may name some unrelated local process: check both names.
+    if _comm(backend) != "postgres":
+        return None
+    fields = _stat_fields(backend)
+    parent = int(fields[1]) if fields else 0
+    return parent if parent > 1 and _comm(parent) == "postgres" else None
+
+
+def _comm(pid: int) -> str | None:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return None
+
+
+def cpu_per_unit(
+    *, units: int, app_s: float | None, database_s: float | None, client_s: float | None = None
+) -> dict[str, Any]:
+    """CPU milliseconds per unit (request, row) spent by the app's processes, the database server and
+    the load's client, their sum, and the rate the machine's cores would allow if that CPU were all
+    they had to give and every core were kept busy: ``cores × 1000 / total ms`` — an upper bound of
+    the rate for this much work on this machine, whatever the code's concurrency. ``database_s`` None
+    (SQLite, or a server not on this machine) leaves the database's share out of the sum; the result
+    says so. Empty when ``units`` is 0 or the app's CPU was not measured."""
+    if units <= 0 or app_s is None:
+        return {}
+    parts = {"app": app_s, "database": database_s, "client": client_s}
+    out: dict[str, Any] = {
+        f"{name}_cpu_ms": round(seconds * 1000 / units, 3)
+        for name, seconds in parts.items()
+        if seconds is not None
+    }
+    total_ms = sum(seconds for seconds in parts.values() if seconds is not None) * 1000 / units
+    cores = os.cpu_count() or 1
+    out["cpu_ms"] = round(total_ms, 3)
+    out["cores"] = cores
+    out["cpu_bound_per_s"] = round(cores * 1000 / total_ms, 1) if total_ms > 0 else None
+    out["database_cpu_counted"] = database_s is not None
+    return out
+
+
+def cpu_text(budget: dict[str, Any], *, app: str = "gunicorn", client: str = "") -> str:
+    """``cpu_per_unit``'s figures as one line: each share, the sum, and the rate the cores allow."""
+    shares = [f"{app} {budget['app_cpu_ms']:.2f}"]
+    if budget["database_cpu_counted"]:
+        shares.append(f"PostgreSQL {budget['database_cpu_ms']:.2f}")
+    if client and "client_cpu_ms" in budget:
+        shares.append(f"{client} {budget['client_cpu_ms']:.2f}")
+    text = " + ".join(shares) + f" = {budget['cpu_ms']:.2f} ms"
+    if budget.get("cpu_bound_per_s"):
+        text += f"; {budget['cores']} cores allow at most {budget['cpu_bound_per_s']:,.0f}/s at that cost"
+    if not budget["database_cpu_counted"]:
+        text += " (no database server counted: SQLite works inside the app, or the server is elsewhere)"
+    return text
+
+
 def load_average() -> list[float]:
     """The 1, 5 and 15 minute load averages (other work on a shared machine shows here)."""
     return [round(x, 2) for x in os.getloadavg()]

@@ -30,7 +30,15 @@ from openpyxl import Workbook
 
 from closeloop.accounts.models import User
 from closeloop.complaints.models import Category, Complaint
-from closeloop.core.bench_env import maxrss_kb, peak_rss_reset, proc_status_kb
+from closeloop.core.bench_env import (
+    cpu_per_unit,
+    cpu_text,
+    database_server_pid,
+    maxrss_kb,
+    peak_rss_reset,
+    proc_status_kb,
+    tree_cpu_seconds,
+)
 from closeloop.core.demo import ISSUES
 from closeloop.customers.models import Contact, Customer, Product
 from closeloop.intake.importing.columns import COLUMNS
@@ -129,11 +137,17 @@ def import_file_measure(*, user: User, name: str, data: bytes, rows: int) -> dic
     rss_before = proc_status_kb("self", "VmRSS")
     maxrss_before = maxrss_kb()
     reset = peak_rss_reset()
+    db_pid = database_server_pid()
+    db_cpu = tree_cpu_seconds(db_pid) if db_pid else None
+    cpu = time.process_time()  # every thread of this process: the reader and the writer
     t = time.perf_counter()
     job = import_job_create(user=user, kind=ImportKind.COMPLAINTS, name=name, data=data, queue=False)
     created_s = time.perf_counter() - t
     job = import_job_run(job_id=job.pk)
     wall = time.perf_counter() - t
+    app_cpu = time.process_time() - cpu
+    db_after = tree_cpu_seconds(db_pid) if db_pid else None
+    db_spent = db_after - db_cpu if db_after is not None and db_cpu is not None else None
     peak = proc_status_kb("self", "VmHWM")
     if reset and peak and rss_before:
         mem = {"peak_rss_delta_mb": round((peak - rss_before) / 1024, 1), "memory_method": "VmHWM-VmRSS"}
@@ -156,6 +170,7 @@ def import_file_measure(*, user: User, name: str, data: bytes, rows: int) -> dic
         "errors": job.error_count,
         "report_sample": job.report[:5],
         "landed": landed,
+        "cpu_per_row": cpu_per_unit(units=rows, app_s=app_cpu, database_s=db_spent),
         "ok": job.status == ImportStatus.DONE and job.created_count == rows == landed and not job.error_count,
     }
 
@@ -200,4 +215,6 @@ def import_measure(
             f"{r['wall_s']:.1f} s  {r['file_mb']} MB file  peak RSS +{r['peak_rss_delta_mb']} MB "
             f"({r['memory_method']})  landed {r['landed']:,}, errors {r['errors']}"
         )
+        if r["cpu_per_row"]:
+            out(f"  {'':<32} CPU per row: {cpu_text(r['cpu_per_row'], app='this process')}")
     return results

@@ -3,6 +3,11 @@ whether it is met, and how far the app is from the raw limit of the same databas
 
 The targets are set for PostgreSQL with 1,000,000 complaints; a run on another database or size is
 judged against them all the same, and the table says what it ran on.
+
+For the API create and the imports the ratio also gives the rate as a share of its CPU bound: the
+rate the machine's cores would allow for the CPU one request or row cost (the app's processes, the
+PostgreSQL server's and the load's client, measured over the run). A rate near its bound is limited by
+the CPU its work needs on this machine, not by waiting.
 """
 
 from __future__ import annotations
@@ -47,6 +52,18 @@ def _slower(app_rate: float, raw_rate: float | None, what: str) -> str:
     return f"1/{raw_rate / app_rate:,.0f} of raw {what} ({raw_rate:,.0f}/s)"
 
 
+def _of_cpu_bound(rate: float, budget: dict[str, Any] | None) -> str:
+    """The rate as a share of what the cores allow for the CPU each unit cost (``cpu_per_unit``)."""
+    bound = (budget or {}).get("cpu_bound_per_s")
+    if not bound or not rate or not (budget or {}).get("database_cpu_counted"):
+        return ""
+    return f"{rate / bound:.0%} of the CPU bound ({bound:,.0f}/s)"
+
+
+def _ratios(*texts: str) -> str:
+    return "; ".join(t for t in texts if t and t != "—") or "—"
+
+
 def _http(report: dict[str, Any]) -> tuple[str, bool | None, str]:
     h = report.get("http")
     if not h:
@@ -58,7 +75,10 @@ def _http(report: dict[str, Any]) -> tuple[str, bool | None, str]:
         text += f"; {h['errors']} ERRORS"
     met = h["req_per_s"] >= 400 and h["p95_ms"] < 25 and not h["errors"]
     one = report.get("raw", {}).get("inserts", {}).get("one_row_per_transaction", {}).get("rows_per_s")
-    return text, met, _slower(h["req_per_s"], one, "1-row commits")
+    ratio = _ratios(
+        _slower(h["req_per_s"], one, "1-row commits"), _of_cpu_bound(h["req_per_s"], h.get("cpu_per_request"))
+    )
+    return text, met, ratio
 
 
 def _import(fmt: str, minimum: float) -> Callable[[dict[str, Any]], tuple[str, bool | None, str]]:
@@ -75,6 +95,7 @@ def _import(fmt: str, minimum: float) -> Callable[[dict[str, Any]], tuple[str, b
             ratio = _slower(r["rows_per_s"], table, "insert into the complaint table")
         else:
             ratio = _slower(r["rows_per_s"], raw.get("bulk_rows_per_s"), "bulk insert")
+        ratio = _ratios(ratio, _of_cpu_bound(r["rows_per_s"], r.get("cpu_per_row")))
         return text, r["rows_per_s"] >= minimum and r["ok"], ratio
 
     return judge

@@ -25,7 +25,16 @@ from django.db import connection
 
 from closeloop.complaints.models import Complaint
 from closeloop.core.bench import MINUTES_SAMPLED, PARTS, parts_select
-from closeloop.core.bench_env import REPO_ROOT, database_url, percentiles, timed
+from closeloop.core.bench_env import (
+    REPO_ROOT,
+    cpu_per_unit,
+    cpu_text,
+    database_server_pid,
+    database_url,
+    percentiles,
+    timed,
+    tree_cpu_seconds,
+)
 from closeloop.core.bench_table import summary_rows, summary_table
 from closeloop.dashboards.kpi import site_tz
 from closeloop.dashboards.rollups import complaints_changed
@@ -138,6 +147,76 @@ def test_summary_table_judges_each_target_and_names_what_did_not_run():
     assert "ratio to raw limit" in table and "not run" in table
 
 
+def test_cpu_per_unit_sums_the_shares_and_bounds_the_rate_by_the_cores(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    # 400 requests: gunicorn 1.6 s, PostgreSQL 0.6 s, clients 0.2 s = 6 ms each; 2 cores allow 333/s.
+    b = cpu_per_unit(units=400, app_s=1.6, database_s=0.6, client_s=0.2)
+    assert (b["app_cpu_ms"], b["database_cpu_ms"], b["client_cpu_ms"], b["cpu_ms"]) == (4.0, 1.5, 0.5, 6.0)
+    assert b["cores"] == 2 and b["cpu_bound_per_s"] == 333.3 and b["database_cpu_counted"] is True
+    assert cpu_text(b, client="clients") == (
+        "gunicorn 4.00 + PostgreSQL 1.50 + clients 0.50 = 6.00 ms; 2 cores allow at most 333/s at that cost"
+    )
+    # SQLite (or a server elsewhere): the bound counts the app alone, and says so.
+    alone = cpu_per_unit(units=1000, app_s=0.5, database_s=None)
+    assert alone["cpu_ms"] == 0.5 and alone["cpu_bound_per_s"] == 4000.0
+    assert "database_cpu_ms" not in alone and alone["database_cpu_counted"] is False
+    assert "no database server counted" in cpu_text(alone, app="this process")
+    assert cpu_per_unit(units=0, app_s=1.0, database_s=1.0) == {}
+
+
+def test_the_table_gives_the_share_of_the_cpu_bound_only_when_the_database_was_counted():
+    budget = {"cpu_bound_per_s": 400.0, "database_cpu_counted": True}
+    report: dict[str, Any] = {
+        "http": {
+            "req_per_s": 300.0,
+            "p50_ms": 9.0,
+            "p95_ms": 20.0,
+            "p99_ms": 30.0,
+            "errors": 0,
+            "cpu_per_request": budget,
+        },
+        "imports": {
+            "csv": {
+                "rows_per_s": 3000.0,
+                "rows": 10,
+                "peak_rss_delta_mb": 1.0,
+                "ok": True,
+                "cpu_per_row": {"cpu_bound_per_s": 4000.0, "database_cpu_counted": True},
+            },
+            "xlsx": {
+                "rows_per_s": 3000.0,
+                "rows": 10,
+                "peak_rss_delta_mb": 1.0,
+                "ok": True,
+                "cpu_per_row": {"cpu_bound_per_s": 6000.0, "database_cpu_counted": False},
+            },
+        },
+    }
+    rows = {r["measure"]: r for r in summary_rows(report)}
+    assert rows["API create, HTTP, gunicorn"]["ratio"] == "75% of the CPU bound (400/s)"
+    assert rows["import CSV"]["ratio"] == "75% of the CPU bound (4,000/s)"
+    assert rows["import XLSX"]["ratio"] == "—"
+
+
+@pytest.mark.django_db
+def test_the_database_server_is_found_on_postgresql_and_not_on_sqlite():
+    pid = database_server_pid()
+    if connection.vendor != "postgresql":
+        assert pid is None
+        return
+    # The server behind the test database runs on this machine in every leg that uses PostgreSQL.
+    assert pid is not None
+    assert Path(f"/proc/{pid}/comm").read_text().strip() == "postgres"
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        backend = cur.fetchone()[0]
+    assert Path(f"/proc/{backend}/stat").read_text().rsplit(")", 1)[1].split()[1] == str(pid)
+    before = tree_cpu_seconds(pid)
+    with connection.cursor() as cur:
+        cur.execute("SELECT count(*) FROM generate_series(1, 3000000)")
+    assert before is not None and (tree_cpu_seconds(pid) or 0) > before
+
+
 def test_percentiles_are_nearest_rank():
     p = percentiles([float(x) for x in range(1, 101)])
     assert (p["p50_ms"], p["p95_ms"], p["p99_ms"], p["max_ms"]) == (50, 95, 99, 100)
@@ -155,6 +234,13 @@ def test_import_part_lands_every_row_of_both_files(agent, customer):
         assert r["created"] == r["landed"] == 200 and r["errors"] == 0
         assert r["rows_per_s"] > 0 and r["wall_s"] > 0 and r["file_mb"] > 0
         assert r["peak_rss_delta_mb"] is not None and r["memory_method"]
+        cpu = r["cpu_per_row"]
+        assert cpu["app_cpu_ms"] > 0 and cpu["cpu_bound_per_s"] > 0
+        # The writer's backend works on PostgreSQL; SQLite's work is in this process's own figure.
+        assert cpu["database_cpu_counted"] is (connection.vendor == "postgresql")
+        if connection.vendor == "postgresql":
+            assert cpu["database_cpu_ms"] > 0
+            assert cpu["cpu_ms"] == pytest.approx(cpu["app_cpu_ms"] + cpu["database_cpu_ms"], abs=0.002)
     assert Complaint.objects.count() == 200 * 2 + result["warmup"]["rows"]
     assert (
         Complaint.objects.filter(customer=customer, title__contains="（").count() == Complaint.objects.count()
@@ -254,6 +340,12 @@ def test_http_part_creates_complaints_through_gunicorn(tmp_path, agent, customer
     assert h["req_per_s"] > 0 and h["p99_ms"] >= h["p95_ms"] >= h["p50_ms"] > 0
     assert h["server"]["stopped_cleanly"] and h["server"]["workers_booted"] >= 1
     assert h["server_cpu_ms_per_request"] > 0
+    budget = h["cpu_per_request"]
+    assert budget["app_cpu_ms"] == pytest.approx(h["server_cpu_ms_per_request"], abs=0.01)
+    assert budget["client_cpu_ms"] > 0 and budget["cpu_bound_per_s"] > 0
+    assert budget["database_cpu_counted"] is url.startswith("postgres")
+    if budget["database_cpu_counted"]:
+        assert budget["database_cpu_ms"] > 0
     assert h["created_in_db"] == h["requests"] + h["warmup_ok"] == _complaints_in(url)
     assert report["failures"] == []
 
