@@ -12,7 +12,12 @@ from closeloop.intake.models import ImportKind
 
 
 class Command(BaseCommand):
-    help = "Import complaints or master data from a CSV/XLSX file, exactly as the import page does."
+    help = (
+        "Import complaints or master data from a CSV/XLSX file, exactly as the import page does, in this "
+        "process. If this process is stopped mid-import, the job stays on the import page; a running "
+        "worker resumes it after CLOSELOOP_JOB_STALL_SECONDS without progress (rows already saved are "
+        "kept and not saved twice)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=ImportKind.values)
