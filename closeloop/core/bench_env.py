@@ -173,6 +173,11 @@ def _comm(pid: int) -> str | None:
         return None
 
 
+def cpu_delta(before: float | None, after: float | None) -> float | None:
+    """``after - before`` of two CPU readings, or None when either was not taken (no /proc, SQLite)."""
+    return after - before if before is not None and after is not None else None
+
+
 def cpu_per_unit(
     *, units: int, app_s: float | None, database_s: float | None, client_s: float | None = None
 ) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from closeloop.complaints.models import Complaint
 from closeloop.core.bench_env import (
     REPO_ROOT,
     child_env,
+    cpu_delta,
     cpu_per_unit,
     cpu_text,
     database_server_pid,
@@ -222,9 +223,9 @@ def http_create_measure(
     }
     # Per request, independent of what else the machine runs (the wall-clock figures are not).
     spent = {
-        "server": _delta(state.get("server_cpu"), server_cpu),
-        "database": _delta(state.get("database_cpu"), database_cpu),
-        "client": _delta(state.get("client_cpu"), client_cpu),
+        "server": cpu_delta(state.get("server_cpu"), server_cpu),
+        "database": cpu_delta(state.get("database_cpu"), database_cpu),
+        "client": cpu_delta(state.get("client_cpu"), client_cpu),
     }
     for name, used in spent.items():
         if ok and used is not None:
@@ -265,7 +266,3 @@ def http_create_measure(
     if budget:
         out(f"  {'':<32} CPU per request: {cpu_text(budget, client='clients')}")
     return result
-
-
-def _delta(before: float | None, after: float | None) -> float | None:
-    return after - before if before is not None and after is not None else None

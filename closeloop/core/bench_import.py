@@ -31,6 +31,7 @@ from openpyxl import Workbook
 from closeloop.accounts.models import User
 from closeloop.complaints.models import Category, Complaint
 from closeloop.core.bench_env import (
+    cpu_delta,
     cpu_per_unit,
     cpu_text,
     database_server_pid,
@@ -146,8 +147,7 @@ def import_file_measure(*, user: User, name: str, data: bytes, rows: int) -> dic
     job = import_job_run(job_id=job.pk)
     wall = time.perf_counter() - t
     app_cpu = time.process_time() - cpu
-    db_after = tree_cpu_seconds(db_pid) if db_pid else None
-    db_spent = db_after - db_cpu if db_after is not None and db_cpu is not None else None
+    db_spent = cpu_delta(db_cpu, tree_cpu_seconds(db_pid) if db_pid else None)
     peak = proc_status_kb("self", "VmHWM")
     if reset and peak and rss_before:
         mem = {"peak_rss_delta_mb": round((peak - rss_before) / 1024, 1), "memory_method": "VmHWM-VmRSS"}

@@ -27,6 +27,7 @@ from closeloop.complaints.models import Complaint
 from closeloop.core.bench import MINUTES_SAMPLED, PARTS, parts_select
 from closeloop.core.bench_env import (
     REPO_ROOT,
+    cpu_delta,
     cpu_per_unit,
     cpu_text,
     database_server_pid,
@@ -162,6 +163,9 @@ def test_cpu_per_unit_sums_the_shares_and_bounds_the_rate_by_the_cores(monkeypat
     assert "database_cpu_ms" not in alone and alone["database_cpu_counted"] is False
     assert "no database server counted" in cpu_text(alone, app="this process")
     assert cpu_per_unit(units=0, app_s=1.0, database_s=1.0) == {}
+    # A reading not taken (no /proc, or SQLite's server) gives no difference rather than a wrong one.
+    assert cpu_delta(1.25, 2.0) == 0.75
+    assert cpu_delta(None, 2.0) is None and cpu_delta(1.0, None) is None
 
 
 def test_the_table_gives_the_share_of_the_cpu_bound_only_when_the_database_was_counted():
