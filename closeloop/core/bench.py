@@ -316,6 +316,9 @@ def bench_run(
         "parts": parts,
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
+    if report["machine"]["database_settings"]:
+        shown = ", ".join(f"{k}={v}" for k, v in report["machine"]["database_settings"].items())
+        out(f"PostgreSQL server settings: {shown}")
     failures: list[str] = []
     number = Complaint.objects.order_by("-received_at").values_list("number", flat=True).first()
     n_import = max(1, min(100_000, size)) if import_rows is None else import_rows

@@ -280,8 +280,39 @@ def database_version() -> str:
         return str(cur.fetchone()[0])
 
 
+# The PostgreSQL server settings that decide how fast it writes and reads a large database: the bench
+# records them, because the same code measures very differently on a server left at its defaults.
+DATABASE_SETTINGS = (
+    "shared_buffers",
+    "effective_cache_size",
+    "work_mem",
+    "maintenance_work_mem",
+    "max_wal_size",
+    "checkpoint_timeout",
+    "wal_buffers",
+    "random_page_cost",
+    "synchronous_commit",
+    "fsync",
+    "autovacuum",
+)
+
+
+def database_settings() -> dict[str, str]:
+    """The PostgreSQL server's values of :data:`DATABASE_SETTINGS`, as ``SHOW`` prints them (``6GB``,
+    ``15min``); empty on SQLite."""
+    if connection.vendor != "postgresql":
+        return {}
+    with connection.cursor() as cur:
+        out = {}
+        for name in DATABASE_SETTINGS:
+            cur.execute(f"SHOW {name}")  # names from the constant above, not from input
+            out[name] = str(cur.fetchone()[0])
+        return out
+
+
 def machine_info() -> dict[str, Any]:
-    """Cores, RAM, CPU model, OS, Python and the database (vendor and server version)."""
+    """Cores, RAM, CPU model, OS, Python and the database (vendor, server version and, on PostgreSQL,
+    the server settings in :data:`DATABASE_SETTINGS`)."""
     mem = _proc_field("/proc/meminfo", "MemTotal")
     return {
         "cores": os.cpu_count(),
@@ -292,5 +323,6 @@ def machine_info() -> dict[str, Any]:
         "python": platform.python_version(),
         "database": connection.vendor,
         "database_version": database_version(),
+        "database_settings": database_settings(),
         "load_average_at_start": load_average(),
     }

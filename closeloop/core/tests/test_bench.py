@@ -26,12 +26,14 @@ from django.db import connection
 from closeloop.complaints.models import Complaint
 from closeloop.core.bench import MINUTES_SAMPLED, PARTS, parts_select
 from closeloop.core.bench_env import (
+    DATABASE_SETTINGS,
     REPO_ROOT,
     cpu_delta,
     cpu_per_unit,
     cpu_text,
     database_server_pid,
     database_url,
+    machine_info,
     percentiles,
     timed,
     tree_cpu_seconds,
@@ -219,6 +221,24 @@ def test_the_database_server_is_found_on_postgresql_and_not_on_sqlite():
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM generate_series(1, 3000000)")
     assert before is not None and (tree_cpu_seconds(pid) or 0) > before
+
+
+@pytest.mark.django_db
+def test_the_machine_record_holds_the_postgresql_settings_that_decide_speed():
+    info = machine_info()
+    if connection.vendor != "postgresql":
+        assert info["database_settings"] == {}
+        return
+    settings_ = info["database_settings"]
+    assert list(settings_) == list(DATABASE_SETTINGS)
+    with connection.cursor() as cur:
+        cur.execute("SELECT setting, unit FROM pg_settings WHERE name = 'shared_buffers'")
+        pages, unit = cur.fetchone()
+    # SHOW's text, e.g. "128MB" for 16384 pages of 8 kB: the same amount as the catalogue's.
+    assert unit == "8kB"
+    amount = settings_["shared_buffers"]
+    factor = {"kB": 1, "MB": 1024, "GB": 1024**2}[amount.lstrip("0123456789")]
+    assert int(amount.rstrip("kMGB")) * factor == int(pages) * 8
 
 
 def test_percentiles_are_nearest_rank():
