@@ -97,3 +97,47 @@ def test_inserted_instances_are_saved_with_their_ids_and_json(agent, customer):
     assert first.changes == changes
     assert first.actor_id == agent.pk and second.actor_id is None
     assert second.changes == [] and second.data == {"n": 2} and second.note == ""
+
+
+class _Size(models.TextChoices):
+    BIG = "big", "Big"
+
+
+def test_json_text_gives_what_the_field_stores_from_the_standard_encoder():
+    import decimal
+    import json
+    import uuid
+
+    from django.core.serializers.json import DjangoJSONEncoder
+    from django.db import connection
+    from django.utils.translation import gettext_lazy
+
+    from closeloop.core.bulk_insert import json_text
+
+    plain, django = json_text(json.JSONEncoder()), json_text(DjangoJSONEncoder())
+    values: list[Any] = [
+        [{"field": "title", "old": None, "new": '轴封漏油 "引号" \\ \n\t'}, {"field": "n", "new": 5}],
+        {"rule": None, "score": 72.5, "ok": True, "no": False, "nested": {"a": [1, [2, {}]]}},
+        {"big": 2**70, "neg": -(2**63)},  # beyond 64 bits: orjson refuses, the encoder writes it
+        {1: "a", 2: ["b"]},  # keys other than str: the encoder makes them text
+        {"size": _Size.BIG, "tuple": (1, "x")},  # a str subclass is written as its value
+        "",
+        [],
+    ]
+    for value in values:
+        text = plain(value)
+        assert json.loads(text) == json.loads(json.JSONEncoder().encode(value)), value
+    # What only the field's own encoder knows is written by it, exactly as it writes it.
+    when = dt.datetime(2026, 6, 1, 9, 30, 15, 123456, tzinfo=dt.UTC)
+    special = {"at": when, "day": when.date(), "amount": decimal.Decimal("1.10")}
+    special["label"] = gettext_lazy("Big")
+    assert django(special) == DjangoJSONEncoder().encode(special)
+    with pytest.raises(TypeError):
+        plain({"at": when})  # as json.dumps refuses it: JSONField would have raised too
+    assert json.loads(plain({"id": uuid.UUID(int=1)})) == {"id": str(uuid.UUID(int=1))}
+    if connection.vendor == "postgresql":
+        # The database stores the two texts as the same jsonb.
+        with connection.cursor() as cur:
+            for value in values[:2]:
+                cur.execute("SELECT %s::jsonb = %s::jsonb", [plain(value), json.JSONEncoder().encode(value)])
+                assert cur.fetchone()[0] is True
