@@ -303,11 +303,12 @@ def database_settings() -> dict[str, str]:
     if connection.vendor != "postgresql":
         return {}
     with connection.cursor() as cur:
-        out = {}
-        for name in DATABASE_SETTINGS:
-            cur.execute(f"SHOW {name}")  # names from the constant above, not from input
-            out[name] = str(cur.fetchone()[0])
-        return out
+        # current_setting gives SHOW's text; one statement for all of them.
+        cur.execute(
+            "SELECT name, current_setting(name) FROM unnest(%s::text[]) AS name", [list(DATABASE_SETTINGS)]
+        )
+        values = dict(cur.fetchall())
+    return {name: str(values[name]) for name in DATABASE_SETTINGS}
 
 
 def machine_info() -> dict[str, Any]:
