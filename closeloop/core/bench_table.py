@@ -40,10 +40,18 @@ def _lat(
             if raw
             else None
         )
-        ratio = f"×{r['p50_ms'] / floor['p50_ms']:,.0f} raw p50 ({floor['p50_ms']} ms)" if floor else "—"
+        ratio = _times_raw(r["p50_ms"], floor["p50_ms"]) if floor else "—"
         return f"p50 {r['p50_ms']} / p95 {r['p95_ms']} ms", r["p95_ms"] < p95_max, ratio
 
     return judge
+
+
+def _times_raw(p50_ms: float, raw_p50_ms: float) -> str:
+    """The page's p50 against the plain SQL's: "×32" when slower, "1/10 of" when faster (the cockpit
+    reads rollups that plain SQL has to count from the tables), never a rounded "×0"."""
+    ratio = p50_ms / raw_p50_ms
+    share = f"×{ratio:,.0f}" if ratio >= 1 else f"1/{1 / ratio:,.0f} of"
+    return f"{share} raw p50 ({raw_p50_ms} ms)"
 
 
 def _slower(app_rate: float, raw_rate: float | None, what: str) -> str:

@@ -398,3 +398,10 @@ def test_worker_part_measures_a_real_worker_after_the_periodic_jobs_and_imports(
     assert report["failures"] == []
     row = next(r for r in report["summary"] if r["measure"] == "worker memory")
     assert "and 2 imports of 3 rows" in row["result"]
+
+
+def test_a_page_faster_than_its_raw_query_is_shown_as_a_fraction_not_zero():
+    from closeloop.core.bench_table import _times_raw
+
+    assert _times_raw(104.89, 1096.07) == "1/10 of raw p50 (1096.07 ms)"
+    assert _times_raw(17.97, 0.57) == "×32 raw p50 (0.57 ms)"
