@@ -4,13 +4,16 @@ Day ``d`` has the number ``n = (d - EPOCH).days``; the block ``(level k, index i
 ``i * 2**k`` … ``(i + 1) * 2**k - 1``. A period is tiled by at most two blocks per level (``cover``), so
 the durations of any period up to three years are those of about twenty stored rows, and changing a day
 rewrites its level-0 block and the ``MAX_LEVEL`` blocks above it — never the days after it, as running
-totals would. Blocks hold durations.Sorted histograms; empty blocks are not stored.
+totals would. Blocks hold durations.Sorted histograms; empty blocks are not stored. A block is written,
+never updated: a changed block is a new row with the digest of its new data, by which readers hold the
+decoded histograms (:data:`DECODED`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Mapping
 
 from django.db.models import Q
@@ -63,7 +66,7 @@ def day_store(day: dt.date, hists: Mapping[Key, durations.Hist]) -> set[Key]:
             continue
         if before is not None:
             delete.append(before.pk)
-        create.append(DurationBlock(slice=s, kind=kind, level=0, index=n, hist=new.to_json()))
+        create.append(_block(s, kind, 0, n, new))
         changed.add((s, kind))
     DurationBlock.objects.filter(pk__in=delete).delete()
     DurationBlock.objects.bulk_create(create, batch_size=200)
@@ -98,14 +101,15 @@ def _parents_recompute(s: str, kind: str, level: int, parents: list[int]) -> Non
         children[index >> 1].append(durations.Sorted.from_json(hist))
     DurationBlock.objects.filter(slice=s, kind=kind, level=level, index__in=parents).delete()
     DurationBlock.objects.bulk_create(
-        (
-            DurationBlock(
-                slice=s, kind=kind, level=level, index=p, hist=durations.merged(children[p]).to_json()
-            )
-            for p in parents
-            if children.get(p)
-        ),
+        (_block(s, kind, level, p, durations.merged(children[p])) for p in parents if children.get(p)),
         batch_size=200,
+    )
+
+
+def _block(s: str, kind: str, level: int, index: int, hist: durations.Sorted) -> DurationBlock:
+    stored = hist.to_json()
+    return DurationBlock(
+        slice=s, kind=kind, level=level, index=index, hist=stored, digest=durations.digest_of(stored)
     )
 
 
@@ -136,10 +140,14 @@ def period_parts(
         q = Q()
         for level, indexes in by_level.items():
             q |= Q(level=level, index__in=sorted(indexes))
-        for level, index, kind, hist in DurationBlock.objects.filter(q, slice=s).values_list(
-            "level", "index", "kind", "hist"
-        ):
-            found[(level, index, kind)] = durations.Sorted.from_json(hist)
+        blocks = DurationBlock.objects.filter(q, slice=s)
+        held = _held(list(blocks.values_list("pk", "level", "index", "kind", "digest")))
+        if held is None:  # a block was replaced between the two reads: read them whole, once
+            held = {
+                (level, index, kind): durations.Sorted.from_json(hist)
+                for level, index, kind, hist in blocks.values_list("level", "index", "kind", "hist")
+            }
+        found = held
     return [
         {
             kind: [found[(lv, i, kind)] for lv, i in tiles if (lv, i, kind) in found]
@@ -147,3 +155,71 @@ def period_parts(
         }
         for tiles in wanted
     ]
+
+
+class DecodedBlocks:
+    """Decoded histograms by digest, the least recently used dropped beyond ``max_bins`` bins in all
+    (12 bytes each). Blocks are content-addressed, so an entry is never stale: a block that changes is
+    a new row with a new digest, and the old entry simply stops being asked for. Thread-safe."""
+
+    def __init__(self, max_bins: int) -> None:
+        self.max_bins = max_bins
+        self.held_bins = 0
+        self._entries: OrderedDict[str, durations.Sorted] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> durations.Sorted | None:
+        with self._lock:
+            hit = self._entries.get(digest)
+            if hit is not None:
+                self._entries.move_to_end(digest)
+            return hit
+
+    def put(self, digest: str, hist: durations.Sorted) -> None:
+        if hist.weight() > self.max_bins:
+            return
+        with self._lock:
+            if digest in self._entries:
+                return
+            self._entries[digest] = hist
+            self.held_bins += hist.weight()
+            while self.held_bins > self.max_bins:
+                _old, dropped = self._entries.popitem(last=False)
+                self.held_bins -= dropped.weight()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self.held_bins = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+# A cockpit page reads ~30 blocks of up to ~30,000 bins; 2,000,000 bins (~24 MB per web process)
+# hold the blocks of every slice a busy cockpit shows.
+DECODED = DecodedBlocks(max_bins=2_000_000)
+
+
+def _held(rows: list[tuple[int, int, int, str, str]]) -> dict[tuple[int, int, str], durations.Sorted] | None:
+    """``rows`` of (pk, level, index, kind, digest) decoded: from :data:`DECODED`, the others read by
+    pk in one query and remembered. None when one of them is gone by then (replaced by a refresh)."""
+    out: dict[tuple[int, int, str], durations.Sorted] = {}
+    missing: dict[int, tuple[tuple[int, int, str], str]] = {}
+    for pk, level, index, kind, digest in rows:
+        hit = DECODED.get(digest) if digest else None
+        if hit is None:
+            missing[pk] = ((level, index, kind), digest)
+        else:
+            out[(level, index, kind)] = hit
+    if missing:
+        read = dict(DurationBlock.objects.filter(pk__in=list(missing)).values_list("pk", "hist"))
+        if len(read) != len(missing):
+            return None
+        for pk, hist in read.items():
+            key, digest = missing[pk]
+            out[key] = value = durations.Sorted.from_json(hist)
+            # Only a digest that matches the data is trusted (one written by other code is not).
+            if digest and digest == durations.digest_of(hist):
+                DECODED.put(digest, value)
+    return out

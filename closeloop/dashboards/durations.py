@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import math
 import zlib
 from array import array
@@ -98,6 +99,10 @@ class Sorted:
         raw = self.bins.tobytes() + self.running.tobytes()
         return {"n": str(len(self.bins)), "z": base64.b64encode(zlib.compress(raw, 1)).decode()}
 
+    def weight(self) -> int:
+        """Its size in bins (what a cache of decoded histograms counts)."""
+        return len(self.bins)
+
     @classmethod
     def from_json(cls, j: Mapping[str, str] | None) -> Sorted:
         if not j:
@@ -115,6 +120,14 @@ class Sorted:
         return f"Sorted({self.hist()})"
 
     __hash__ = None  # type: ignore[assignment]
+
+
+def digest_of(j: Mapping[str, str] | None) -> str:
+    """A fingerprint of a stored histogram (``Sorted.to_json``): equal digests, equal histograms. 128
+    bits of BLAKE2b over the compressed data and its bin count."""
+    if not j:
+        return ""
+    return hashlib.blake2b(f"{j['n']}:{j['z']}".encode(), digest_size=16).hexdigest()
 
 
 def merged(parts: Iterable[Sorted]) -> Sorted:
