@@ -58,3 +58,38 @@ def test_an_empty_table_says_so_in_the_readers_language():
         said = translation.gettext("No complaints in this period.")
     assert said != "No complaints in this period."
     assert said in html
+
+
+def _script(value: object, tag: str) -> str:
+    return Template(tag).render(Context({"value": value}))
+
+
+def test_chart_data_is_what_json_script_gives():
+    """The charts' JSON element: the same element, the same escapes, the same data once parsed."""
+    import datetime as dt
+    import json
+    from decimal import Decimal
+
+    from django.utils.translation import gettext_lazy
+
+    data = {
+        "title": '</script><script>alert("x")</script> & 客诉',
+        "series": [{"value": 3, "url": "/complaints/?a=1&b=2"}, {"value": 12.5}, None, True],
+        "when": dt.date(2026, 12, 4),
+        "copq": Decimal("1234.50"),
+        "label": gettext_lazy("Closed"),
+    }
+    ours = _script(data, '{% load cockpit %}{% chart_data value "cockpit-data" %}')
+    django = _script(data, '{{ value|json_script:"cockpit-data" }}')
+    head = '<script id="cockpit-data" type="application/json">'
+    assert ours.startswith(head) and django.startswith(head)
+    assert ours.endswith("</script>") and ours.count("</script>") == 1
+    assert "<" not in ours[len(head) : -len("</script>")] and ">" not in ours[len(head) : -len("</script>")]
+    assert "&" not in ours[len(head) : -len("</script>")]
+
+    def parsed(html: str) -> object:
+        return json.loads(html[len(head) : -len("</script>")])
+
+    assert parsed(ours) == parsed(django)
+    assert parsed(ours)["when"] == "2026-12-04" and parsed(ours)["copq"] == "1234.50"
+    assert "客诉" in ours  # UTF-8, not \u escapes
