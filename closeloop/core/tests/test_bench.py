@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from closeloop.complaints.models import Complaint
 from closeloop.core.bench import MINUTES_SAMPLED, PARTS, parts_select
@@ -37,6 +37,7 @@ from closeloop.core.bench_env import (
     percentiles,
     timed,
     tree_cpu_seconds,
+    vacuum_analyze,
 )
 from closeloop.core.bench_table import summary_rows, summary_table
 from closeloop.dashboards.kpi import site_tz
@@ -405,3 +406,33 @@ def test_a_page_faster_than_its_raw_query_is_shown_as_a_fraction_not_zero():
 
     assert _times_raw(104.89, 1096.07) == "1/10 of raw p50 (1096.07 ms)"
     assert _times_raw(17.97, 0.57) == "×32 raw p50 (0.57 ms)"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_vacuum_analyze_clears_the_dead_rows_a_bulk_rewrite_leaves(customer):
+    """The bench vacuums after its own bulk writes (the generator, the rollup rebuild), as autovacuum
+    would on a production server; on SQLite, and inside a transaction, it does nothing."""
+    from closeloop.dashboards.models import DayTotal
+
+    if connection.vendor != "postgresql":
+        assert vacuum_analyze([DayTotal]) is None
+        return
+    DayTotal.objects.bulk_create(
+        DayTotal(slice="x", day=dt.date(2026, 1, 1) + dt.timedelta(days=i)) for i in range(50)
+    )
+    DayTotal.objects.filter(slice="x").delete()
+
+    def dead() -> int:
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_stat_force_next_flush()")
+            cur.execute(
+                "SELECT n_dead_tup FROM pg_stat_user_tables WHERE relname = %s", [DayTotal._meta.db_table]
+            )
+            return int(cur.fetchone()[0])
+
+    assert dead() >= 50
+    took = vacuum_analyze([DayTotal])
+    assert took is not None and took >= 0
+    assert dead() == 0
+    with transaction.atomic():
+        assert vacuum_analyze([DayTotal]) is None  # PostgreSQL refuses VACUUM in a transaction
