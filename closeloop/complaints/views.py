@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views import View
 
@@ -163,10 +164,19 @@ def _case_context(user: User, c: Complaint) -> dict[str, Any]:
         # Each with its step's label, looked up once for all (the model's get_..._display rebuilds
         # the choices on every call).
         steps = {value: str(label) for value, label in Step.choices}
-        out["open_cases"] = [
+        cases = [
             (oc.number, oc.title, steps.get(oc.current_step, ""))
             for oc in case_selectors.investigation_open_choices(user=user)
         ]
+        # Up to 50 cases, offered in two lists: written here at once rather than by the template
+        # engine option by option (a few milliseconds of a triaged complaint's page).
+        out["open_cases"] = cases
+        out["open_case_options"] = format_html_join(
+            "", '<option value="{}">{} · {} ({})</option>', ((n, n, t, step) for n, t, step in cases)
+        )
+        out["open_case_options_short"] = format_html_join(
+            "", '<option value="{}">{} · {}</option>', ((n, n, t) for n, t, _step in cases)
+        )
     out["can_choose_reopen_step"] = user.has_perm("investigations.approve_step")
     return out
 
@@ -180,7 +190,11 @@ def _actions_context(actions: list[Action], *, triage_form: TriageForm | None) -
         "actions": actions,
         "overdue_actions": [a for a in actions if a.is_overdue(today)],
         "action_kinds": ActionKind.choices,
-        "action_owners": owners,
+        # Called by the template only where it shows the new-action form (a closed complaint's page
+        # reads no users); written at once rather than option by option.
+        "action_owner_options": lambda: format_html_join(
+            "", '<option value="{}">{}</option>', ((u.pk, u) for u in owners)
+        ),
     }
 
 

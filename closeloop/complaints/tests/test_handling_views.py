@@ -1,6 +1,7 @@
 """The handling card on the complaint page: start, resolve, the customer's answer."""
 
 import pytest
+from django.utils.html import conditional_escape
 
 from closeloop.complaints.models import Category, Complaint
 from closeloop.complaints.services import complaint_triage
@@ -89,3 +90,31 @@ def test_starting_offers_the_open_8ds_newest_first(client, qm, agent, triaged):
     choice = body.split('id="escalate-case"', 1)[1].split("</select>", 1)[0]
     assert f'<option value="{newer.number}">{newer.number} · {newer.title}</option>' in choice
     assert older.number in choice and done.number not in choice
+
+
+def test_the_offered_8ds_and_action_owners_are_escaped(client, qm, agent, triaged):
+    """The lists of open 8Ds and of action owners are written in Python (views._case_context,
+    _actions_context): names and titles typed by people are escaped as the template engine escapes."""
+    from closeloop.intake.drafts import ComplaintDraft
+    from closeloop.intake.services import complaint_intake
+    from closeloop.investigations.tests.factories import case_open
+
+    title = '<b>"A&B"</b>'
+    draft = ComplaintDraft(channel="phone", order_number="SO-2026-0001", title=title, description="x")
+    case = case_open(complaint_intake(draft=draft, actor=agent), qm)
+    case.refresh_from_db()
+    qm.display_name = "<i>Li &Wang"
+    qm.save(update_fields=["display_name"])
+    client.force_login(qm)
+    body = client.get(f"/complaints/{triaged.number}/").content.decode()
+    escaped = "&lt;b&gt;&quot;A&amp;B&quot;&lt;/b&gt;"
+    choice = body.split('id="join-case"', 1)[1].split("</select>", 1)[0]
+    assert f'<option value="{case.number}">{case.number} · {escaped} (D' in choice
+    assert "<b>" not in body.split('id="join-case"', 1)[1].split("</form>", 1)[0]
+    owners = body.split('id="a-owner"', 1)[1].split("</select>", 1)[0]
+    assert f'<option value="{qm.pk}">{conditional_escape(str(qm))}</option>' in owners
+    assert "&lt;i&gt;" in owners and "<i>" not in owners
+    client.post(f"/complaints/{triaged.number}/start/", {"version": triaged.version, "path": "quick"})
+    body = client.get(f"/complaints/{triaged.number}/").content.decode()
+    choice = body.split('id="escalate-case"', 1)[1].split("</select>", 1)[0]
+    assert f'<option value="{case.number}">{case.number} · {escaped}</option>' in choice
