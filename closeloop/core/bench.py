@@ -190,19 +190,10 @@ def _pages(
 
     # The cockpit reads daily rollups: build them as the worker would, and time it.
     from closeloop.dashboards import models as dm
-    from closeloop.dashboards.rollups import rollups_rebuild, rollups_refresh
+    from closeloop.dashboards.rollups import ROLLUP_MODELS, rollups_rebuild, rollups_refresh
 
-    # What a rebuild deletes and writes again.
-    rebuilt: list[type[Model]] = [
-        dm.DailyRollup,
-        dm.DeadlineRollup,
-        dm.DayTotal,
-        dm.DayMarginal,
-        dm.DurationBlock,
-        dm.NowSnapshot,
-        dm.RollupFootprint,
-        dm.RollupState,
-    ]
+    # What the rebuild and the day of changes below write again.
+    rewritten: list[type[Model]] = [*ROLLUP_MODELS, dm.NowSnapshot, dm.RollupFootprint, dm.RollupState]
 
     rollups: dict[str, Any] = {"full_rebuild_seconds": None, "days": None}
     if rebuild:
@@ -224,7 +215,7 @@ def _pages(
         )
     # The rebuild and the day of changes rewrote the rollup rows: measured unvacuumed, the pages read
     # as many dead rows as live ones (the cockpit took a fifth longer at a million complaints).
-    rollups["vacuum_seconds"] = took = vacuum_analyze(rebuilt)
+    rollups["vacuum_seconds"] = took = vacuum_analyze(rewritten)
     if took is not None:
         out(f"  {'rollups: VACUUM ANALYZE':<32} {took:>8.2f} s (as autovacuum would after these rewrites)")
     cases: list[tuple[str, Callable[[], Any]]] = [

@@ -140,14 +140,17 @@ def period_parts(
         q = Q()
         for level, indexes in by_level.items():
             q |= Q(level=level, index__in=sorted(indexes))
-        blocks = DurationBlock.objects.filter(q, slice=s)
-        held = _held(list(blocks.values_list("pk", "level", "index", "kind", "digest")))
-        if held is None:  # a block was replaced between the two reads: read them whole, once
-            held = {
+        rows = DurationBlock.objects.filter(q, slice=s)
+        held = _held(list(rows.values_list("pk", "level", "index", "kind", "digest")))
+        # None: a block was replaced between the two reads, so they are read whole, once.
+        found = (
+            held
+            if held is not None
+            else {
                 (level, index, kind): durations.Sorted.from_json(hist)
-                for level, index, kind, hist in blocks.values_list("level", "index", "kind", "hist")
+                for level, index, kind, hist in rows.values_list("level", "index", "kind", "hist")
             }
-        found = held
+        )
     return [
         {
             kind: [found[(lv, i, kind)] for lv, i in tiles if (lv, i, kind) in found]

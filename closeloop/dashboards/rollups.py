@@ -213,6 +213,10 @@ def _partial_day(today: dt.date, now: dt.datetime) -> None:
     blocks.day_store(today, rollup_day_compute(day=today, now=now))
 
 
+# The tables of daily rollups: what a full rebuild deletes and writes again.
+ROLLUP_MODELS = (DailyRollup, DeadlineRollup, DayTotal, DayMarginal, DurationBlock)
+
+
 def rollups_rebuild(*, since: dt.date | None = None, now: dt.datetime | None = None) -> int:
     """Recompute every day from ``since`` (default: the first complaint's day) to yesterday, and the
     footprints. Returns the number of days computed. For a first install or after a repair."""
@@ -222,7 +226,7 @@ def rollups_rebuild(*, since: dt.date | None = None, now: dt.datetime | None = N
     first = Complaint.objects.order_by("received_at").values_list("received_at", flat=True).first()
     start_day = today if first is None else since or local_day(first)
     if since is None:
-        for model in (DailyRollup, DeadlineRollup, DayTotal, DayMarginal, DurationBlock):
+        for model in ROLLUP_MODELS:
             model._default_manager.all().delete()
     parents = slices.category_parents()
     day, n, changed = start_day, 0, {}
