@@ -43,13 +43,13 @@ _CALL = object()
 # orjson writes the JSON types as the standard encoder does (in other spacing and without escaping
 # non-ASCII, which PostgreSQL's jsonb stores the same) at a tenth of its cost: in a profiled bulk
 # import, encoding the events took a quarter of the writing thread's samples (about 40% of those in
-# which it was not waiting for the database). Whatever orjson would write in its own way
-# (dates and times, dataclasses, subclasses of str, int, dict and list) it passes to _not_native, whose
-# TypeError sends the value to the field's encoder instead, as do dicts with keys other than str and
-# ints beyond 64 bits, which orjson refuses.
-_ORJSON_OPTIONS = (
-    orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_SUBCLASS
-)
+# which it was not waiting for the database). Subclasses of str, int, dict and list (a model's
+# TextChoices value, two per imported complaint) it writes as their base type, as the standard encoder
+# does, which never asks the field's encoder about them. Whatever orjson would write in its own way
+# (dates and times, dataclasses) it passes to _not_native, whose TypeError sends the value to the
+# field's encoder instead, as do dicts with keys other than str and ints beyond 64 bits, which orjson
+# refuses.
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def _not_native(value: Any) -> Any:
