@@ -10,8 +10,9 @@ timestamps differ from the one-by-one path (and numbers, which follow the order 
 in, as they do there).
 
 It is done in two steps, so that the import can build one batch while the database stores the one before:
-:func:`complaints_build` (no writes, no locks: the Python-heavy part) and :func:`complaints_save` (numbers
-and inserts, in the caller's transaction).
+:func:`complaints_build` (no writes, no locks: the Python-heavy part, down to the rows' ``COPY`` text on
+PostgreSQL) and :func:`complaints_save` (numbers and inserts, in the caller's transaction, which holds the
+number sequence's lock from the numbers to its commit: as little work as possible is left inside it).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from closeloop.complaints.services import (
     complaint_search_parts,
 )
 from closeloop.core import clock
-from closeloop.core.bulk_insert import instances_make, objects_insert
+from closeloop.core.bulk_insert import RowsPrepared, instances_make, rows_insert, rows_prepare
 from closeloop.notifications.batch import ComplaintNotice, complaint_notifications_send
 from closeloop.notifications.imports import ImportDigest, import_digest_add
 
@@ -52,7 +53,11 @@ class ComplaintsBuilt:
     complaints: list[Complaint]  # unsaved, without number and search text
     years: list[int]  # each complaint's receipt year, in the time zone active when built
     tails: list[list[str]]  # each complaint's search tokens but its number's
-    events: list[dict[str, Any]]  # each ``created`` event's changes and data
+    events: list[ComplaintEvent]  # each complaint's ``created`` event, without its time
+    # Their rows written as far as they can be before a number is taken (``core.bulk_insert``), so the
+    # transaction that holds the numbers only adds them, the search text and the times.
+    rows: RowsPrepared[Complaint]
+    event_rows: RowsPrepared[ComplaintEvent]
 
 
 def complaints_build(
@@ -60,7 +65,10 @@ def complaints_build(
 ) -> ComplaintsBuilt:
     """Build one complaint per item as ``complaint_create`` builds it — fields, assignment (the
     assignment rules read once), priority (the weights read once), the search tokens but the number's and
-    the ``created`` event's content — in the active language and time zone. Writes nothing.
+    the ``created`` event's content — in the active language and time zone, and their rows as far as
+    they go without a number (``core.bulk_insert.rows_prepare``). Writes no row and takes no lock; on
+    PostgreSQL it takes the complaints' and events' ids from their sequences (ids of a build never saved
+    are skipped, as those of a rolled-back insert are).
 
     Preconditions: each item is resolved and valid (as ``intake.services.draft_resolve`` makes it) and its
     related objects are loaded — the customer with its salesperson, the product, an owner with their
@@ -81,6 +89,17 @@ def complaints_build(
 
     complaints = instances_make(Complaint, map(fields, items))
     tz = timezone.get_current_timezone()
+    # A contact may be saved only after this (the import's new ones), so its id is read when saving.
+    rows = rows_prepare(complaints, late=("number", "search_text", "contact_id"))
+    actor_saved = actor if getattr(actor, "pk", None) else None
+    common = {"verb": "created", "actor": actor_saved, "created_at": None, "note": ""}
+    events = instances_make(
+        ComplaintEvent,
+        (
+            {"complaint": c, **common, **event}
+            for c, event in zip(complaints, _created_events(complaints, items), strict=True)
+        ),
+    )
     return ComplaintsBuilt(
         items=list(items),
         actor=actor,
@@ -88,7 +107,9 @@ def complaints_build(
         years=[timezone.localtime(c.received_at, tz).year for c in complaints],
         # jieba is the slow part of the search text; only the number is left for complaints_save.
         tails=_search_tails(complaints, tokenizer),
-        events=_created_events(complaints, items),
+        events=events,
+        rows=rows,
+        event_rows=rows_prepare(events, late=("complaint_id", "created_at")),
     )
 
 
@@ -166,17 +187,13 @@ def complaints_save(built: ComplaintsBuilt, *, digest: ImportDigest | None = Non
         c.number = number_format(year, first[year])
         first[year] += 1
         c.search_text = document_join([*tokenize(c.number), *tail])
-    objects_insert(complaints)
+    rows_insert(built.rows)
     now = clock.now()
     actor = built.actor
-    actor_saved = actor if getattr(actor, "pk", None) else None
-    common = {"verb": "created", "actor": actor_saved, "created_at": now, "note": ""}
-    objects_insert(
-        instances_make(
-            ComplaintEvent,
-            ({"complaint": c, **common, **event} for c, event in zip(complaints, built.events, strict=True)),
-        )
-    )
+    for event, c in zip(built.events, complaints, strict=True):
+        event.complaint_id = c.pk  # taken when the complaints were built (PostgreSQL) or just now
+        event.created_at = now
+    rows_insert(built.event_rows)
     if digest is not None:
         import_digest_add(digest, complaints=complaints)
         return complaints

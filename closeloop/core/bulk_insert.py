@@ -9,18 +9,23 @@ the unsaved instances for it at a third of the cost of keyword construction.
 
 from __future__ import annotations
 
+import io
 import json
 import operator
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
 import orjson
+import psycopg
 from django.db import connection, models, router
 from django.db.models import signals
 from django.db.models.base import ModelState
 from django.utils import timezone
+from psycopg.copy import FileWriter
 
 ID_CHUNK = 10_000  # ids taken per query
+COPY_CHUNK = 1 << 20  # bytes handed to the connection at a time
 # The sequence is looked up once per query: written inside nextval(), pg_get_serial_sequence ran once
 # per id and cost eight times what nextval does.
 IDS_SQL = (
@@ -136,62 +141,153 @@ def instances_make(model: type[M], rows: Iterable[Mapping[str, Any]]) -> list[M]
     return out
 
 
-def objects_insert(objs: Sequence[models.Model], *, batch_size: int = 1000) -> None:
-    """Insert ``objs`` (new, unsaved instances of one model with an auto-increment ``id``) and set their
-    ids and saved state, like ``bulk_create``: ``auto_now`` and ``auto_now_add`` fields get the current
-    time, every other column the instance's attribute. Sends no signals and calls no ``save()``.
+@dataclass
+class RowsPrepared(Generic[M]):
+    """New instances of one model made ready by :func:`rows_prepare`, to be inserted by
+    :func:`rows_insert`. On PostgreSQL their ids are taken and every column but the ``late`` ones is
+    already written as ``COPY`` text (``lines``, one per instance, the id first); elsewhere nothing is
+    done before the insert (``lines`` is None)."""
 
-    Relations are read by id (``customer_id``): each related object must have been saved before the
-    instance was made. Runs in the caller's transaction.
-    """
-    if not objs:
-        return
-    model = type(objs[0])
-    if connection.vendor != "postgresql":
-        model._default_manager.bulk_create(objs, batch_size=batch_size)
-        return
-    meta = model._meta
-    pk = meta.pk
+    objs: Sequence[M]
+    late: tuple[str, ...]  # attnames read from the instances when they are inserted, after the others
+    lines: list[bytes] | None
+
+
+def _ids_take(model: type[models.Model], count: int) -> list[int]:
+    pk = model._meta.pk
     assert pk is not None
-    table = meta.db_table
     ids: list[int] = []
     with connection.cursor() as cursor:
-        for start in range(0, len(objs), ID_CHUNK):
+        for start in range(0, count, ID_CHUNK):
             cursor.execute(
-                IDS_SQL, [connection.ops.quote_name(table), pk.column, min(ID_CHUNK, len(objs) - start)]
+                IDS_SQL,
+                [connection.ops.quote_name(model._meta.db_table), pk.column, min(ID_CHUNK, count - start)],
             )
             ids += [row[0] for row in cursor.fetchall()]
-    fields = [f for f in meta.concrete_fields if not f.primary_key]
-    now = timezone.now()
+    return ids
+
+
+def _copy_lines(rows: Iterable[Sequence[Any]]) -> list[bytes]:
+    """Each row as a line of ``COPY … FROM STDIN`` text (without its line end), written by psycopg's own
+    formatter on this thread's connection, which sends nothing to the server (``FileWriter``). A value's
+    line breaks are escaped in that format, so the text splits into rows at each b"\\n"."""
+    buffer = io.BytesIO()
+    with connection.cursor() as cursor:
+        raw = cursor.cursor.connection.cursor()  # no result of its own: Copy needs none or a COPY's
+        try:
+            with psycopg.Copy(raw, binary=False, writer=FileWriter(buffer)) as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            raw.close()
+    return buffer.getvalue().split(b"\n")[:-1]
+
+
+def rows_prepare(objs: Sequence[M], *, late: Sequence[str] = ()) -> RowsPrepared[M]:
+    """Make ``objs`` (new, unsaved instances of one model with an auto-increment ``id``, their relations
+    saved or given ids by an earlier ``rows_prepare``) ready for :func:`rows_insert`, so that the
+    work of formatting their rows is done now, on this thread, and the insert only adds the ``late``
+    columns (attnames, read from the instances at insert time) and the ``auto_now`` ones.
+
+    On PostgreSQL their ids are taken from the table's sequence and set on them (so other instances may
+    refer to them before they are inserted; a rolled-back or abandoned insert leaves a gap in the ids,
+    as any rolled-back insert does) and the other columns are read now: changing them afterwards
+    changes nothing. Raises ValueError for a ``late`` name that is not a concrete column."""
+    if not objs:
+        return RowsPrepared(objs, (), [])
+    model = type(objs[0])
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    names = [f.attname for f in fields]
+    unknown = sorted(set(late) - set(names))
+    if unknown:
+        raise ValueError(f"{model.__name__}: not a column to insert late: {unknown}")
     stamped = [
         f.attname for f in fields if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False)
     ]
-    json_at = [i for i, f in enumerate(fields, start=1) if isinstance(f, models.JSONField)]
+    late_names = tuple(dict.fromkeys([*late, *stamped]))
+    if connection.vendor != "postgresql":
+        return RowsPrepared(objs, late_names, None)
+    early = [f for f in fields if f.attname not in late_names]
+    for obj, pk_value in zip(objs, _ids_take(model, len(objs)), strict=True):
+        obj.pk = pk_value
+    return RowsPrepared(objs, late_names, _copy_lines(_values(objs, early, with_pk=True)))
+
+
+def _values(objs: Sequence[models.Model], fields: list[Any], *, with_pk: bool) -> Iterator[list[Any]]:
+    """Each instance's values of ``fields`` (its id first, with ``with_pk``), JSON fields as their text."""
+    if not fields:
+        yield from ([obj.pk] if with_pk else [] for obj in objs)
+        return
+    json_at = [i for i, f in enumerate(fields, start=int(with_pk)) if isinstance(f, models.JSONField)]
     # One encoder per column for the whole call: json.dumps(cls=...) would build one per value. The
     # stored value is what JSONField sends (json.dumps with the field's encoder, default options).
     encoders = {
-        i: json_text((fields[i - 1].encoder or json.JSONEncoder)())  # type: ignore[attr-defined]
+        i: json_text((fields[i - int(with_pk)].encoder or json.JSONEncoder)())  # type: ignore[attr-defined]
         for i in json_at
     }
     # The row's values in column order, read from the instance's __dict__ in one C-level call
     # (itemgetter of one name gives the value itself, not a tuple).
     getter = operator.itemgetter(*[f.attname for f in fields])
     values_of = getter if len(fields) > 1 else lambda values: (getter(values),)
-    columns = ", ".join(connection.ops.quote_name(str(f.column)) for f in [pk, *fields])
+    for obj in objs:
+        row = [obj.pk, *values_of(obj.__dict__)] if with_pk else list(values_of(obj.__dict__))
+        for i in json_at:
+            if row[i] is not None:
+                row[i] = encoders[i](row[i])
+        yield row
+
+
+def rows_insert(prepared: RowsPrepared[Any]) -> None:
+    """Insert the instances :func:`rows_prepare` made ready and set their saved state, like
+    ``bulk_create``: ``auto_now`` and ``auto_now_add`` fields get the current time, the ``late`` columns
+    the instances' attributes now. Sends no signals and calls no ``save()``. Runs in the caller's
+    transaction, on this thread's connection (which may be another than the one that prepared them)."""
+    objs = prepared.objs
+    if not objs:
+        return
+    model = type(objs[0])
+    meta = model._meta
+    if prepared.lines is None:
+        model._default_manager.bulk_create(objs, batch_size=1000)
+        return
+    now = timezone.now()
+    by_name = {f.attname: f for f in meta.concrete_fields}
+    for name in prepared.late:
+        if getattr(by_name[name], "auto_now", False) or getattr(by_name[name], "auto_now_add", False):
+            for obj in objs:
+                setattr(obj, name, now)
+    late = [by_name[name] for name in prepared.late]
+    early = [f for f in meta.concrete_fields if not f.primary_key and f.attname not in prepared.late]
+    qn = connection.ops.quote_name
+    assert meta.pk is not None
+    columns = ", ".join(qn(str(f.column)) for f in [meta.pk, *early, *late])
+    if late:
+        tails = _copy_lines(_values(objs, late, with_pk=False))
+        data = b"".join(line + b"\t" + tail + b"\n" for line, tail in zip(prepared.lines, tails, strict=True))
+    else:
+        data = b"".join(line + b"\n" for line in prepared.lines)
     # The raw psycopg cursor's errors are not Django's: wrapped, a refused value is a DatabaseError.
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        sql = f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN"
-        with cursor.cursor.copy(sql) as copy:
-            for obj, pk_value in zip(objs, ids, strict=True):
-                obj.pk = pk_value
-                for name in stamped:
-                    setattr(obj, name, now)
-                row = [pk_value, *values_of(obj.__dict__)]
-                for i in json_at:
-                    if row[i] is not None:
-                        row[i] = encoders[i](row[i])
-                copy.write_row(row)
+    sql = f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN"
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+        for start in range(0, len(data), COPY_CHUNK):
+            copy.write(data[start : start + COPY_CHUNK])
     alias = connection.alias  # read once: each read of ``connection`` goes through a thread-local
     for obj in objs:
         obj._state.adding = False
         obj._state.db = alias
+
+
+def objects_insert(objs: Sequence[models.Model], *, batch_size: int = 1000) -> None:
+    """Insert ``objs`` (new, unsaved instances of one model with an auto-increment ``id``) and set their
+    ids and saved state, like ``bulk_create``: ``auto_now`` and ``auto_now_add`` fields get the current
+    time, every other column the instance's attribute. Sends no signals and calls no ``save()``.
+
+    Relations are read by id (``customer_id``): each related object must have been saved (or prepared,
+    see :func:`rows_prepare`) before the instance was made. Runs in the caller's transaction.
+    """
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        type(objs[0])._default_manager.bulk_create(objs, batch_size=batch_size)
+        return
+    rows_insert(rows_prepare(objs))

@@ -144,3 +144,97 @@ def test_json_text_gives_what_the_field_stores_from_the_standard_encoder():
                 cur.execute("SELECT %s::jsonb = %s::jsonb", [plain(value), json.JSONEncoder().encode(value)])
                 assert cur.fetchone()[0] is True
 
+
+TRICKY = 'tab\there, line\nbreak, back\\slash, \\N, 引号"'
+
+
+def _noted(complaint: Any, agent: Any, n: int) -> list[ComplaintEvent]:
+    return instances_make(
+        ComplaintEvent,
+        [
+            {
+                "complaint": complaint,
+                "verb": "noted",
+                "actor": agent if i % 2 else None,
+                "created_at": None,
+                "note": f"{TRICKY} {i}",
+                "changes": [{"field": "title", "new": TRICKY}],
+                "data": {"i": i},
+            }
+            for i in range(n)
+        ],
+    )
+
+
+def test_prepared_rows_are_stored_as_objects_insert_stores_them(agent, customer):
+    """Columns read when prepared, ``late`` ones when inserted; values that COPY's text escapes (tabs,
+    line breaks, backslashes, the text \\N) are stored exactly, in both parts of a row."""
+    from django.db import connection
+
+    from closeloop.core.bulk_insert import rows_insert, rows_prepare
+    from closeloop.intake.drafts import ComplaintDraft
+    from closeloop.intake.services import complaint_intake
+
+    complaint = complaint_intake(
+        draft=ComplaintDraft(channel="phone", title="t", description="d", customer=customer.code), actor=agent
+    )
+    rows = _noted(complaint, agent, 3)
+    prepared = rows_prepare(rows, late=("note", "created_at"))
+    if connection.vendor == "postgresql":
+        assert prepared.lines is not None and len(prepared.lines) == 3
+        assert all(r.pk is not None and r._state.adding for r in rows)  # ids taken, not yet saved
+        rows[0].verb = "changed after"  # read when prepared: not stored
+    else:
+        assert prepared.lines is None and all(r.pk is None for r in rows)
+    for i, r in enumerate(rows):
+        r.note = f"late {TRICKY} {i}"  # read when inserted
+        r.created_at = WHEN
+    rows_insert(prepared)
+    assert all(r.pk is not None and not r._state.adding for r in rows)
+    saved = {e.pk: e for e in ComplaintEvent.objects.filter(pk__in=[r.pk for r in rows])}
+    assert len(saved) == 3
+    for i, r in enumerate(rows):
+        got = saved[r.pk]
+        assert got.verb == "noted" and got.note == f"late {TRICKY} {i}" and got.created_at == WHEN
+        assert got.changes == [{"field": "title", "new": TRICKY}] and got.data == {"i": i}
+        assert got.actor_id == (agent.pk if i % 2 else None)
+    with pytest.raises(ValueError, match="colour"):
+        rows_prepare(_noted(complaint, agent, 1), late=("colour",))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rows_prepared_on_one_connection_are_inserted_by_another(agent, customer):
+    """The import prepares a batch on its reading thread and inserts it on its writing thread, whose
+    connection is another one."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from closeloop.core.bulk_insert import rows_insert, rows_prepare
+    from closeloop.intake.drafts import ComplaintDraft
+    from closeloop.intake.services import complaint_intake
+
+    complaint = complaint_intake(
+        draft=ComplaintDraft(channel="phone", title="t", description="d", customer=customer.code), actor=agent
+    )
+    rows = _noted(complaint, agent, 4)
+    prepared = rows_prepare(rows, late=("created_at",))
+    for r in rows:
+        r.created_at = WHEN
+    failures: list[BaseException] = []
+
+    def insert() -> None:
+        try:
+            with transaction.atomic():
+                rows_insert(prepared)
+        except BaseException as exc:  # handed to the test's thread
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=insert)
+    thread.start()
+    thread.join()
+    assert not failures
+    stored = ComplaintEvent.objects.filter(verb="noted", complaint=complaint).order_by("pk")
+    assert [(e.pk, e.note) for e in stored] == [(r.pk, r.note) for r in rows]
