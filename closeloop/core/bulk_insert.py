@@ -25,7 +25,7 @@ from django.utils import timezone
 from psycopg.copy import FileWriter
 
 ID_CHUNK = 10_000  # ids taken per query
-COPY_CHUNK = 1 << 20  # bytes handed to the connection at a time
+COPY_ROWS = 256  # rows handed to the connection at a time
 # The sequence is looked up once per query: written inside nextval(), pg_get_serial_sequence ran once
 # per id and cost eight times what nextval does.
 IDS_SQL = (
@@ -237,18 +237,19 @@ def _values(objs: Sequence[models.Model], fields: list[Any], *, with_pk: bool) -
         yield row
 
 
-def rows_insert(prepared: RowsPrepared[Any]) -> None:
+def rows_insert(prepared: RowsPrepared[Any], *, batch_size: int = 1000) -> None:
     """Insert the instances :func:`rows_prepare` made ready and set their saved state, like
     ``bulk_create``: ``auto_now`` and ``auto_now_add`` fields get the current time, the ``late`` columns
     the instances' attributes now. Sends no signals and calls no ``save()``. Runs in the caller's
-    transaction, on this thread's connection (which may be another than the one that prepared them)."""
+    transaction, on this thread's connection (which may be another than the one that prepared them).
+    Off PostgreSQL it is ``bulk_create`` in batches of ``batch_size``."""
     objs = prepared.objs
     if not objs:
         return
     model = type(objs[0])
     meta = model._meta
     if prepared.lines is None:
-        model._default_manager.bulk_create(objs, batch_size=1000)
+        model._default_manager.bulk_create(objs, batch_size=batch_size)
         return
     now = timezone.now()
     by_name = {f.attname: f for f in meta.concrete_fields}
@@ -261,16 +262,17 @@ def rows_insert(prepared: RowsPrepared[Any]) -> None:
     qn = connection.ops.quote_name
     assert meta.pk is not None
     columns = ", ".join(qn(str(f.column)) for f in [meta.pk, *early, *late])
+    lines = prepared.lines
     if late:
         tails = _copy_lines(_values(objs, late, with_pk=False))
-        data = b"".join(line + b"\t" + tail + b"\n" for line, tail in zip(prepared.lines, tails, strict=True))
-    else:
-        data = b"".join(line + b"\n" for line in prepared.lines)
+        lines = [line + b"\t" + tail for line, tail in zip(lines, tails, strict=True)]
     # The raw psycopg cursor's errors are not Django's: wrapped, a refused value is a DatabaseError.
     sql = f"COPY {qn(meta.db_table)} ({columns}) FROM STDIN"
     with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
-        for start in range(0, len(data), COPY_CHUNK):
-            copy.write(data[start : start + COPY_CHUNK])
+        # Handed over a few hundred rows at a time: one call per row would cost more than the rows'
+        # formatting saved, and one piece for the whole batch would hold a second copy of it.
+        for start in range(0, len(lines), COPY_ROWS):
+            copy.write(b"\n".join(lines[start : start + COPY_ROWS]) + b"\n")
     alias = connection.alias  # read once: each read of ``connection`` goes through a thread-local
     for obj in objs:
         obj._state.adding = False
@@ -285,9 +287,4 @@ def objects_insert(objs: Sequence[models.Model], *, batch_size: int = 1000) -> N
     Relations are read by id (``customer_id``): each related object must have been saved (or prepared,
     see :func:`rows_prepare`) before the instance was made. Runs in the caller's transaction.
     """
-    if not objs:
-        return
-    if connection.vendor != "postgresql":
-        type(objs[0])._default_manager.bulk_create(objs, batch_size=batch_size)
-        return
-    rows_insert(rows_prepare(objs))
+    rows_insert(rows_prepare(objs), batch_size=batch_size)
