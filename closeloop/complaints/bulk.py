@@ -40,7 +40,7 @@ from closeloop.complaints.services import (
 from closeloop.core import clock
 from closeloop.core.bulk_insert import RowsPrepared, instances_make, rows_insert, rows_prepare
 from closeloop.notifications.batch import ComplaintNotice, complaint_notifications_send
-from closeloop.notifications.imports import ImportDigest, import_digest_add
+from closeloop.notifications.imports import DigestBatch, ImportDigest, import_digest_add
 
 
 @dataclass
@@ -58,6 +58,8 @@ class ComplaintsBuilt:
     # transaction that holds the numbers only adds them, the search text and the times.
     rows: RowsPrepared[Complaint]
     event_rows: RowsPrepared[ComplaintEvent]
+    # An import's: whom they concern, routed before the transaction (``notifications.imports``).
+    routed: DigestBatch | None = None
 
 
 def complaints_build(
@@ -195,7 +197,7 @@ def complaints_save(built: ComplaintsBuilt, *, digest: ImportDigest | None = Non
         event.created_at = now
     rows_insert(built.event_rows)
     if digest is not None:
-        import_digest_add(digest, complaints=complaints)
+        import_digest_add(digest, complaints=complaints, routed=built.routed)
         return complaints
     complaint_notifications_send(
         verb="complaint_received",

@@ -28,7 +28,7 @@ from closeloop.customers.services import site_for_code
 from closeloop.intake.drafts import ComplaintDraft, ContactInput
 from closeloop.intake.lookups import IntakeLookups, OrderRef
 from closeloop.intake.services import draft_resolve
-from closeloop.notifications.imports import ImportDigest
+from closeloop.notifications.imports import ImportDigest, import_digest_route
 
 T = TypeVar("T")
 # Values per IN (...) list: under SQLite's oldest limit of 999 parameters.
@@ -248,9 +248,12 @@ def complaint_intake_prepare(
     actor: User | None,
     tokenizer: Tokenizer | None = None,
     pending_contacts: Sequence[Contact] = (),
+    digest_routed: bool = False,
 ) -> IntakeBatch:
     """Validate and build, writing nothing: see :func:`complaint_intake_many`. ``pending_contacts`` are
-    the new contacts of a batch written meanwhile (see :class:`BatchLookups`)."""
+    the new contacts of a batch written meanwhile (see :class:`BatchLookups`). ``digest_routed``: the
+    batch will be written with an import's digest by ``actor``; whom its complaints concern is routed
+    now, so the write has less to do while it holds the number sequence."""
     if any(d.attachments for d in drafts):
         raise ValueError("complaint_intake_many takes no attachments; use complaint_intake")
     if actor is not None and not actor.has_perm("complaints.add_complaint"):
@@ -273,6 +276,8 @@ def complaint_intake_prepare(
         positions.append(i)
         items.append(data)
     built = complaints_build(items=items, actor=actor, tokenizer=tokenizer)
+    if digest_routed and built.complaints:
+        built.routed = import_digest_route(built.complaints, actor=actor)
     return IntakeBatch(outcomes, positions, lookups.new_contacts, built)
 
 

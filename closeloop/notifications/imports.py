@@ -107,36 +107,66 @@ class ImportDigest:
         return digest
 
 
-def import_digest_add(digest: ImportDigest, *, complaints: Sequence[Complaint]) -> None:
-    """Count ``complaints``, just created by the import, into ``digest``: each person the
-    ``complaint_received`` routing would tell about one of them gets their digest notification written
-    (the first time) or its counts updated. Call inside the batch's transaction, after the complaints
-    are saved (with their customer, owner, department and creator loaded); takes no lock. Writes no
-    delivery: see :func:`import_digest_send`."""
-    if not complaints:
-        return
+@dataclass
+class DigestBatch:
+    """What a batch of new complaints adds to an import's digest (:func:`import_digest_route`): per
+    person told, their user, first reason, rule and counts; per robot, its endpoint and counts."""
+
+    actor: User | None
+    people: dict[int, tuple[User, str, Any, _Told]] = field(default_factory=dict)
+    robots: dict[int, tuple[WebhookEndpoint, _Told]] = field(default_factory=dict)
+
+
+def _pk(user: User | None) -> int | None:
+    return user.pk if user is not None else None
+
+
+def import_digest_route(complaints: Sequence[Complaint], *, actor: User | None) -> DigestBatch:
+    """Whom the ``complaint_received`` routing would tell about each of ``complaints`` (the import's
+    new complaints, by ``actor``), counted together. Reads only (the rules, once), and reads nothing of
+    a complaint that saving gives it (id, number), so it may run before they are saved: the import
+    routes a batch while the batch before is written, outside the transaction that holds the numbers.
+    The complaints' customer, owner, department and creator must be loaded."""
+    routed = DigestBatch(actor=actor)
     notices = [
         ComplaintNotice(complaint=c, recipients={c.owner: "owner"} if c.owner is not None else {}, data={})
         for c in complaints
     ]
-    people: dict[int, tuple[User, str, Any, _Told]] = {}
-    for notice, chosen, webhooks in complaint_notices_routed(
-        verb=SOURCE_VERB, notices=notices, actor=digest.actor
-    ):
+    for notice, chosen, webhooks in complaint_notices_routed(verb=SOURCE_VERB, notices=notices, actor=actor):
         serious = int(notice.complaint.severity == Severity.SERIOUS)
         for pk, (user, reason, rule) in chosen.items():
-            told = people.setdefault(pk, (user, reason, rule, _Told()))[3]
+            told = routed.people.setdefault(pk, (user, reason, rule, _Told()))[3]
             told.count += 1
             told.serious += serious
         for endpoint in webhooks if chosen else ():
-            robot = digest.robots.setdefault(endpoint.pk, (endpoint, _Told()))[1]
+            robot = routed.robots.setdefault(endpoint.pk, (endpoint, _Told()))[1]
             robot.count += 1
             robot.serious += serious
+    return routed
+
+
+def import_digest_add(
+    digest: ImportDigest, *, complaints: Sequence[Complaint], routed: DigestBatch | None = None
+) -> None:
+    """Count ``complaints``, just created by the import, into ``digest``: each person the
+    ``complaint_received`` routing would tell about one of them gets their digest notification written
+    (the first time) or its counts updated. ``routed`` is :func:`import_digest_route` of them, when it
+    was done before (for the digest's actor); otherwise it is done here. Call inside the batch's
+    transaction, after the complaints are saved (with their customer, owner, department and creator
+    loaded); takes no lock. Writes no delivery: see :func:`import_digest_send`."""
+    if not complaints:
+        return
+    if routed is None or _pk(routed.actor) != _pk(digest.actor):
+        routed = import_digest_route(complaints, actor=digest.actor)
+    for pk, (endpoint, told) in routed.robots.items():
+        robot = digest.robots.setdefault(pk, (endpoint, _Told()))[1]
+        robot.count += told.count
+        robot.serious += told.serious
     now = clock.now()
     actor = digest.actor if digest.actor is not None and digest.actor.pk is not None else None
     new: list[Notification] = []
     changed: list[Notification] = []
-    for pk, (user, reason, rule, batch) in people.items():
+    for pk, (user, reason, rule, batch) in routed.people.items():
         known = digest.people.get(pk)
         if known is None:
             total = _Told(batch.count, batch.serious)

@@ -184,6 +184,7 @@ def _complaints_batches(
             actor=user,
             tokenizer=tokenizer,
             pending_contacts=pending,
+            digest_routed=True,
         )
 
     def finish(batch: _Batch, done: list[Complaint | ApplicationError] | DatabaseError) -> bool:

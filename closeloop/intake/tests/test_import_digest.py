@@ -196,3 +196,43 @@ def test_rows_of_a_refused_batch_saved_one_by_one_are_counted_into_the_digest_to
     }
     assert counts == {"qe": (2, 1), "qm": (1, 1)}
     assert Delivery.objects.filter(channel="webhook").get().payload["data"]["count"] == 1
+
+
+def test_a_batch_routed_before_its_write_counts_as_one_routed_inside_it(agent, qm, qe, routing, frozen_now):
+    """The import routes a batch's complaints while the batch before is written (outside the transaction
+    that holds the numbers): the write then reads no notification rule, and the digest ends as the
+    routing inside the write leaves it. Routed for another actor, it is routed again."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from closeloop.intake.bulk import complaint_intake_prepare
+    from closeloop.notifications.imports import import_digest_route
+
+    drafts = [
+        ComplaintDraft(channel="phone", customer="C001", title=title, description="描述", severity=severity)
+        for title, severity in [("一", "general"), ("二", "serious"), ("三", "serious")]
+    ]
+    ahead = ImportDigest(job_id=41, file="x.csv", actor=agent)
+    batch = complaint_intake_prepare(drafts=drafts, actor=agent, digest_routed=True)
+    assert batch.built.routed is not None
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        saved = batch.write(digest=ahead)
+    assert len(saved) == 3 and not any("notificationrule" in q["sql"] for q in queries.captured_queries)
+
+    inside = ImportDigest(job_id=42, file="x.csv", actor=agent)
+    import_digest_add(inside, complaints=saved)  # routed here, from the saved complaints
+
+    def counts(digest: ImportDigest) -> dict[str, dict[int, tuple[int, int]]]:
+        return {
+            "people": {pk: (t.count, t.serious) for pk, (_n, t) in digest.people.items()},
+            "robots": {pk: (t.count, t.serious) for pk, (_e, t) in digest.robots.items()},
+        }
+
+    assert counts(ahead) == counts(inside) == {
+        "people": {qe.pk: (3, 2), qm.pk: (2, 2)},
+        "robots": {routing["robot"].pk: (2, 2)},
+    }
+    # The digest is qm's (the actor is left out of those told): a routing for agent is not used for it.
+    as_qm = ImportDigest(job_id=43, file="x.csv", actor=qm)
+    import_digest_add(as_qm, complaints=saved, routed=import_digest_route(saved, actor=agent))
+    assert qm.pk not in as_qm.people and qe.pk in as_qm.people
