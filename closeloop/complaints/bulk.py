@@ -52,7 +52,7 @@ class ComplaintsBuilt:
     actor: User | None
     complaints: list[Complaint]  # unsaved, without number and search text
     years: list[int]  # each complaint's receipt year, in the time zone active when built
-    tails: list[list[str]]  # each complaint's search tokens but its number's
+    tails: list[_Tail]  # each complaint's search tokens but its number's, and their text
     events: list[ComplaintEvent]  # each complaint's ``created`` event, without its time
     # Their rows written as far as they can be before a number is taken (``core.bulk_insert``), so the
     # transaction that holds the numbers only adds them, the search text and the times.
@@ -146,13 +146,13 @@ def _created_events(complaints: Sequence[Complaint], items: Sequence[ComplaintDa
     return out
 
 
-def _search_tails(complaints: Sequence[Complaint], tokenizer: Tokenizer) -> list[list[str]]:
-    """``tokenizer.tokens(complaint_search_parts(c)[1:])`` for each complaint. The tokens of each part
-    are remembered for the batch: customer and product names and codes, order numbers and stock titles
-    repeat from row to row, and a part's tokens do not depend on the other parts (``tokens`` is the
-    first-seen, distinct union of its parts' tokens)."""
+def _search_tails(complaints: Sequence[Complaint], tokenizer: Tokenizer) -> list[_Tail]:
+    """``tokenizer.tokens(complaint_search_parts(c)[1:])`` for each complaint, with their text. The
+    tokens of each part are remembered for the batch: customer and product names and codes, order
+    numbers and stock titles repeat from row to row, and a part's tokens do not depend on the other
+    parts (``tokens`` is the first-seen, distinct union of its parts' tokens)."""
     memo: dict[str, list[str]] = {}
-    tails: list[list[str]] = []
+    tails: list[_Tail] = []
     for c in complaints:
         seen: dict[str, None] = {}
         for part in complaint_search_parts(c)[1:]:
@@ -161,8 +161,27 @@ def _search_tails(complaints: Sequence[Complaint], tokenizer: Tokenizer) -> list
             if tokens is None:
                 tokens = memo[text] = tokenizer.tokenize(text)
             seen.update(dict.fromkeys(tokens))
-        tails.append(list(seen))
+        tokens = list(seen)
+        tails.append(_Tail(tokens, f" {' '.join(tokens)} " if tokens else " "))
     return tails
+
+
+@dataclass
+class _Tail:
+    """A complaint's search tokens but its number's (distinct, in order), and their stored text."""
+
+    tokens: list[str]
+    text: str  # " a b c ", or " " for none
+
+
+def _search_text(number_tokens: list[str], tail: _Tail) -> str:
+    """``document_join([*number_tokens, *tail.tokens])``, joined from the tail's text already made
+    unless one of the number's tokens is also in the tail (then the first is kept, as there)."""
+    if not number_tokens:
+        return document_join(tail.tokens)
+    if any(f" {token} " in tail.text for token in number_tokens):
+        return document_join([*number_tokens, *tail.tokens])
+    return " " + " ".join(number_tokens) + tail.text
 
 
 def complaints_save(built: ComplaintsBuilt, *, digest: ImportDigest | None = None) -> list[Complaint]:
@@ -188,7 +207,7 @@ def complaints_save(built: ComplaintsBuilt, *, digest: ImportDigest | None = Non
             c.contact_id = c.contact.pk  # a contact saved after the complaint was built
         c.number = number_format(year, first[year])
         first[year] += 1
-        c.search_text = document_join([*tokenize(c.number), *tail])
+        c.search_text = _search_text(tokenize(c.number), tail)
     rows_insert(built.rows)
     now = clock.now()
     actor = built.actor

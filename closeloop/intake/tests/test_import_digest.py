@@ -228,10 +228,14 @@ def test_a_batch_routed_before_its_write_counts_as_one_routed_inside_it(agent, q
             "robots": {pk: (t.count, t.serious) for pk, (_e, t) in digest.robots.items()},
         }
 
-    assert counts(ahead) == counts(inside) == {
-        "people": {qe.pk: (3, 2), qm.pk: (2, 2)},
-        "robots": {routing["robot"].pk: (2, 2)},
-    }
+    assert (
+        counts(ahead)
+        == counts(inside)
+        == {
+            "people": {qe.pk: (3, 2), qm.pk: (2, 2)},
+            "robots": {routing["robot"].pk: (2, 2)},
+        }
+    )
     # The digest is qm's (the actor is left out of those told): a routing for agent is not used for it.
     as_qm = ImportDigest(job_id=43, file="x.csv", actor=qm)
     import_digest_add(as_qm, complaints=saved, routed=import_digest_route(saved, actor=agent))
