@@ -112,8 +112,9 @@ def complaint_notices_routed(
     inactive people and the actor left out) and the active robots of the matching rules. The rules and
     the members of their roles and departments are read once for all the notices.
 
-    The complaints must be saved, with their customer (and its salesperson), owner, department and
-    creator loaded. Reads only. Raises ValueError for an unregistered reason."""
+    The complaints need not be saved (nothing read depends on their id or number: an import routes a
+    batch before writing it), but their customer (and its salesperson), owner, department and creator
+    must be loaded. Reads only. Raises ValueError for an unregistered reason."""
     rules = list(
         NotificationRule.objects.filter(event=verb, is_active=True)
         .order_by("pk")
