@@ -3,7 +3,8 @@
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
+from django.db import connection
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -90,3 +91,9 @@ def test_generation_continues_after_live_numbers_and_is_deterministic(agent, cus
         second.order_by("received_at", "id").values_list("title", "customer__code", "received_at")
     )
     assert second_run == first_run  # same seed and clock, same data (under new numbers)
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="copies are made on PostgreSQL")
+def test_replicating_needs_postgresql(agent):
+    with pytest.raises(CommandError, match="needs PostgreSQL"):
+        call_command("replicate_complaints", "2", stdout=io.StringIO())
