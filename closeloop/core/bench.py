@@ -14,7 +14,8 @@ written to var/bench/results.json; tests never assert them. The parts, selectabl
   (``bench_import``);
 - ``worker``: a real Celery worker's memory after the periodic jobs (``bench_worker``).
 
-The database is first topped up to ``size`` complaints with the generator. The http and import parts
+The database is first topped up to ``size`` complaints (``bench_data``: generated, and past a million
+on PostgreSQL copied). The http and import parts
 add complaints of their own (counted in ``size_after``). A part that fails — an HTTP error, an import
 row that did not land, a job that raised — is recorded under ``failures`` and the run raises
 ``BenchFailed`` after writing the results.
@@ -40,9 +41,9 @@ from closeloop.accounts.models import User
 from closeloop.accounts.services import api_token_create
 from closeloop.complaints.models import Complaint
 from closeloop.core import clock, heap
+from closeloop.core.bench_data import LIVED, data_top_up
 from closeloop.core.bench_env import machine_info, timed, vacuum_analyze
 from closeloop.core.bench_table import summary_rows, summary_table
-from closeloop.core.generator import complaints_generate
 from closeloop.reports.bench import bench_exports
 
 PARTS = ("pages", "raw", "exports", "http", "import", "worker")
@@ -300,10 +301,12 @@ def bench_run(
     worker_rounds: int = 2,
     worker_timeout: float = 1800,
     keep_rollups: bool = False,
+    lived: int = LIVED,
     results_path: Path | None = None,
     out: Callable[[str], None] = print,
 ) -> dict[str, Any]:
-    """Top the database up to ``size`` complaints, run ``parts``, print the summary table and write the
+    """Top the database up to at least ``size`` complaints (generated up to ``lived``, copied past it:
+    ``bench_data.data_top_up``), run ``parts``, print the summary table and write the
     report (default var/bench/results.json under BASE_DIR). ``import_rows`` defaults to
     min(100,000, size) (at least 1). ``keep_rollups``: the pages part does not rebuild the rollups
     first (they were built and are current; the worker's refresh is still timed). Returns the report;
@@ -312,15 +315,7 @@ def bench_run(
     settings.DEBUG = False  # no query logging while measuring
     path = results_path or Path(settings.BASE_DIR) / "var" / "bench" / "results.json"
     log_dir = path.parent
-    have = Complaint.objects.count()
-    if have < size:
-        out(f"generating {size - have:,} complaints …")
-        t = time.perf_counter()
-        made = complaints_generate(size - have, seed=have + 1)
-        out(f"  {made:,} in {time.perf_counter() - t:.1f} s ({made / (time.perf_counter() - t):,.0f}/s)")
-        took = vacuum_analyze()
-        if took is not None:
-            out(f"  VACUUM ANALYZE of the database: {took:.1f} s (as autovacuum would after the load)")
+    data_top_up(size, lived=lived, out=out)
     size_before = Complaint.objects.count()
     report: dict[str, Any] = {
         "size": size_before,

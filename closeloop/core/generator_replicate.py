@@ -88,6 +88,13 @@ def _source_filter() -> str:
     return " AND ".join(conds)
 
 
+def sources_count() -> int:
+    """How many complaints a copy writes: those the generator made alone (see the module)."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT count(*) FROM {_table(Complaint)} c WHERE {_source_filter()}")
+        return int(cur.fetchone()[0])
+
+
 def _plain_indexes(cursor: CursorWrapper) -> list[tuple[str, str]]:
     """(name, definition) of the copied tables' indexes that back no constraint (primary keys and
     unique constraints stay: the copy must not break them)."""

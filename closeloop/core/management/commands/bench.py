@@ -4,6 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from closeloop.core.bench import PARTS, BenchFailed, bench_run, parts_select
+from closeloop.core.bench_data import LIVED
 
 
 class Command(BaseCommand):
@@ -38,6 +39,13 @@ class Command(BaseCommand):
             help="Pages part: use the rollups as built (by an earlier run or rollups_rebuild) instead of "
             "rebuilding them first.",
         )
+        parser.add_argument(
+            "--lived",
+            type=int,
+            default=LIVED,
+            help="Complaints generated through the workflow; past them the database is topped up with "
+            "copies of them (PostgreSQL).",
+        )
         parser.add_argument("--out", default="", help="Results file (default: var/bench/results.json).")
 
     def handle(self, *args: Any, **opts: Any) -> None:
@@ -58,6 +66,7 @@ class Command(BaseCommand):
                 worker_rounds=int(opts["worker_rounds"]),
                 worker_timeout=float(opts["worker_timeout"]),
                 keep_rollups=bool(opts["keep_rollups"]),
+                lived=int(opts["lived"]),
                 results_path=Path(opts["out"]) if opts["out"] else None,
                 out=self.stdout.write,
             )
