@@ -121,6 +121,23 @@ def test_keep_rollups_measures_the_pages_on_the_rollups_as_built(settings, tmp_p
     assert report["results"]["cockpit page (last 90 days)"]["p50_ms"] > 0
     assert DailyRollup.objects.count() >= built > 0 and report["failures"] == []
     assert any("skipped (--keep-rollups)" in line for line in out.lines)
+    # Without the whole day's recompute the minutes are still timed.
+    call_command(
+        "bench",
+        "--size",
+        "50",
+        "--runs",
+        "2",
+        "--only",
+        "pages",
+        "--keep-rollups",
+        "--no-day-of-changes",
+        stdout=(out := _Out()),
+    )
+    day = json.loads((tmp_path / "var" / "bench" / "results.json").read_text())["rollups"]["day_of_changes"]
+    assert day["seconds"] is None and day["days_recomputed"] is None
+    assert len(day["minutes"]) == len(MINUTES_SAMPLED) and all(m["seconds"] >= 0 for m in day["minutes"])
+    assert any("skipped (--no-day-of-changes" in line for line in out.lines)
 
 
 def test_parts_are_chosen_with_only_and_skip():
