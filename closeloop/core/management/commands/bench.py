@@ -43,7 +43,7 @@ class Command(BaseCommand):
             "--no-day-of-changes",
             action="store_true",
             help="Time the rollups' refresh after single minutes of changes but not after a whole day "
-            "(at ten million complaints that takes about as long as a full rebuild).",
+            "(a third of a full rebuild's time at a million complaints).",
         )
         parser.add_argument(
             "--lived",
