@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
-from closeloop.core.migration_ops import indexes_drop
+from closeloop.core.migration_ops import column_n_distinct, indexes_drop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,3 +49,35 @@ def test_drop_and_make_again():
     finally:
         with connection.schema_editor() as editor:
             editor.execute(f'DROP TABLE "{TABLE}"')
+
+
+def _n_distinct(table: str, column: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(attoptions, '{}') FROM pg_attribute"
+            " WHERE attrelid = %s::regclass AND attname = %s",
+            [table, column],
+        )
+        return [o for o in cursor.fetchone()[0] if o.startswith("n_distinct=")]
+
+
+@pytest.mark.postgres
+def test_the_planner_is_told_how_many_complaints_the_events_and_deadlines_name():
+    # set by complaints 0014 and sla 0009 (the test database is migrated)
+    assert _n_distinct("complaints_complaintevent", "complaint_id") == ["n_distinct=-0.15"]
+    assert _n_distinct("sla_deadline", "complaint_id") == ["n_distinct=-0.4"]
+    op = column_n_distinct("sla_deadline", "complaint_id", -0.4)
+    back: Any = op.reverse_code
+    forward: Any = op.code
+    with connection.schema_editor() as editor:
+        back(None, editor)
+    assert _n_distinct("sla_deadline", "complaint_id") == []
+    with connection.schema_editor() as editor:
+        forward(None, editor)
+    assert _n_distinct("sla_deadline", "complaint_id") == ["n_distinct=-0.4"]
+
+
+def test_a_ratio_outside_minus_one_to_zero_is_refused():
+    for ratio in (0, 0.5, -1.5):
+        with pytest.raises(ValueError, match="ratio"):
+            column_n_distinct("sla_deadline", "complaint_id", ratio)
