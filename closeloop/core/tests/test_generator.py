@@ -93,7 +93,7 @@ def test_generation_continues_after_live_numbers_and_is_deterministic(agent, cus
     assert second_run == first_run  # same seed and clock, same data (under new numbers)
 
 
-@pytest.mark.skipif(connection.vendor == "postgresql", reason="copies are made on PostgreSQL")
-def test_replicating_needs_postgresql(agent):
+def test_replicating_needs_postgresql(agent, monkeypatch):
+    monkeypatch.setattr(connection, "vendor", "sqlite")  # refused before any SQL is sent
     with pytest.raises(CommandError, match="needs PostgreSQL"):
         call_command("replicate_complaints", "2", stdout=io.StringIO())
