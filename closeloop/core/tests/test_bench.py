@@ -121,7 +121,7 @@ def test_keep_rollups_measures_the_pages_on_the_rollups_as_built(settings, tmp_p
     assert report["results"]["cockpit page (last 90 days)"]["p50_ms"] > 0
     assert DailyRollup.objects.count() >= built > 0 and report["failures"] == []
     assert any("skipped (--keep-rollups)" in line for line in out.lines)
-    # Without the whole day's recompute the minutes are still timed.
+    # Neither the day's recompute nor its minutes'.
     call_command(
         "bench",
         "--size",
@@ -136,7 +136,7 @@ def test_keep_rollups_measures_the_pages_on_the_rollups_as_built(settings, tmp_p
     )
     day = json.loads((tmp_path / "var" / "bench" / "results.json").read_text())["rollups"]["day_of_changes"]
     assert day["seconds"] is None and day["days_recomputed"] is None
-    assert len(day["minutes"]) == len(MINUTES_SAMPLED) and all(m["seconds"] >= 0 for m in day["minutes"])
+    assert day["minutes"] == [] and day["complaints"] >= 0
     assert any("skipped (--no-day-of-changes" in line for line in out.lines)
 
 

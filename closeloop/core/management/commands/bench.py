@@ -42,8 +42,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-day-of-changes",
             action="store_true",
-            help="Time the rollups' refresh after single minutes of changes but not after a whole day "
-            "(a third of a full rebuild's time at a million complaints).",
+            help="Do not time the rollups' recompute after a day of changes nor after single minutes of "
+            "it (at ten million complaints one minute of changes took three minutes).",
         )
         parser.add_argument(
             "--lived",
