@@ -6,16 +6,19 @@ second on two cores): ten million would take two hours and more. Copying the row
 matter of the database's own speed, and each copy is as valid as its source, because it *is* the
 source's life, moved:
 
-- a copy is shifted back in time as a whole by its own offset (under a day, drawn per copy from a
-  seeded generator): received, triaged, resolved and closed times, events, deadlines (due, met,
-  breached), clock pauses, verdicts and ``created_at``/``updated_at`` alike, so every duration, every
-  deadline met or missed and every pause is the source's; and back in time only, so nothing lands in
-  the future;
+- a copy is shifted back in time as a whole by its own offset (under a day, drawn for each copy of
+  each complaint from a seeded generator): received, triaged, resolved and closed times, events,
+  deadlines (due, met, breached), clock pauses, verdicts and ``created_at``/``updated_at`` alike, so
+  every duration, every deadline met or missed and every pause is the source's; and back in time
+  only, so nothing lands in the future;
 - it gets a new number of its new receipt's year, taken from the same ``NumberSequence`` rows (the
-  counters end past every copy, so live creates continue after them), in order of receipt within the
-  copy, and its search text names the new number instead of the old;
+  counters end past every copy, so live creates continue after them), the copies numbered in order of
+  receipt, and its search text names the new number instead of the old;
 - what names another row names the copy of it: ``duplicate_of`` (when the original was copied too),
-  the events' ``verdict`` ids and ``original``/``duplicate`` numbers, the ``paused_since`` instant.
+  the events' ``verdict`` ids and ``original``/``duplicate`` numbers; the times written into events as
+  text (the receipt in the created event's changes, ``paused_since``) are moved too;
+- its rows' ids are the source rows' plus a stride per table and copy, so the copies keep their
+  sources' order.
 
 Only the complaints whose every row is in the five tables the generator writes are copied (not the
 demo's complaints with 8Ds, actions, attachments, notifications or reports). Working-calendar detail is
