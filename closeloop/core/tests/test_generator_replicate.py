@@ -20,6 +20,7 @@ from closeloop.complaints import listing
 from closeloop.complaints.models import Complaint, ComplaintEvent, CustomerVerdict, NumberSequence
 from closeloop.complaints.numbering import number_format
 from closeloop.complaints.search import search_document
+from closeloop.complaints.services import complaint_search_parts
 from closeloop.core import clock
 from closeloop.core.generator import complaints_generate
 from closeloop.core.generator_replicate import COPIED, complaints_replicate
@@ -170,20 +171,7 @@ def test_copies_take_new_numbers_in_order_and_search_finds_them(frozen, agent):
         year, NumberSequence.objects.get(scope="complaint", year=year).last_value
     )
     for c in copies.select_related("customer", "product", "order")[:30]:
-        assert c.search_text == search_document(
-            [
-                c.number,
-                c.title,
-                c.description,
-                c.customer_requirement,
-                c.lot,
-                c.customer.name,
-                c.customer.code,
-                c.product.name if c.product else "",
-                c.product.code if c.product else "",
-                c.order.number if c.order else "",
-            ]
-        ), c.number
+        assert c.search_text == search_document(complaint_search_parts(c)), c.number
     c = copies.order_by("?").first()
     page = listing.complaint_list(user=agent, f=listing.filters_parse(QueryDict(f"q={c.number}")))
     assert [r.number for r in page.rows] == [c.number]
