@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ from django.utils import timezone
 
 from closeloop.complaints.models import Complaint, ComplaintEvent, CustomerVerdict, NumberSequence
 from closeloop.complaints.numbering import number_format
+from closeloop.core.generator import _ascii_tokens
 from closeloop.sla.models import ClockPause, Deadline
 
 # The tables a generated complaint's rows are in: ``core.generator`` writes nothing else.
@@ -74,8 +74,7 @@ def _table(model: type[models.Model]) -> str:
 def _number_tokens(number: str) -> str:
     """The search text's opening, as ``complaints.search.search_document`` writes it for a complaint
     whose number comes first: the number's ASCII tokens, each once, between spaces."""
-    tokens = dict.fromkeys(t for t in re.split(r"[^0-9a-z]+", number.lower()) if t)
-    return " " + " ".join(tokens) + " "
+    return " " + " ".join(dict.fromkeys(_ascii_tokens(number))) + " "
 
 
 def _source_filter() -> str:
