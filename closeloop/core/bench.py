@@ -35,22 +35,18 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Model
 from django.test import Client
-from django.utils import timezone
 
 from closeloop.accounts.models import User
 from closeloop.accounts.services import api_token_create
 from closeloop.complaints.models import Complaint
-from closeloop.core import clock, heap
+from closeloop.core import heap
+from closeloop.core.bench_changes import ages_of, day_of_changes, minute_of_real_changes
 from closeloop.core.bench_data import LIVED, data_top_up
 from closeloop.core.bench_env import machine_info, timed, vacuum_analyze
 from closeloop.core.bench_table import summary_rows, summary_table
 from closeloop.reports.bench import bench_exports
 
 PARTS = ("pages", "raw", "exports", "http", "import", "worker")
-# The day whose changes the rollups' "day of changes" case recomputes: a week back, before the bench's own.
-DAY_OF_CHANGES_BACK = 7
-# The minutes of that day whose changes are recomputed one by one: office hours, every two hours.
-MINUTES_SAMPLED = tuple(dt.time(hour, 0) for hour in (8, 10, 12, 14, 16, 18))
 
 
 class BenchFailed(RuntimeError):
@@ -97,48 +93,6 @@ def _customer_code() -> str:
     if code is None:
         raise RuntimeError("no customer; run `manage.py demo_load` first")
     return str(code)
-
-
-def _day_of_changes(days_back: int = DAY_OF_CHANGES_BACK, *, whole_day: bool = True) -> dict[str, Any]:
-    """The rollups' work after one day of changes: every complaint with a timeline row on the local day
-    ``days_back`` days ago (the generator's activity that day: arrivals, triages, handling, closures,
-    verdicts, reopenings) recomputed as the worker's first refresh after that day recomputes it
-    (``rollups_recompute``: the days they are counted on and their repeat followers'). A day back in the
-    past, so that what the bench itself writes today (its HTTP and import parts) is not counted in.
-
-    Then ``minutes``: the same for single minutes of that day (``MINUTES_SAMPLED``), as the worker's
-    refresh every minute meets them, with the footprints as the day's recompute stored them: the
-    seconds and days of each. The refresh's fixed part (the snapshots of now, today's partial day) is
-    the "nothing new" case. Without ``whole_day`` nothing is recomputed (``days_recomputed`` and
-    ``seconds`` are None, ``minutes`` empty): at ten million complaints a single minute of changes
-    touched 76 days, each ten times as dense as at a million, and took 184 s."""
-    from closeloop.dashboards.kpi import site_tz
-    from closeloop.dashboards.rollups import complaints_changed, rollups_recompute
-
-    day = timezone.localtime(clock.now(), site_tz()).date() - dt.timedelta(days=days_back)
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=site_tz())
-    ids = complaints_changed(start, start + dt.timedelta(days=1))
-    recomputed: int | None = None
-    seconds: float | None = None
-    if whole_day:
-        t = time.perf_counter()
-        recomputed = rollups_recompute(ids)
-        seconds = round(time.perf_counter() - t, 2)
-    minutes = []
-    for at in MINUTES_SAMPLED if whole_day else ():
-        minute = dt.datetime.combine(day, at, tzinfo=site_tz())
-        changed = complaints_changed(minute, minute + dt.timedelta(minutes=1))
-        t = time.perf_counter()
-        days = rollups_recompute(changed)
-        took = round(time.perf_counter() - t, 2)
-        minutes.append({"complaints": len(changed), "days_recomputed": days, "seconds": took})
-    return {
-        "day": day.isoformat(),
-        "complaints": len(ids),
-        "days_recomputed": recomputed,
-        "seconds": seconds,
-        "minutes": minutes,
-    }
 
 
 def _quality_manager() -> User:
@@ -210,7 +164,7 @@ def _pages(
         out(f"  {'rollups: full rebuild':<32} {rollups['full_rebuild_seconds']:>8.2f} s ({days} days)")
     else:
         out(f"  {'rollups: full rebuild':<32} skipped (--keep-rollups)")
-    rollups["day_of_changes"] = day = _day_of_changes(whole_day=whole_day)
+    rollups["day_of_changes"] = day = day_of_changes(whole_day=whole_day)
     if whole_day:
         out(
             f"  {'rollups: a day of changes':<32} {day['seconds']:>8.2f} s ({day['complaints']:,} "
@@ -225,6 +179,19 @@ def _pages(
         out(
             f"  {'rollups: a minute of changes':<32} {m['seconds']:>8.2f} s ({m['complaints']:,} complaints, "
             f"{m['days_recomputed']} days recomputed)"
+        )
+    if whole_day:
+        # As many real changes as the busiest minute sampled of the generated day had, to complaints of
+        # the same ages.
+        busiest = max(day["minutes"], key=lambda m: m["complaints"])
+        at = dt.datetime.fromisoformat(busiest["at"])
+        rollups["real_minute"] = real = minute_of_real_changes(
+            ages_of(at, at + dt.timedelta(minutes=1)), user
+        )
+        steps = ", ".join(f"{k} {v}" for k, v in sorted(real["steps"].items()))
+        out(
+            f"  {'rollups: a minute, real changes':<32} {real['seconds']:>8.2f} s ({real['complaints']:,} "
+            f"complaints moved on: {steps}; {real['days_recomputed']} days recomputed)"
         )
     # The rebuild and the day of changes rewrote the rollup rows: measured unvacuumed, the pages read
     # as many dead rows as live ones (the cockpit took a fifth longer at a million complaints).

@@ -24,7 +24,8 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from closeloop.complaints.models import Complaint
-from closeloop.core.bench import MINUTES_SAMPLED, PARTS, parts_select
+from closeloop.core.bench import PARTS, parts_select
+from closeloop.core.bench_changes import MINUTES_SAMPLED
 from closeloop.core.bench_env import (
     DATABASE_SETTINGS,
     REPO_ROOT,
@@ -90,6 +91,10 @@ def test_bench_measures_every_page_and_writes_results(settings, tmp_path, qm, mo
     assert (day["days_recomputed"] > 0) == (day["complaints"] > 0) and day["seconds"] >= 0
     assert len(day["minutes"]) == len(MINUTES_SAMPLED)
     assert all(m["complaints"] <= day["complaints"] and m["seconds"] >= 0 for m in day["minutes"])
+    # And a minute of real changes, as many as the busiest minute sampled (test_bench_changes.py).
+    real = report["rollups"]["real_minute"]
+    assert real["complaints"] == max(m["complaints"] for m in day["minutes"])
+    assert sum(real["steps"].values()) == real["complaints"] and real["seconds"] >= 0
     assert all(r["p95_ms"] >= r["p50_ms"] > 0 for r in report["results"].values())
     assert report["exports"]
     machine = report["machine"]
@@ -137,6 +142,9 @@ def test_keep_rollups_measures_the_pages_on_the_rollups_as_built(settings, tmp_p
     day = json.loads((tmp_path / "var" / "bench" / "results.json").read_text())["rollups"]["day_of_changes"]
     assert day["seconds"] is None and day["days_recomputed"] is None
     assert day["minutes"] == [] and day["complaints"] >= 0
+    assert (
+        "real_minute" not in json.loads((tmp_path / "var" / "bench" / "results.json").read_text())["rollups"]
+    )
     assert any("skipped (--no-day-of-changes" in line for line in out.lines)
 
 
