@@ -124,12 +124,13 @@ def minute_of_real_changes(
     ages: list[dt.timedelta], actor: User, recompute: Callable[[list[int]], int] | None = None
 ) -> dict[str, Any]:
     """Move one open complaint of each of ``ages`` (see :func:`picks`) one step on through its service and
-    time ``recompute`` of their ids (default ``rollups.rollups_recompute``: the worker's recompute of
-    the days they touch), all rolled back. Their footprints are brought up to date first, untimed.
-    Returns the complaints changed, the steps taken, the days recomputed and the seconds."""
+    time ``recompute`` of their ids (by default the worker's refresh's recompute of the days their
+    changes touch: ``rollups_recompute(every_day=False)``), all rolled back. Their footprints are
+    brought up to date first, untimed. Returns the complaints changed, the steps taken, the days
+    recomputed and the seconds."""
     from closeloop.dashboards import footprints, rollups
 
-    recompute = recompute or rollups.rollups_recompute
+    recompute = recompute or (lambda ids: rollups.rollups_recompute(ids, every_day=False))
     with transaction.atomic():
         chosen = picks(ages, clock.now())
         ids = sorted(c.pk for c in chosen)

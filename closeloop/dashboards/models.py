@@ -178,6 +178,10 @@ class RollupFootprint(models.Model):
     received_day = models.DateField(null=True)
     received_at = models.DateTimeField(null=True)
     valid = models.BooleanField(null=True)
+    # Day (ISO) -> a digest of what that day's figures read of the complaint (footprints.footprints_of):
+    # a change recomputes only the days whose digest moved. None on footprints stored before they were
+    # kept: every day of such a complaint is recomputed at its next change, as before.
+    sigs = models.JSONField(null=True)
 
     def __str__(self) -> str:
         return str(self.complaint_id)

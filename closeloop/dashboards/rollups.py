@@ -272,19 +272,23 @@ def _days_recompute(days: list[dt.date], *, complete_until: dt.date, now: dt.dat
     blocks.levels_recompute(changed)
 
 
-def rollups_recompute(complaint_ids: Iterable[int], *, now: dt.datetime | None = None) -> int:
+def rollups_recompute(
+    complaint_ids: Iterable[int], *, now: dt.datetime | None = None, every_day: bool = True
+) -> int:
     """Recompute the finished days the complaints ``complaint_ids`` touch — the days they were counted on
     and are counted on now, and their repeat followers' — and store their footprints, as
     :func:`rollups_refresh` does for the complaints changed since its last run; the days it has not
     finished yet are left to it. For a repair after complaints were changed outside the services (raw
     SQL writes no timeline row, so the refresh does not see them), and for the bench's day of changes.
-    Returns the number of days recomputed: 0 before the first rebuild. Takes the state row's lock."""
+    ``every_day`` (the default, for a repair): every day of their stored and current footprints, even
+    those whose digest has not moved; false: only those the refresh would recompute. Returns the number
+    of days recomputed: 0 before the first rebuild. Takes the state row's lock."""
     now = now or clock.now()
     with transaction.atomic():
         state = RollupState.objects.select_for_update().filter(pk=1).first()
         if state is None or state.complete_until is None:
             return 0
-        dirty = footprints.touched_days_store(sorted(set(complaint_ids)))
+        dirty = footprints.touched_days_store(sorted(set(complaint_ids)), every_day=every_day)
         todo = sorted(d for d in dirty if d < state.complete_until)
         _days_recompute(todo, complete_until=state.complete_until, now=now)
     return len(todo)

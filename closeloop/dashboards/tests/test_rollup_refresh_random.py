@@ -44,7 +44,7 @@ KINDS = [
     "product",
     "site",
     "received_at",
-    "deadline_met_late",
+    "deadline_met",
     "deadline_moved",
     "deadline_paused",
     "deadline_dropped",
@@ -82,6 +82,11 @@ def _past(rng: random.Random, at: dt.datetime, most_days: int = 60) -> dt.dateti
     return at - dt.timedelta(minutes=rng.randint(60, most_days * 24 * 60))
 
 
+def _other(rng: random.Random, current: Any, choices: list[Any]) -> Any:
+    """A value other than ``current``: a change to the same value moves nothing."""
+    return rng.choice([v for v in choices if v != current])
+
+
 def _event(c: Complaint, verb: str, at: dt.datetime) -> None:
     ComplaintEvent.objects.create(complaint=c, verb=verb, created_at=at)
 
@@ -105,16 +110,22 @@ def _mutate(rng: random.Random, at: dt.datetime, kind: str) -> str:
         c = complaints.filter(status__in=live.NOT_VALID).order_by("?").first() or c
         fields = {"status": "triaged"}
     elif kind == "category":
-        fields = {"category": rng.choice([*Category.objects.order_by("id")[:6], None])}
+        fields = {"category": _other(rng, c.category, [*Category.objects.order_by("id")[:6], None])}
     elif kind == "severity":
-        fields = {"severity": rng.choice(["minor", "general", "serious"])}
+        fields = {"severity": _other(rng, c.severity, ["minor", "general", "serious"])}
     elif kind == "customer":
-        fields = {"customer": rng.choice(list(Customer.objects.filter(code__startswith="R")))}
+        fields = {"customer": _other(rng, c.customer, list(Customer.objects.filter(code__startswith="R")))}
     elif kind == "product":
-        fields = {"product": rng.choice([*Product.objects.filter(code__startswith="RP"), None])}
+        fields = {
+            "product": _other(
+                rng, c.product, [*Product.objects.filter(code__startswith="RP").exclude(code=LONE), None]
+            )
+        }
     elif kind == "site":
-        fields = {"site": rng.choice([*Site.objects.filter(code__startswith="S"), None])}
+        fields = {"site": _other(rng, c.site, [*Site.objects.filter(code__startswith="S"), None])}
     elif kind == "received_at":
+        # A closed complaint whose handling started: its cycle and first-response times move too.
+        c = complaints.filter(status="closed", events__verb="handling_started").order_by("?").first() or c
         fields = {"received_at": c.received_at + dt.timedelta(hours=rng.choice([-100, -50, 30, 75]))}
     elif kind in ("repeat_made", "repeat_lost"):
         # Only the other complaint changes: the lone one's day moves through the repeat followers alone.
@@ -137,8 +148,9 @@ def _mutate(rng: random.Random, at: dt.datetime, kind: str) -> str:
         )
         d = d.order_by("?").first()
         c = d.complaint
-        if kind == "deadline_met_late":
-            Deadline.objects.filter(pk=d.pk).update(met_at=d.due_at + dt.timedelta(hours=rng.randint(1, 30)))
+        if kind == "deadline_met":
+            # Met in time, recorded late (met late, an unmet deadline past due counts the same).
+            Deadline.objects.filter(pk=d.pk).update(met_at=d.due_at - dt.timedelta(hours=rng.randint(1, 30)))
         elif kind == "deadline_moved":
             shift = rng.choice([-1, 1]) * rng.randint(30, 90)
             Deadline.objects.filter(pk=d.pk).update(due_at=d.due_at + dt.timedelta(hours=shift))
@@ -226,5 +238,39 @@ def test_the_refresh_after_random_changes_writes_what_a_rebuild_writes(gm, seed)
                 extra = sorted(set(refreshed[name]) - set(rows))[:3]
                 assert refreshed[name] == rows, (at, name, missing, extra, done)
         _figures_equal_live(gm, refresh_at)
+    finally:
+        clock.freeze(None)
+
+
+def test_a_change_recomputes_only_the_days_whose_digest_moved(gm):
+    """A verdict recorded today moves none of the complaint's finished days (a repair still visits them
+    all); a backdated one moves exactly its own day; a new severity moves every day the complaint is on."""
+    clock.freeze(NOW)
+    try:
+        _generate(random.Random(9), gm)
+        rollups.rollups_rebuild(now=NOW)
+        c = (
+            live.valid(Complaint.objects.filter(status="closed"))
+            .filter(closed_at__date__lt=NOW.date() - dt.timedelta(days=3))
+            .order_by("id")
+            .first()
+        )
+        fp = RollupFootprint.objects.get(pk=c.pk)
+        finished = [d for d in fp.days if d < NOW.date().isoformat()]
+        assert len(finished) >= 2 and fp.sigs is not None and set(fp.sigs) == set(fp.days)
+
+        CustomerVerdict.objects.create(complaint=c, satisfied=True, score=5, recorded_at=NOW)
+        assert rollups.rollups_recompute({c.pk}, now=NOW, every_day=False) == 0
+        assert rollups.rollups_recompute({c.pk}, now=NOW) == len(finished)
+
+        backdated = c.closed_at + dt.timedelta(hours=1)
+        CustomerVerdict.objects.create(complaint=c, satisfied=False, recorded_at=backdated)
+        assert rollups.rollups_recompute({c.pk}, now=NOW, every_day=False) == 1
+
+        Complaint.objects.filter(pk=c.pk).update(severity="serious" if c.severity != "serious" else "minor")
+        days = {d for d in RollupFootprint.objects.get(pk=c.pk).days if d < NOW.date().isoformat()}
+        assert rollups.rollups_recompute({c.pk}, now=NOW, every_day=False) == len(days)
+        rollups.rollups_refresh(now=NOW)  # today, which the recompute leaves to the refresh
+        _figures_equal_live(gm, NOW)
     finally:
         clock.freeze(None)
