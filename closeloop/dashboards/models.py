@@ -182,6 +182,11 @@ class RollupFootprint(models.Model):
     # a change recomputes only the days whose digest moved. None on footprints stored before they were
     # kept: every day of such a complaint is recomputed at its next change, as before.
     sigs = models.JSONField(null=True)
+    # What its deadlines add to each due day: {"k": rollup key, "d": {day (ISO): [[target, met on time],
+    # ...]}} (footprints.footprints_of), so a change that moves only deadlines is applied to those days as
+    # a difference. None on footprints stored before it was kept: such a complaint's days are
+    # recomputed whole at its next change.
+    deadlines = models.JSONField(null=True)
 
     def __str__(self) -> str:
         return str(self.complaint_id)

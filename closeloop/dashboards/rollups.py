@@ -17,10 +17,11 @@ the narrower window spares the run after a large import most of its repeated wor
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import connection, transaction
@@ -31,7 +32,7 @@ from closeloop.complaints.listing import repeat_q
 from closeloop.complaints.models import Complaint, ComplaintEvent, CustomerVerdict
 from closeloop.complaints.workflow import Status
 from closeloop.core import clock
-from closeloop.dashboards import blocks, durations, footprints, live, slices, totals
+from closeloop.dashboards import blocks, deadline_deltas, durations, footprints, live, slices, totals
 from closeloop.dashboards.kpi import day_bounds, local_day
 from closeloop.dashboards.models import (
     DailyRollup,
@@ -177,7 +178,9 @@ def complaints_changed(since: dt.datetime, until: dt.datetime | None = None) -> 
 
 def _settled_before(now: dt.datetime) -> dt.datetime:
     """An instant before which every timeline row that will ever commit is already visible: call it
-    before reading the changes, and store it as the next run's watermark.
+    before the snapshot that reads the changes is taken (before :func:`_rollups_transaction`: a
+    transaction that commits between the two would be neither open here nor visible there), and store
+    it as the next run's watermark.
 
     On PostgreSQL a row not yet visible belongs to a transaction open now (which began at or after the
     oldest such start) or to one that begins later (after ``now``), so the instant is the earlier of
@@ -217,12 +220,16 @@ def _partial_day(today: dt.date, now: dt.datetime) -> None:
 ROLLUP_MODELS = (DailyRollup, DeadlineRollup, DayTotal, DayMarginal, DurationBlock)
 
 
-def rollups_rebuild(*, since: dt.date | None = None, now: dt.datetime | None = None) -> int:
+def rollups_rebuild(
+    *, since: dt.date | None = None, now: dt.datetime | None = None, settled: dt.datetime | None = None
+) -> int:
     """Recompute every day from ``since`` (default: the first complaint's day) to yesterday, and the
-    footprints. Returns the number of days computed. For a first install or after a repair."""
+    footprints. Returns the number of days computed. For a first install or after a repair. ``settled``:
+    the next refresh's watermark when the caller took it before its transaction's snapshot
+    (:func:`_rollups_transaction`); by default taken here."""
     now = now or clock.now()
     today = local_day(now)
-    settled = _settled_before(now)
+    settled = settled or _settled_before(now)
     first = Complaint.objects.order_by("received_at").values_list("received_at", flat=True).first()
     start_day = today if first is None else since or local_day(first)
     if since is None:
@@ -254,12 +261,38 @@ def rollups_rebuild(*, since: dt.date | None = None, now: dt.datetime | None = N
 
 
 def rollups_rebuild_exclusive(*, since: dt.date | None = None) -> int:
-    """``rollups_rebuild`` as one transaction holding the state row's lock (the command's way): the
+    """``rollups_rebuild`` as one transaction holding the rollups' lock (the command's way): the
     worker's refresh waits for it instead of interleaving, and on PostgreSQL the cockpit reads the old
     rows until the new ones commit."""
+    settled = _settled_before(clock.now())
+    with _rollups_transaction():
+        return rollups_rebuild(since=since, settled=settled)
+
+
+@contextlib.contextmanager
+def _rollups_transaction() -> Iterator[RollupState | None]:
+    """The transaction every writer of the rollups runs in, yielding the state row (None before the
+    first rebuild): writers take turns on the rollups' lock, and on PostgreSQL each reads one snapshot
+    of the database throughout (REPEATABLE READ), taken once the lock is held.
+
+    Why one snapshot: a day recomputed whole must count each complaint as the footprint stored in the
+    same transaction records it. Read at two moments (READ COMMITTED), a complaint changed between the
+    two would be counted on the day as it is now but remembered as it was: its next change's deadline
+    difference would then be added twice (deadline_deltas.py), or a rebuild's footprint would record a
+    state the days never counted, and the next change's digests would not move. SQLite's IMMEDIATE
+    transactions keep other writers out until they end already. In a transaction already open (the
+    tests'), its isolation is kept.
+
+    ``LOCK TABLE`` takes no snapshot (the first query after it does), so a writer that waited for
+    another reads what that one committed, and none fails to serialize. The lock's mode lets the
+    cockpit read the state row meanwhile."""
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        RollupState.objects.select_for_update().filter(pk=1).first()
-        return rollups_rebuild(since=since)
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                cursor.execute(f"LOCK TABLE {RollupState._meta.db_table} IN EXCLUSIVE MODE")
+        yield RollupState.objects.select_for_update().filter(pk=1).first()
 
 
 def _days_recompute(days: list[dt.date], *, complete_until: dt.date, now: dt.datetime) -> None:
@@ -272,8 +305,23 @@ def _days_recompute(days: list[dt.date], *, complete_until: dt.date, now: dt.dat
     blocks.levels_recompute(changed)
 
 
+def _deltas_then_days(
+    touched: footprints.Touched, whole: set[dt.date], *, complete_until: dt.date, until: dt.date
+) -> list[dt.date]:
+    """Apply the deadline differences of the rolled-up days (before ``complete_until``) not recomputed
+    whole (deadline_deltas.py), and return the days to recompute whole: those of ``whole`` before
+    ``until``, with any whose difference could not be applied."""
+    deltas = {d: x for d, x in touched.deadlines.items() if d < complete_until and d not in whole}
+    failed = deadline_deltas.deltas_apply(deltas, slices.category_parents()) if deltas else set()
+    return sorted({d for d in whole if d < until} | failed)
+
+
 def rollups_recompute(
-    complaint_ids: Iterable[int], *, now: dt.datetime | None = None, every_day: bool = True
+    complaint_ids: Iterable[int],
+    *,
+    now: dt.datetime | None = None,
+    every_day: bool = True,
+    out: dict[str, int] | None = None,
 ) -> int:
     """Recompute the finished days the complaints ``complaint_ids`` touch — the days they were counted on
     and are counted on now, and their repeat followers' — and store their footprints, as
@@ -282,15 +330,20 @@ def rollups_recompute(
     SQL writes no timeline row, so the refresh does not see them), and for the bench's day of changes.
     ``every_day`` (the default, for a repair): every day of their stored and current footprints, even
     those whose digest has not moved; false: only those the refresh would recompute. Returns the number
-    of days recomputed: 0 before the first rebuild. Takes the state row's lock."""
+    of days recomputed whole: 0 before the first rebuild; ``out``, when given, also gets the number of
+    days whose deadline figures were moved by a difference (``deadline_days``). Takes the rollups'
+    lock."""
     now = now or clock.now()
-    with transaction.atomic():
-        state = RollupState.objects.select_for_update().filter(pk=1).first()
+    with _rollups_transaction() as state:
         if state is None or state.complete_until is None:
             return 0
-        dirty = footprints.touched_days_store(sorted(set(complaint_ids)), every_day=every_day)
-        todo = sorted(d for d in dirty if d < state.complete_until)
+        touched = footprints.touched_days_store(sorted(set(complaint_ids)), every_day=every_day)
+        todo = _deltas_then_days(
+            touched, touched.days, complete_until=state.complete_until, until=state.complete_until
+        )
         _days_recompute(todo, complete_until=state.complete_until, now=now)
+    if out is not None:
+        out["deadline_days"] = len({d for d in touched.deadlines if d < state.complete_until} - set(todo))
     return len(todo)
 
 
@@ -299,18 +352,18 @@ def rollups_refresh(*, now: dt.datetime | None = None) -> int:
     Returns the number of days recomputed. Takes the state row's lock, so two workers never interleave."""
     now = now or clock.now()
     today = local_day(now)
-    with transaction.atomic():
-        state = RollupState.objects.select_for_update().filter(pk=1).first()
+    settled = _settled_before(now)  # before the snapshot: see _settled_before
+    with _rollups_transaction() as state:
         if state is None or state.complete_until is None or state.watermark is None:
-            return rollups_rebuild(now=now)
-        settled = _settled_before(now)
+            return rollups_rebuild(now=now, settled=settled)
         ids = complaints_changed(state.watermark)
-        dirty = footprints.touched_days_store(ids)
+        touched = footprints.touched_days_store(ids)
+        dirty = set(touched.days)
         day = state.complete_until
         while day < today:
             dirty.add(day)
             day += dt.timedelta(days=1)
-        todo = sorted(d for d in dirty if d < today)
+        todo = _deltas_then_days(touched, dirty, complete_until=state.complete_until, until=today)
         _days_recompute(todo, complete_until=state.complete_until, now=now)
         totals.snapshots_refresh(max(now, clock.now()))  # as of the end: a big refresh takes minutes
         end = max(now, clock.now())
