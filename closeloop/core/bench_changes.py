@@ -127,10 +127,12 @@ def minute_of_real_changes(
     time ``recompute`` of their ids (by default the worker's refresh's recompute of the days their
     changes touch: ``rollups_recompute(every_day=False)``), all rolled back. Their footprints are
     brought up to date first, untimed. Returns the complaints changed, the steps taken, the days
-    recomputed and the seconds."""
+    recomputed whole, the days whose deadline figures moved by a difference (None with another
+    ``recompute``) and the seconds."""
     from closeloop.dashboards import footprints, rollups
 
-    recompute = recompute or (lambda ids: rollups.rollups_recompute(ids, every_day=False))
+    counted: dict[str, int] = {}
+    recompute = recompute or (lambda ids: rollups.rollups_recompute(ids, every_day=False, out=counted))
     with transaction.atomic():
         chosen = picks(ages, clock.now())
         ids = sorted(c.pk for c in chosen)
@@ -140,7 +142,13 @@ def minute_of_real_changes(
         days = recompute(ids)
         seconds = round(time.perf_counter() - started, 2)
         transaction.set_rollback(True)
-    return {"complaints": len(ids), "steps": dict(steps), "days_recomputed": days, "seconds": seconds}
+    return {
+        "complaints": len(ids),
+        "steps": dict(steps),
+        "days_recomputed": days,
+        "deadline_days": counted.get("deadline_days"),
+        "seconds": seconds,
+    }
 
 
 def day_of_changes(days_back: int = DAY_OF_CHANGES_BACK, *, whole_day: bool = True) -> dict[str, Any]:

@@ -95,6 +95,7 @@ def test_bench_measures_every_page_and_writes_results(settings, tmp_path, qm, mo
     real = report["rollups"]["real_minute"]
     assert real["complaints"] == max(m["complaints"] for m in day["minutes"])
     assert sum(real["steps"].values()) == real["complaints"] and real["seconds"] >= 0
+    assert real["days_recomputed"] >= 0 and real["deadline_days"] >= 0
     assert all(r["p95_ms"] >= r["p50_ms"] > 0 for r in report["results"].values())
     assert report["exports"]
     machine = report["machine"]
