@@ -36,14 +36,15 @@ def _refresh_equals_rebuild(at: dt.datetime) -> int:
     return whole
 
 
-def _counted(rng: random.Random) -> Deadline:
-    """An unmet, unpaused deadline of a valid complaint, due on a finished day (counted as missed)."""
-    return (
+def _counted(rng: random.Random, n: int = 1) -> list[Deadline]:
+    """``n`` distinct unmet, unpaused deadlines of valid complaints, due on a finished day (counted as
+    missed)."""
+    candidates = (
         Deadline.objects.filter(met_at__isnull=True, paused_at__isnull=True, due_at__lt=FINISHED)
         .filter(complaint__status__in=live.VALID_STATUSES)
-        .order_by("?")
-        .first()
+        .order_by("id")
     )
+    return rng.sample(list(candidates), n)
 
 
 def _event(c: Complaint, verb: str, at: dt.datetime) -> None:
@@ -51,17 +52,17 @@ def _event(c: Complaint, verb: str, at: dt.datetime) -> None:
 
 
 def test_deadline_changes_recompute_no_day_and_write_what_a_rebuild_writes(gm):
-    """Planned past due, met in time, paused before due, moved a day or more, dropped: each only moves
-    deadline figures, of one day or two."""
+    """Planned past due, met in time, met at the due second (on time), paused before due, paused at the
+    due second (still counted), moved a day or more, dropped: each only moves deadline figures, of one
+    day or two, or none."""
     rng = random.Random(5)
     clock.freeze(NOW)
     try:
         _generate(rng, gm)
         rollups.rollups_rebuild(now=NOW)
         at = NOW + dt.timedelta(minutes=1)
-        changed = [_counted(rng) for _ in range(5)]
-        assert len({d.pk for d in changed}) == 5
-        planned, met, paused, moved, dropped = changed
+        changed = _counted(rng, 7)
+        planned, met, met_at_due, paused, paused_at_due, moved, dropped = changed
         Deadline.objects.create(
             complaint=planned.complaint,
             target=Target.PROPOSAL,
@@ -70,7 +71,9 @@ def test_deadline_changes_recompute_no_day_and_write_what_a_rebuild_writes(gm):
             due_at=planned.due_at - dt.timedelta(days=1),
         )
         Deadline.objects.filter(pk=met.pk).update(met_at=met.due_at - dt.timedelta(hours=2))
+        Deadline.objects.filter(pk=met_at_due.pk).update(met_at=met_at_due.due_at)
         Deadline.objects.filter(pk=paused.pk).update(paused_at=paused.due_at - dt.timedelta(hours=5))
+        Deadline.objects.filter(pk=paused_at_due.pk).update(paused_at=paused_at_due.due_at)
         Deadline.objects.filter(pk=moved.pk).update(due_at=moved.due_at + dt.timedelta(hours=50))
         Deadline.objects.filter(pk=dropped.pk).delete()
         for d in changed:
@@ -131,7 +134,7 @@ def test_a_difference_the_stored_rows_cannot_take_recomputes_the_day(gm):
     try:
         _generate(rng, gm)
         rollups.rollups_rebuild(now=NOW)
-        d = _counted(rng)
+        (d,) = _counted(rng)
         DeadlineRollup.objects.filter(day=d.due_at.astimezone(SH).date()).delete()
         at = NOW + dt.timedelta(minutes=1)
         Deadline.objects.filter(pk=d.pk).delete()
@@ -149,7 +152,7 @@ def test_footprints_stored_before_deadlines_were_kept_apart_recompute_every_day(
     try:
         _generate(rng, gm)
         rollups.rollups_rebuild(now=NOW)
-        d = _counted(rng)
+        (d,) = _counted(rng)
         RollupFootprint.objects.filter(pk=d.complaint_id).update(deadlines=None)
         finished = [
             x for x in RollupFootprint.objects.get(pk=d.complaint_id).days if x < NOW.date().isoformat()
