@@ -226,19 +226,37 @@ def rollups_rebuild(
     """Recompute every day from ``since`` (default: the first complaint's day) to yesterday, and the
     footprints. Returns the number of days computed. For a first install or after a repair. ``settled``:
     the next refresh's watermark when the caller took it before its transaction's snapshot
-    (:func:`_rollups_transaction`); by default taken here."""
+    (:func:`_rollups_transaction`); by default taken here.
+
+    From ``since`` on, the days before it keep their rows, so a partial rebuild first does what the
+    refresh has not done yet: the days those rows miss — not rolled up since the last refresh
+    (``since`` moves back to them), or touched by changes the refresh has not seen — are recomputed
+    too. The footprints replaced below would otherwise hide those changes from every later refresh."""
     now = now or clock.now()
     today = local_day(now)
     settled = settled or _settled_before(now)
     first = Complaint.objects.order_by("received_at").values_list("received_at", flat=True).first()
+    pending: set[dt.date] = set()
+    before = RollupState.objects.filter(pk=1).first() if since is not None else None
+    if since is not None and before is not None and before.complete_until is not None:
+        since = min(since, before.complete_until)
+        if before.watermark is not None:
+            touched = footprints.touched_days_store(complaints_changed(before.watermark))
+            pending = {d for d in touched.days | touched.deadlines.keys() if d < since}
     start_day = today if first is None else since or local_day(first)
     if since is None:
         for model in ROLLUP_MODELS:
             model._default_manager.all().delete()
     parents = slices.category_parents()
-    day, n, changed = start_day, 0, {}
-    while day < today:
+    changed = {}
+    for day in sorted(pending):
         changed[day] = blocks.day_store(day, rollup_day_compute(day=day, now=now, parents=parents))
+    # A day the last refresh rolled up as today has its level-0 blocks alone: carried up now it is over.
+    unended = before.complete_until if before is not None and before.complete_until is not None else today
+    day, n = start_day, len(pending)
+    while day < today:
+        ended = blocks.day_keys(day) if day >= unended else set()
+        changed[day] = ended | blocks.day_store(day, rollup_day_compute(day=day, now=now, parents=parents))
         day, n = day + dt.timedelta(days=1), n + 1
     blocks.levels_recompute(changed)
     RollupFootprint.objects.all().delete()

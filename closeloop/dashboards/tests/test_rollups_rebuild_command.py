@@ -11,10 +11,10 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from closeloop.complaints.models import Complaint
+from closeloop.complaints.models import Complaint, ComplaintEvent
 from closeloop.core import clock
 from closeloop.customers.models import Product
-from closeloop.dashboards import footprints, live, rollups, selectors
+from closeloop.dashboards import footprints, live, rollup_reads, rollups, selectors
 from closeloop.dashboards.kpi import DashFilters, day_bounds, local_day, site_tz
 from closeloop.dashboards.models import RollupFootprint, RollupState
 from closeloop.dashboards.tests.test_rollup_equals_live import NOW, _generate, counted_live
@@ -234,5 +234,54 @@ def test_the_changed_complaints_come_distinct_in_order_with_those_of_changed_8ds
         assert list(got) == expected
         assert len(expected) > 4
         assert set(rollups.complaints_changed(since)) == set(expected) | {pool[4].pk}
+    finally:
+        clock.freeze(None)
+
+
+def _day_equals_live(user, first: dt.date, last: dt.date, now: dt.datetime) -> None:  # type: ignore[no-untyped-def]
+    f = DashFilters(date_from=first, date_to=last)
+    start, end = f.bounds()
+    expected = live.counts_live(live.scope_qs(user=user, f=f), start, end, now)
+    assert rollup_reads.counts_from_rollups(user=user, f=f, now=now) == expected
+
+
+def test_a_rebuild_from_a_day_on_counts_what_the_refresh_had_not_seen_before_that_day(gm):
+    """A complaint changed since the last refresh, counted only on days before ``since``: the rebuild
+    replaces its footprint, so no later refresh would see the change; the rebuild counts it itself."""
+    clock.freeze(NOW)
+    try:
+        _generate(random.Random(11), gm)
+        rollups.rollups_rebuild(now=NOW)
+        later = NOW + dt.timedelta(minutes=10)
+        clock.freeze(later)
+        old = NOW - dt.timedelta(days=40)
+        c = live.valid(Complaint.objects.filter(received_at__lt=old)).order_by("id").first()
+        Complaint.objects.filter(pk=c.pk).update(status="merged")
+        ComplaintEvent.objects.create(complaint=c, verb="marked_duplicate", created_at=later)
+        rollups.rollups_rebuild(since=NOW.date() - dt.timedelta(days=7), now=later)
+        day = local_day(c.received_at)
+        _day_equals_live(gm, day, day, later)
+        rollups.rollups_refresh(now=later + dt.timedelta(minutes=1))
+        _day_equals_live(gm, day, day, later + dt.timedelta(minutes=1))
+    finally:
+        clock.freeze(None)
+
+
+def test_a_rebuild_from_a_day_on_also_rolls_up_the_days_the_worker_had_not_reached(gm):
+    """The worker stopped five days ago: a rebuild from yesterday rolls up the days before it too."""
+    clock.freeze(NOW)
+    try:
+        _generate(random.Random(12), gm)
+        stopped = NOW - dt.timedelta(days=5)
+        rollups.rollups_rebuild(now=stopped)
+        assert RollupState.objects.get().complete_until == local_day(stopped)
+        rollups.rollups_rebuild(since=NOW.date() - dt.timedelta(days=1), now=NOW)
+        assert RollupState.objects.get().complete_until == NOW.date()
+        first, last = local_day(stopped), NOW.date() - dt.timedelta(days=1)
+        _day_equals_live(gm, first, last, NOW)
+        # The durations too: the day the stopped worker had rolled up as today is carried into the
+        # blocks above it.
+        f = DashFilters(date_from=first - dt.timedelta(days=20), date_to=last)
+        assert selectors.kpis_get(user=gm, f=f) == counted_live(lambda: selectors.kpis_get(user=gm, f=f))
     finally:
         clock.freeze(None)
