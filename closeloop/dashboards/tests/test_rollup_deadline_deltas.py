@@ -47,6 +47,15 @@ def _counted(rng: random.Random, n: int = 1) -> list[Deadline]:
     return rng.sample(list(candidates), n)
 
 
+def _rolled_up(seed: int, user) -> random.Random:  # type: ignore[no-untyped-def]
+    """Freeze the clock at NOW, generate the seeded data, roll it all up; the generator, for the picks."""
+    rng = random.Random(seed)
+    clock.freeze(NOW)
+    _generate(rng, user)
+    rollups.rollups_rebuild(now=NOW)
+    return rng
+
+
 def _event(c: Complaint, verb: str, at: dt.datetime) -> None:
     ComplaintEvent.objects.create(complaint=c, verb=verb, created_at=at)
 
@@ -55,11 +64,8 @@ def test_deadline_changes_recompute_no_day_and_write_what_a_rebuild_writes(gm):
     """Planned past due, met in time, met at the due second (on time), paused before due, paused at the
     due second (still counted), moved a day or more, dropped: each only moves deadline figures, of one
     day or two, or none."""
-    rng = random.Random(5)
-    clock.freeze(NOW)
     try:
-        _generate(rng, gm)
-        rollups.rollups_rebuild(now=NOW)
+        rng = _rolled_up(5, gm)
         at = NOW + dt.timedelta(minutes=1)
         changed = _counted(rng, 7)
         planned, met, met_at_due, paused, paused_at_due, moved, dropped = changed
@@ -129,11 +135,8 @@ def test_a_slice_left_with_nothing_on_the_day_loses_its_total(gm):
 def test_a_difference_the_stored_rows_cannot_take_recomputes_the_day(gm):
     """Rows that no longer hold what the footprints say (changed by hand) are not made negative: the day
     is recomputed whole instead."""
-    rng = random.Random(7)
-    clock.freeze(NOW)
     try:
-        _generate(rng, gm)
-        rollups.rollups_rebuild(now=NOW)
+        rng = _rolled_up(7, gm)
         (d,) = _counted(rng)
         DeadlineRollup.objects.filter(day=d.due_at.astimezone(SH).date()).delete()
         at = NOW + dt.timedelta(minutes=1)
@@ -147,11 +150,8 @@ def test_a_difference_the_stored_rows_cannot_take_recomputes_the_day(gm):
 def test_footprints_stored_before_deadlines_were_kept_apart_recompute_every_day(gm):
     """A footprint without ``deadlines`` (stored before they were kept) gives no difference: every day
     of the complaint is recomputed whole, once, and its footprint is then complete."""
-    rng = random.Random(8)
-    clock.freeze(NOW)
     try:
-        _generate(rng, gm)
-        rollups.rollups_rebuild(now=NOW)
+        rng = _rolled_up(8, gm)
         (d,) = _counted(rng)
         RollupFootprint.objects.filter(pk=d.complaint_id).update(deadlines=None)
         finished = [

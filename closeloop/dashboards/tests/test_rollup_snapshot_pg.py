@@ -18,7 +18,7 @@ from closeloop.complaints.models import Complaint, ComplaintEvent
 from closeloop.customers.tests.factories import customer_make
 from closeloop.dashboards import rollups
 from closeloop.dashboards.kpi import local_day, site_tz
-from closeloop.dashboards.tests.test_rollup_watermark_pg import _counts
+from closeloop.dashboards.tests.test_rollup_watermark_pg import _counts, received_complaints
 from closeloop.sla.models import Deadline, Target
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -49,21 +49,7 @@ def test_a_deadline_planned_while_a_refresh_recomputes_its_day_is_counted_once(g
     customer = customer_make("SN1", "快照客户")
     day = local_day(timezone.now()) - dt.timedelta(days=10)
     received = dt.datetime.combine(day, dt.time(9, 0), tzinfo=site_tz())
-    x, y = (
-        Complaint.objects.create(
-            number=f"KS-SN-{n}",
-            channel="phone",
-            title="t",
-            description="d",
-            received_at=received,
-            customer=customer,
-            severity="general",
-            status="triaged",
-        )
-        for n in range(2)
-    )
-    for c in (x, y):
-        ComplaintEvent.objects.create(complaint=c, verb="created", created_at=received)
+    x, y = received_complaints("SN", customer, received, 2, severity="general", status="triaged")
     rollups.rollups_rebuild()
 
     # y's new severity has its receipt day recomputed whole; meanwhile x gets a deadline on that day,

@@ -51,6 +51,26 @@ class OpenTransaction(threading.Thread):
             connection.close()
 
 
+def received_complaints(prefix: str, customer, received: dt.datetime, n: int, **fields) -> list[Complaint]:  # type: ignore[no-untyped-def]
+    """``n`` complaints of ``customer`` received at ``received`` (numbered ``KS-<prefix>-<i>``), each with
+    its "created" event at that time."""
+    made = [
+        Complaint.objects.create(
+            number=f"KS-{prefix}-{i}",
+            channel="phone",
+            title="t",
+            description="d",
+            received_at=received,
+            customer=customer,
+            **fields,
+        )
+        for i in range(n)
+    ]
+    for c in made:
+        ComplaintEvent.objects.create(complaint=c, verb="created", created_at=received)
+    return made
+
+
 def _counts(user, day: dt.date):  # type: ignore[no-untyped-def]
     f = DashFilters(date_from=day, date_to=day)
     start, end = f.bounds()
@@ -66,20 +86,7 @@ def test_a_change_committed_after_a_refresh_is_found_by_the_next_one(gm, monkeyp
     customer = customer_make("W1", "水印客户")
     received = timezone.now() - dt.timedelta(days=10)
     day = local_day(received)
-    complaints = [
-        Complaint.objects.create(
-            number=f"KS-W-{n}",
-            channel="phone",
-            title="t",
-            description="d",
-            received_at=received,
-            customer=customer,
-            status="new",
-        )
-        for n in range(3)
-    ]
-    for c in complaints:
-        ComplaintEvent.objects.create(complaint=c, verb="created", created_at=received)
+    complaints = received_complaints("W", customer, received, 3, status="new")
     rollups.rollups_rebuild()
     got, first = _counts(gm, day)
     assert got == first and got.received == 3
