@@ -4,12 +4,10 @@ Scale out by running more of these processes (on more machines) behind the proxy
 no state of its own (sessions and data in PostgreSQL, uploads on shared storage).
 """
 
-import multiprocessing
-
 from config import env as E
 
 bind = E.env.str("CLOSELOOP_BIND", default="127.0.0.1:8000")
-workers = E.env.int("CLOSELOOP_WEB_WORKERS", default=multiprocessing.cpu_count() * 2 + 1)
+workers = E.web_workers()
 worker_class = "sync"
 timeout = 60
 graceful_timeout = 30

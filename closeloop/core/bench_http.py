@@ -1,8 +1,9 @@
 """The HTTP part of ``make bench``: ``POST /api/v1/complaints`` from concurrent clients over real
 sockets against gunicorn, started here as production starts it.
 
-gunicorn runs ``config/gunicorn.conf.py`` (sync workers, ``2 × cores + 1`` of them unless
-``CLOSELOOP_WEB_WORKERS`` or ``workers`` says otherwise) with ``config.settings.production`` — the
+gunicorn runs ``config/gunicorn.conf.py`` (sync workers, as many as its default for this machine and
+database — ``cores + 1`` beside the database — unless ``CLOSELOOP_WEB_WORKERS`` or ``workers`` says
+otherwise) with ``config.settings.production`` — the
 settings the targets are set for (DEBUG off, persistent connections) — on this process's database,
 broker and media folder, and a throw-away secret key. Each client is a thread with one
 ``http.client`` connection (re-opened when a sync worker closes it, as it does after every answer),
@@ -41,6 +42,7 @@ from closeloop.core.bench_env import (
     process_stop,
     tree_cpu_seconds,
 )
+from config.env import web_workers
 
 PATH = "/api/v1/complaints"
 SETTINGS = "config.settings.production"
@@ -241,7 +243,7 @@ def http_create_measure(
             "settings": SETTINGS,
             "config": "config/gunicorn.conf.py",
             "worker_class": "sync",
-            "workers": workers or "2 × cores + 1 (gunicorn.conf.py)",
+            "workers": workers or web_workers(),
             "workers_booted": spawned,
             **stop,
         },
