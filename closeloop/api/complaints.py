@@ -191,17 +191,23 @@ def _complaint_response(
     from closeloop.api.v1 import api
 
     user = _user(request)
-    if not (written and user.has_perm("complaints.view_all_complaints")):
+    as_written = written and user.has_perm("complaints.view_all_complaints")
+    if not as_written:
         c = selectors.complaint_get_for_user(user=user, number=c.number)
-    elif written:
+    else:
         # A complaint just created has no deadline (they are planned when it is triaged) and only the
         # attachments its request sent: two reads fewer when it sent none.
         related_known(c, "deadlines", [])
         if not attachments_sent:
             related_known(c, "attachments", [])
-    response = api.create_response(
-        request, ComplaintOut(**complaint_out(c, user)).model_dump(), status=status
-    )
+    body = complaint_out(c, user)
+    if not as_written:
+        # A complaint read back may have deadlines, whose rows carry more than the API gives: the
+        # schema keeps its own fields, as it does for GET. One just written has none, and its body is
+        # already the schema's (the tests compare it with GET's, field for field): passing it through
+        # the schema cost a tenth of the create's CPU.
+        body = ComplaintOut(**body).model_dump()
+    response = api.create_response(request, body, status=status)
     if replayed:
         response["Idempotent-Replayed"] = "true"
     response["Location"] = f"/api/v1/complaints/{c.number}"

@@ -8,6 +8,7 @@ from django.db import models
 
 from closeloop.complaints.models import Complaint, ComplaintEvent
 from closeloop.core import clock
+from closeloop.core.insert_one import object_insert
 
 
 def display_value(instance: models.Model, field: str) -> Any:
@@ -45,7 +46,7 @@ def event_record(
     data: dict[str, Any] | None = None,
 ) -> ComplaintEvent:
     """Append one event. The caller holds the transaction that made the change."""
-    return ComplaintEvent.objects.create(
+    event = ComplaintEvent(
         complaint=complaint,
         verb=verb,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -54,3 +55,5 @@ def event_record(
         note=note,
         data=data or {},
     )
+    object_insert(event)
+    return event

@@ -38,6 +38,7 @@ from closeloop.core.errors import (
     TransitionNotAllowed,
     ValidationFailed,
 )
+from closeloop.core.insert_one import object_insert
 from closeloop.customers.models import Contact, Customer, Product, SalesOrder, Shipment, Site
 from closeloop.notifications.imports import ImportDigest, import_digest_add
 from closeloop.notifications.rules import (
@@ -258,7 +259,7 @@ def complaint_create(
         created = complaint_created_event(complaint=complaint, data=data)
         complaint.number = complaint_number_next(when=data.received_at)
         complaint.search_text = document_join([*tokenize(complaint.number), *tail])
-        complaint.save()
+        object_insert(complaint)
         events.event_record(complaint=complaint, verb="created", actor=actor, **created)
         if digest is None:
             notify_complaint_received(complaint=complaint, actor=actor)
