@@ -85,30 +85,50 @@ class User(AbstractUser):
         return name[-2:] if any("\u4e00" <= ch <= "\u9fff" for ch in name) else name[:2].upper()
 
 
-_PERMISSIONS_SQL: dict[str, str] = {}
+_PERMISSIONS_SQL: dict[tuple[str, str], str] = {}
 
 
-def _permissions_sql(vendor: str) -> str:
-    """The statement behind ``User._perm_cache`` (two parameters: the user's id, twice), built once per
-    database vendor from the models' tables."""
-    if vendor not in _PERMISSIONS_SQL:
+def _permissions_from(vendor: str, user: str) -> str:
+    """``FROM … WHERE …`` of the permissions (``p``, with its content type ``ct``) held by the user whose
+    id is the SQL expression ``user`` (written twice), directly or through a role; built once per
+    database vendor and expression from the models' tables."""
+    key = (vendor, user)
+    if key not in _PERMISSIONS_SQL:
         q = connections[router.db_for_read(Permission)].ops.quote_name
         direct = User._meta.get_field("user_permissions")
         roles = User._meta.get_field("groups")
         granted = Group._meta.get_field("permissions")
-        _PERMISSIONS_SQL[vendor] = (
-            f"SELECT ct.{q('app_label')}, p.{q('codename')} "  # noqa: S608 - table and column names only
-            f"FROM {q(Permission._meta.db_table)} p "
+        _PERMISSIONS_SQL[key] = (
+            f"FROM {q(Permission._meta.db_table)} p "  # noqa: S608 - table and column names only
             f"INNER JOIN {q(ContentType._meta.db_table)} ct ON ct.{q('id')} = p.{q('content_type_id')} "
             f"WHERE p.{q('id')} IN (SELECT up.{q(direct.m2m_reverse_name())} "  # type: ignore[union-attr]
-            f"FROM {q(direct.m2m_db_table())} up WHERE up.{q(direct.m2m_column_name())} = %s) "  # type: ignore[union-attr]
+            f"FROM {q(direct.m2m_db_table())} up WHERE up.{q(direct.m2m_column_name())} = {user}) "  # type: ignore[union-attr]
             f"OR p.{q('id')} IN (SELECT gp.{q(granted.m2m_reverse_name())} "  # type: ignore[union-attr]
             f"FROM {q(granted.m2m_db_table())} gp "  # type: ignore[union-attr]
             f"INNER JOIN {q(roles.m2m_db_table())} ug "  # type: ignore[union-attr]
             f"ON ug.{q(roles.m2m_reverse_name())} = gp.{q(granted.m2m_column_name())} "  # type: ignore[union-attr]
-            f"WHERE ug.{q(roles.m2m_column_name())} = %s)"  # type: ignore[union-attr]
+            f"WHERE ug.{q(roles.m2m_column_name())} = {user})"  # type: ignore[union-attr]
         )
-    return _PERMISSIONS_SQL[vendor]
+    return _PERMISSIONS_SQL[key]
+
+
+def _permissions_sql(vendor: str) -> str:
+    """The statement behind ``User._perm_cache`` (two parameters: the user's id, twice)."""
+    q = connections[router.db_for_read(Permission)].ops.quote_name
+    return f"SELECT ct.{q('app_label')}, p.{q('codename')} {_permissions_from(vendor, '%s')}"  # noqa: S608
+
+
+def permissions_held_sql(vendor: str, user: str) -> str:
+    """An SQL expression (a scalar subquery, no parameters) of the same permissions as ``_perm_cache``
+    has them, for the user whose id is the SQL expression ``user``: a JSON array of
+    ``"app_label.codename"`` texts, for a statement that reads a user and their permissions at once."""
+    q = connections[router.db_for_read(Permission)].ops.quote_name
+    name = f"ct.{q('app_label')} || '.' || p.{q('codename')}"
+    if vendor == "postgresql":
+        listed = f"COALESCE(jsonb_agg({name}), '[]'::jsonb)"
+    else:
+        listed = f"json_group_array({name})"
+    return f"(SELECT {listed} {_permissions_from(vendor, user)})"  # noqa: S608 - names only
 
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):

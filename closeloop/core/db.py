@@ -131,8 +131,9 @@ class PreparedQuery(Generic[M]):
 
     ``build(*values)`` gives the queryset for ``values``. Each value must reach the SQL as one
     parameter, unchanged and in order, whatever the value — plain equality filters on text or integer
-    columns — and the queryset must have no annotations; ``samples`` (distinct values of the right
-    types) check the first condition when it is compiled (ValueError otherwise)."""
+    columns — and its annotations must take no parameters; ``samples`` (distinct values of the right
+    types) check this when it is compiled (ValueError otherwise). Annotations are set on the instance,
+    as the ORM sets them, their output field's converters applied."""
 
     def __init__(self, build: Callable[..., QuerySet[M]], *, samples: tuple[Any, ...]) -> None:
         self._build = build
@@ -150,7 +151,7 @@ class PreparedQuery(Generic[M]):
             queryset = (queryset if queryset.ordered else queryset.order_by("pk"))[:1]
             compiler = queryset.query.get_compiler(using=alias)
             sql, params = compiler.as_sql()
-            if tuple(params) != self._samples or compiler.annotation_col_map:
+            if tuple(params) != self._samples:
                 raise ValueError(f"Not a prepared query: {sql} with {params!r}")
             compiled = self._compiled[alias] = (sql, compiler)
         return compiled
@@ -176,4 +177,6 @@ class PreparedQuery(Generic[M]):
         # Django 5.2's signature (the stubs describe a later one with a fetch mode).
         for populator in get_related_populators(klass_info, select, alias):  # type: ignore[call-arg]
             populator.populate(row, obj)
+        for name, position in compiler.annotation_col_map.items():
+            setattr(obj, name, row[position])
         return obj

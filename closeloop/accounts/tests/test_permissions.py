@@ -53,3 +53,35 @@ def test_a_role_change_is_seen_by_the_next_request_s_user(agent):
     # The set is kept per user object (one per request), as ModelBackend keeps it.
     assert not user.has_perm("complaints.triage_complaint")
     assert User.objects.get(pk=agent.pk).has_perm("complaints.triage_complaint")
+
+
+def _all_permissions() -> set[str]:
+    rows = Permission.objects.values_list("content_type__app_label", "codename")
+    return {f"{app}.{codename}" for app, codename in rows}
+
+
+def test_an_api_token_brings_its_user_s_permissions_in_the_same_statement(qm, agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from closeloop.accounts.services import api_token_authenticate, api_token_create
+
+    qm.user_permissions.add(Permission.objects.get(codename="delete_apitoken"))
+    nobody = user_make("nobody")
+    boss = User.objects.create_superuser("root", "root@example.com", "pass12345!")
+    for person, statements in ((qm, 1), (agent, 1), (nobody, 1), (boss, 2)):
+        _token, raw = api_token_create(user=person, name="t")
+        api_token_authenticate(raw)  # the first use records the token's use
+        with CaptureQueriesContext(connection) as ctx:
+            user = api_token_authenticate(raw)
+            assert user is not None and user.pk == person.pk
+            held = user.get_all_permissions()
+        # The token, its user and the user's permissions in one statement; a superuser's set, which
+        # no check reads (has_perm is true for them), is read when asked for.
+        assert len(ctx.captured_queries) == statements, ctx.captured_queries
+        if person is boss:
+            assert held == _all_permissions()
+        else:
+            assert held == _model_backend_set(User.objects.get(pk=person.pk))
+        assert ("accounts.delete_apitoken" in held) is (person in (qm, boss))  # granted directly
+        assert bool(held) is (person is not nobody)  # a user without a role holds nothing

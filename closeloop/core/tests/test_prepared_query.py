@@ -39,6 +39,28 @@ def test_it_answers_as_first_with_converters_and_select_related(agent, customer)
     assert ctx.captured_queries == []
 
 
+def test_annotations_are_set_on_the_instance_converted(customer, agent, complaint):
+    from django.db.models import BooleanField, Count, ExpressionWrapper, Q, Value
+    from django.db.models.functions import Upper
+
+    def build(code):
+        return Customer.objects.filter(code=code).annotate(
+            shout=Upper("name"),
+            complaints_n=Count("complaints"),
+            unowned=ExpressionWrapper(Q(sales_owner__isnull=True), output_field=BooleanField()),
+        )
+
+    found = PreparedQuery(build, samples=("\0code",)).first("C001")
+    expected = build("C001").first()
+    assert found is not None and expected is not None
+    assert (found.shout, found.complaints_n, found.unowned) == (expected.shout, 1, expected.unowned)
+    assert type(found.unowned) is bool  # the boolean converter ran (SQLite gives 0 or 1)
+    # An annotation with a value of its own would shift the parameters: refused.
+    with_value = PreparedQuery(lambda code: build(code).annotate(flag=Value(True)), samples=("\0code",))
+    with pytest.raises(ValueError, match="Not a prepared query"):
+        with_value.first("C001")
+
+
 def test_a_value_the_orm_would_convert_is_refused(customer):
     # The sample would reach the SQL as "%C%" (a LIKE pattern), not as given.
     contains = PreparedQuery(lambda code: Customer.objects.filter(code__contains=code), samples=("C",))
