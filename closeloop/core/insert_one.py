@@ -32,8 +32,8 @@ def _statement(model: type[models.Model], alias: str) -> tuple[list[Any], str]:
         assert meta.pk is not None
         found = _STATEMENTS[key] = (
             fields,
-            f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608 - names only
-            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {qn(meta.pk.column)}",
+            f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(str(f.column)) for f in fields)}) "  # noqa: S608 - names only
+            f"VALUES ({', '.join(['%s'] * len(fields))}) RETURNING {qn(str(meta.pk.column))}",
         )
     return found
 
@@ -77,7 +77,7 @@ def object_insert(obj: models.Model) -> None:
         obj.save()
         return
     connection = connections[alias]
-    obj._prepare_related_fields_for_save(operation_name="save")
+    obj._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
     fields, sql = _statement(model, alias)
     values = []
     for f in fields:
