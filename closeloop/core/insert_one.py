@@ -3,8 +3,7 @@ hot path writes on every request.
 
 ``save()`` of a new instance compiles its ``INSERT`` anew every time: for the complaint (42 columns)
 that was a third of its cost, and the API create writes a complaint and its ``created`` event on every
-request. :func:`object_insert` writes the statement once per model and database and, on PostgreSQL,
-sends it prepared, so the server keeps its plan too (:func:`~closeloop.core.db.plan_kept_cursor`).
+request. :func:`object_insert` writes the statement once per model and database.
 Each value still goes through its field exactly as ``save()`` sends it (``pre_save``, then
 ``get_db_prep_save``): ``auto_now`` stamps, JSON encoders and time zones are the ORM's own.
 """
@@ -15,8 +14,6 @@ from typing import Any
 
 from django.db import connections, models, router
 from django.db.models import signals
-
-from closeloop.core.db import plan_kept_cursor
 
 # By (model, database alias): the columns' fields and the statement.
 _STATEMENTS: dict[tuple[type[models.Model], str], tuple[list[Any], str]] = {}
@@ -86,7 +83,10 @@ def object_insert(obj: models.Model) -> None:
             obj.save()  # an expression (F(), a database default): the compiler resolves it
             return
         values.append(f.get_db_prep_save(value, connection))
-    with plan_kept_cursor(alias) as cursor:
+    # Django's own cursor, as save() uses, not a prepared statement (core.db.plan_kept_cursor): Django
+    # hands integer values to psycopg as its Int2/Int4 wrappers, which a prepared statement sends in
+    # binary, where a value beyond the column's range is cut to fit instead of refused.
+    with connection.cursor() as cursor:
         cursor.execute(sql, values)
         obj.pk = cursor.fetchone()[0]
     obj._state.adding = False

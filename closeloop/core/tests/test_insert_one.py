@@ -118,3 +118,15 @@ def test_an_instance_already_saved_is_saved_again_not_inserted(complaint):
     complaint.title = "改过的标题"
     object_insert(complaint)
     assert Complaint.objects.filter(title="改过的标题").count() == 1
+
+
+@pytest.mark.postgres
+def test_an_integer_beyond_its_column_is_refused_as_save_refuses_it(complaint):
+    from django.db import DataError, transaction
+
+    for write in (lambda c: c.save(), object_insert):
+        copy = _copy(complaint, f"KS-T-BIG-{id(write)}")
+        copy.quantity_affected = 10**11
+        with pytest.raises(DataError, match="out of range"), transaction.atomic():
+            write(copy)
+    assert not Complaint.objects.filter(number__startswith="KS-T-BIG").exists()
