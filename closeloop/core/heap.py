@@ -11,8 +11,11 @@ objects a request creates are still collected as before.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import gc
 from collections.abc import Iterator
+from typing import Any
 
 
 def freeze_loaded() -> None:
@@ -38,3 +41,29 @@ def frozen() -> Iterator[None]:
         yield
     finally:
         gc.unfreeze()
+
+
+_LIBC: Any = None
+
+
+def _libc() -> Any:
+    """The C library's handle if it has glibc's ``malloc_trim``, else False (looked up once)."""
+    global _LIBC
+    if _LIBC is None:
+        _LIBC = False
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+            libc.malloc_trim.argtypes = [ctypes.c_size_t]
+            libc.malloc_trim.restype = ctypes.c_int
+            _LIBC = libc
+    return _LIBC
+
+
+def free_memory_release() -> bool:
+    """Hand the C allocator's free memory back to the system (glibc's ``malloc_trim(0)``); True if it
+    released any. Elsewhere (musl, macOS) it does nothing and returns False.
+
+    For a worker between jobs: memory a finished job freed stays in the process's heap, so the next job
+    starts from the last one's high-water mark and adds its own growth on top."""
+    libc = _libc()
+    return bool(libc and libc.malloc_trim(0))

@@ -5,6 +5,9 @@ import gc
 import os
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from closeloop.core import heap
 from config import env as E
@@ -49,3 +52,34 @@ def test_a_job_that_fails_still_hands_the_heap_back():
     except RuntimeError:
         pass
     assert gc.get_freeze_count() == 0
+
+
+def _rss_kb() -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+@pytest.mark.skipif(not heap._libc(), reason="the C library has no malloc_trim (not glibc)")
+def test_the_heap_s_free_memory_goes_back_to_the_system():
+    # 40 MB in pieces too large for Python's own allocator (glibc's heap), all freed but the last, which
+    # keeps the heap's top in use: free() alone then returns none of it.
+    pieces = [bytes(1000) + bytes([i % 256]) for i in range(40_000)]
+    last = pieces[-1]
+    del pieces
+    before = _rss_kb()
+    assert heap.free_memory_release() is True
+    assert before - _rss_kb() > 20_000
+    assert last[-1] == 39_999 % 256
+
+
+def test_a_worker_releases_the_heap_after_each_task(monkeypatch):
+    from celery.signals import task_postrun
+
+    import config.celery  # noqa: F401 - connects the worker's receivers
+
+    calls = []
+    monkeypatch.setattr(heap, "free_memory_release", lambda: calls.append(1) or True)
+    task_postrun.send(sender=None, task_id="t", task=None, args=(), kwargs={}, retval=None, state="SUCCESS")
+    assert calls == [1]
