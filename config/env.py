@@ -70,10 +70,11 @@ def web_workers_default(cores: int, database_url: str) -> int:
     """gunicorn's sync workers for ``cores`` when CLOSELOOP_WEB_WORKERS is not set.
 
     With the database on this machine, ``cores + 1``: a request is CPU work in the worker and then in
-    the database server, on the same cores, so more workers only queue for them, and each one run
-    costs more CPU (caches and switches). Measured on 2 cores with PostgreSQL beside it (the HTTP
-    bench, API create): 3 workers served 375 requests a second at 4.59 ms of CPU each, 5 workers 312
-    at 5.53. With the database elsewhere a worker also waits on the network during each of its
+    the database server, on the same cores, so more workers only queue for them, and each request costs
+    a little more CPU (caches, switches). Measured on 2 cores with PostgreSQL beside it (the HTTP bench,
+    API create, runs alternated): 3 workers against 5 served as many requests a second (352 and 350
+    against 369 and 335) with a p95 10% lower, at 6% less CPU per request in gunicorn and 9% less in
+    PostgreSQL. With the database elsewhere a worker also waits on the network during each of its
     statements, and gunicorn's own advice, ``2 × cores + 1``, keeps the cores busy meanwhile."""
     return cores + 1 if database_is_local(database_url) else 2 * cores + 1
 
