@@ -1,7 +1,7 @@
 """Creating many complaints at once, for the bulk import.
 
 :func:`complaints_create_many` writes, for each :class:`ComplaintData`, exactly what
-:func:`closeloop.complaints.services.complaint_create` writes for it — the complaint (fields,
+:func:`closeloop.complaints.creation.complaint_create` writes for it — the complaint (fields,
 assignment, priority, number from the same sequence, search text), its ``created`` event and the
 ``complaint_received`` notifications with their outbox deliveries — but with set-based reads and writes:
 the assignment rules and priority weights read once, the numbers of a batch taken in one step per year,
@@ -28,15 +28,11 @@ from django.utils import timezone
 
 from closeloop.accounts.models import User
 from closeloop.complaints.config import assignment_rule_pick, assignment_rules_active
+from closeloop.complaints.creation import ComplaintData, complaint_fields, complaint_search_parts
+from closeloop.complaints.events import AUDITED_FIELDS
 from closeloop.complaints.models import Complaint, ComplaintEvent, PriorityWeights
 from closeloop.complaints.numbering import number_format, sequence_take
 from closeloop.complaints.search import Tokenizer, document_join, tokenize
-from closeloop.complaints.services import (
-    AUDITED_FIELDS,
-    ComplaintData,
-    complaint_fields,
-    complaint_search_parts,
-)
 from closeloop.core import clock
 from closeloop.core.bulk_insert import RowsPrepared, instances_make, rows_insert, rows_prepare
 from closeloop.notifications.batch import ComplaintNotice, complaint_notifications_send

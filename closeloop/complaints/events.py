@@ -10,6 +10,36 @@ from closeloop.complaints.models import Complaint, ComplaintEvent
 from closeloop.core import clock
 from closeloop.core.insert_one import object_insert
 
+# The complaint fields whose changes the timeline records (old and new value, as a person reads them).
+AUDITED_FIELDS = [
+    "handling_path",
+    "reopen_count",
+    "channel",
+    "received_at",
+    "customer",
+    "contact",
+    "title",
+    "description",
+    "customer_requirement",
+    "quantity_affected",
+    "lot",
+    "product",
+    "site",
+    "order",
+    "shipment",
+    "ship_date",
+    "warranty_status",
+    "category",
+    "severity",
+    "urgency",
+    "impact_scope",
+    "safety_risk",
+    "priority_score",
+    "department",
+    "owner",
+    "status",
+]
+
 
 def display_value(instance: models.Model, field: str) -> Any:
     """The value a person reads for ``field``: choice labels untranslated codes kept, FKs as text."""

@@ -21,8 +21,9 @@ from django.utils.translation import gettext_lazy as _
 
 from closeloop.accounts.models import User
 from closeloop.complaints import events
+from closeloop.complaints.events import AUDITED_FIELDS
 from closeloop.complaints.models import Complaint, CustomerVerdict
-from closeloop.complaints.services import AUDITED_FIELDS, complaint_lock
+from closeloop.complaints.services import complaint_lock
 from closeloop.complaints.workflow import HandlingPath, Status, check_transition
 from closeloop.core import clock
 from closeloop.core.errors import FieldErrors, PermissionDenied, TransitionNotAllowed

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from django.utils.translation import gettext_noop
+
+if TYPE_CHECKING:
+    from closeloop.complaints.creation import ComplaintData
+    from closeloop.complaints.models import Complaint
 
 
 class Weights(Protocol):
@@ -90,3 +94,16 @@ def priority_compute(facts: PriorityInput, weights: Weights) -> tuple[int, list[
         },
     ]
     return sum(int(r["points"]) for r in rows), rows
+
+
+def priority_facts(complaint: Complaint | ComplaintData) -> PriorityInput:
+    """The facts of ``complaint`` (a saved one, or the data of a new one) its score is computed from;
+    reads its customer."""
+    return PriorityInput(
+        severity=complaint.severity,
+        urgency=complaint.urgency,
+        customer_tier=complaint.customer.tier,
+        customer_annual_value=complaint.customer.annual_value,
+        safety_risk=complaint.safety_risk,
+        impact_scope=complaint.impact_scope,
+    )

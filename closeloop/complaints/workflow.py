@@ -1,6 +1,7 @@
 """The complaint lifecycle as a literal transition table. Pure: no ORM writes.
 
-Only ``complaints.services`` assigns ``Complaint.status``, and only after :func:`check_transition`.
+Only the complaint writers assign ``Complaint.status`` (``complaints.services`` and ``complaints.handling``;
+a new complaint starts ``new`` in ``complaints.creation``), and only after :func:`check_transition`.
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from closeloop.accounts import roles
 from closeloop.accounts.models import User
+from closeloop.complaints.creation import complaint_site_for
 from closeloop.complaints.models import (
     AssignmentRule,
     Category,
@@ -45,7 +46,6 @@ from closeloop.complaints.models import (
 from closeloop.complaints.numbering import number_format
 from closeloop.complaints.priority import PriorityInput, priority_compute
 from closeloop.complaints.search import tokenize
-from closeloop.complaints.services import complaint_site_for
 from closeloop.core import clock
 from closeloop.core.demo import ISSUES, demo_master_data
 from closeloop.core.generator_deadlines import DeadlineBook
@@ -159,7 +159,7 @@ class _Generator:
         self.last_valid: dict[int | None, NewComplaint] = {}
 
     def _rule(self, category: Category | None, product: Product, customer: Customer) -> AssignmentRule | None:
-        """``complaints.services.assignment_rule_match``, over the rules read once."""
+        """``complaints.config.assignment_rule_match``, over the rules read once."""
         cats = self.book.lineage.get(category.pk, frozenset()) if category is not None else frozenset()
         for r in self.rules:
             if r.category_id is not None and r.category_id not in cats:

@@ -19,8 +19,8 @@ from typing import Any
 from django.db import models
 
 from closeloop.accounts.models import Department, User
+from closeloop.complaints.events import AUDITED_FIELDS
 from closeloop.complaints.models import Category, Complaint
-from closeloop.complaints.services import AUDITED_FIELDS
 from closeloop.complaints.workflow import HandlingPath, Status
 from closeloop.core.generator_deadlines import Clock, DeadlineBook
 from closeloop.core.generator_rows import JsonText

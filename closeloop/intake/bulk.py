@@ -18,9 +18,9 @@ from django.db import transaction
 
 from closeloop.accounts.models import User
 from closeloop.complaints.bulk import ComplaintsBuilt, complaints_build, complaints_save
+from closeloop.complaints.creation import ComplaintData
 from closeloop.complaints.models import Category, Complaint
 from closeloop.complaints.search import Tokenizer
-from closeloop.complaints.services import ComplaintData
 from closeloop.core.bulk_insert import objects_insert
 from closeloop.core.errors import ApplicationError, FieldErrors, PermissionDenied
 from closeloop.customers.models import Contact, Customer, Product, SalesOrder, SalesOrderLine, Shipment, Site

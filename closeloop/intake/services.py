@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from closeloop.accounts.models import User
 from closeloop.complaints.attachments import attachment_add, attachment_validate
+from closeloop.complaints.creation import ComplaintData, complaint_create, complaint_site_for
 from closeloop.complaints.models import (
     Category,
     Channel,
@@ -28,7 +29,6 @@ from closeloop.complaints.models import (
     Severity,
     Urgency,
 )
-from closeloop.complaints.services import ComplaintData, complaint_create, complaint_site_for
 from closeloop.core import clock
 from closeloop.core.errors import FieldErrors, PermissionDenied, ValidationFailed
 from closeloop.customers.models import (
@@ -109,7 +109,7 @@ def draft_resolve(
     writes nothing.
 
     The site is the one the draft names (an active site's code), else the product's (see
-    ``complaints.services.complaint_site_for``)."""
+    ``complaints.creation.complaint_site_for``)."""
     errors = FieldErrors()
     channel = _choice(errors, "channel", draft.channel, Channel, "")
     if not draft.channel:

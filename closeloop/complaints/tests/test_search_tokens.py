@@ -45,7 +45,7 @@ def test_query_tokens_match_exactly_the_documents_that_tokenize_matches():
 def test_a_new_complaint_is_searchable_by_its_number_and_every_text(agent, customer, frozen_now):
     # complaint_create cuts the texts before it takes the number and joins the number's words in front
     # after; the stored text is the whole document's all the same, a word the texts repeat once.
-    from closeloop.complaints.services import ComplaintData, complaint_create, complaint_search_parts
+    from closeloop.complaints.creation import ComplaintData, complaint_create, complaint_search_parts
 
     data = ComplaintData(
         channel="phone",

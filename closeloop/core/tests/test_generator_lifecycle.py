@@ -13,8 +13,8 @@ import pytest
 
 from closeloop.complaints import events as complaint_events
 from closeloop.complaints import handling
+from closeloop.complaints.events import AUDITED_FIELDS
 from closeloop.complaints.models import Complaint, ComplaintEvent, CustomerVerdict, NumberSequence
-from closeloop.complaints.services import AUDITED_FIELDS
 from closeloop.core import clock
 from closeloop.core.generator import complaints_generate
 from closeloop.dashboards import live, rollup_reads, rollups

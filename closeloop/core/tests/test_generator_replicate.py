@@ -17,10 +17,10 @@ from django.utils import timezone
 
 from closeloop.actions.models import Action
 from closeloop.complaints import listing
+from closeloop.complaints.creation import complaint_search_parts
 from closeloop.complaints.models import Complaint, ComplaintEvent, CustomerVerdict, NumberSequence
 from closeloop.complaints.numbering import number_format
 from closeloop.complaints.search import search_document
-from closeloop.complaints.services import complaint_search_parts
 from closeloop.core import clock
 from closeloop.core.generator import complaints_generate
 from closeloop.core.generator_replicate import COPIED, complaints_replicate

@@ -9,8 +9,8 @@ from openpyxl import Workbook
 
 from closeloop.accounts import roles
 from closeloop.accounts.tests.factories import user_make
+from closeloop.complaints.creation import complaint_site_for
 from closeloop.complaints.models import Complaint, ComplaintEvent
-from closeloop.complaints.services import complaint_site_for
 from closeloop.core.errors import ValidationFailed
 from closeloop.customers.models import Product
 from closeloop.customers.tests.factories import product_make, site_make
