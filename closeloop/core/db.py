@@ -1,4 +1,4 @@
-"""Database helpers shared by selectors."""
+"""Database helpers shared by selectors and services."""
 
 from __future__ import annotations
 
@@ -6,12 +6,33 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, Generic, TypeVar
 
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models, router
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, models, router, transaction
 from django.db.backends.utils import CursorWrapper
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 
 M = TypeVar("M", bound=models.Model)
+
+
+def gin_pending_merge(index: str) -> int | None:
+    """Merge the entries waiting in the GIN index ``index``'s pending list into the index itself, on this
+    thread's connection (PostgreSQL's ``gin_clean_pending_list``); return the number of pending-list pages
+    it emptied, or None where it cannot: not PostgreSQL, or the database user does not own the index.
+
+    A GIN index with ``fastupdate`` (the default) appends each new row's entries to a pending list, and
+    the insert that finds the list past ``gin_pending_list_limit`` merges all of it, in its own
+    statement. A connection that has nothing else to do meanwhile can take that work on instead (the
+    import: the validating thread, while it waits for the writing one). It runs in a savepoint (its own
+    transaction outside one), so a refusal leaves an enclosing transaction usable.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
+            return int(cursor.fetchone()[0])
+    except DatabaseError:
+        return None
 
 
 @contextmanager

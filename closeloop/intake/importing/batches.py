@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from closeloop.accounts.models import User
 from closeloop.complaints.models import Complaint
 from closeloop.complaints.search import Tokenizer
+from closeloop.core.db import gin_pending_merge
 from closeloop.core.errors import ApplicationError
 from closeloop.customers.models import Contact
 from closeloop.intake.bulk import IntakeBatch, complaint_intake_prepare
@@ -38,6 +39,9 @@ logger = logging.getLogger(__name__)
 # in flight (one validated while the other is written): at 1,000 rows they added 12 MB more to the
 # worker's peak than at 500, for no measurable gain in speed.
 BATCH_ROWS = 500
+
+# The complaints' search index (a GIN index, migration complaints 0003): see _Writer.idle.
+SEARCH_INDEX = "cmp_search_tsv"
 
 
 def _batches(
@@ -72,6 +76,7 @@ class _Writer:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import") if threaded else None
         self._future: Future[list[Complaint | ApplicationError] | DatabaseError] | None = None
         self._done: list[Complaint | ApplicationError] | DatabaseError | None = None
+        self._merge_pending = True
         # The worker thread writes in the importer's language and time zone, as this thread would.
         self._language = translation.get_language()
         self._time_zone = timezone.get_current_timezone()
@@ -101,6 +106,18 @@ class _Writer:
             self._done = self._write(prepared)
         else:
             self._future = self._pool.submit(self._write_in_thread, prepared)
+
+    def idle(self) -> None:
+        """Called by the validating thread before it waits for a write (see :meth:`result`). With the
+        writes in the worker thread, merge the search index's pending entries into the index on this
+        thread's connection, so that the writing connection, on which the whole import waits, finds the
+        list short and does not merge it itself. The work is the same; it moves to the core the
+        validating thread leaves idle while it waits: in five alternated pairs of 30,000-row imports on a
+        million complaints, both cores were busy 74% of the time instead of 70% at the same CPU per row,
+        so about 6% more rows a second. Stops trying when the database refuses (a database user that
+        does not own the index)."""
+        if self._pool is not None and self._merge_pending:
+            self._merge_pending = gin_pending_merge(SEARCH_INDEX) is not None
 
     def result(self) -> list[Complaint | ApplicationError] | DatabaseError:
         """Wait for the write submitted last; raise what it raised other than a DatabaseError."""
@@ -229,12 +246,15 @@ def _complaints_batches(
                     batch.drafts.append((row_no, draft))
             # Validated while the previous batch is written: its new contacts count as found.
             prepare(batch, writing.prepared.new_contacts if writing and writing.prepared else ())
-            if writing is not None and not finish(writing, writer.result()):
-                prepare(batch, ())  # the contacts it counted on were rolled back, then made row by row
+            if writing is not None:
+                writer.idle()
+                if not finish(writing, writer.result()):
+                    prepare(batch, ())  # the contacts it counted on were rolled back, then made row by row
             assert batch.prepared is not None
             writer.submit(batch.prepared)
             writing = batch
         if writing is not None:
+            writer.idle()
             finish(writing, writer.result())
     finally:
         writer.close()

@@ -146,3 +146,15 @@ def test_a_stored_csv_is_read_from_storage_in_pieces_never_whole(agent, customer
     assert (job.status, job.created_count, job.error_count) == ("done", 3000, 0)
     assert len(data) > 10 * 64 * 1024 and len(opened) >= 3
     assert max(reads) <= 64 * 1024
+
+
+def test_written_in_this_thread_the_search_index_is_left_to_the_writes(agent, customer, monkeypatch):
+    """Without a writer thread (SQLite, or inside a transaction) there is no wait to use: nothing merges
+    the search index's pending list."""
+    calls: list[str] = []
+    monkeypatch.setattr(batches, "BATCH_ROWS", 2)
+    monkeypatch.setattr(batches, "gin_pending_merge", lambda index: calls.append(index))
+    rows: list[list[object]] = [["C001", "", f"导入{i}", "描述", i, "", "", ""] for i in range(5)]
+    job = _run(agent, _csv(rows))
+    assert (job.status, job.created_count) == ("done", 5)
+    assert calls == []

@@ -135,3 +135,43 @@ def test_a_run_taken_over_while_its_writer_thread_writes_rolls_that_batch_back(
     assert (job.status, job.attempt, job.created_count, job.processed_rows) == ("done", 3, 5, 5)
     titles = sorted(Complaint.objects.values_list("title", flat=True))
     assert titles == [f"第{i}行" for i in range(1, 6)]
+
+
+def test_the_validating_thread_merges_the_search_index_while_it_waits(agent, customer, monkeypatch):
+    """Before each wait for a write, the validating thread (not the writer) merges the search index's
+    pending list; what the import saved is found by search as before."""
+    from closeloop.complaints import listing
+
+    monkeypatch.setattr(batches, "BATCH_ROWS", 2)
+    calls: list[tuple[str, str, int | None]] = []
+    merge = batches.gin_pending_merge
+
+    def spy(index: str) -> int | None:
+        pages = merge(index)
+        calls.append((threading.current_thread().name, index, pages))
+        return pages
+
+    monkeypatch.setattr(batches, "gin_pending_merge", spy)
+    rows: list[list[object]] = [["C001", "", f"漏油{i}", "变速箱漏油", i, "", "", ""] for i in range(5)]
+    job = _run(agent, _csv(rows))
+    assert (job.status, job.created_count) == ("done", 5)
+    # Three batches, three waits, each preceded by a merge on the main thread.
+    assert [(name, index) for name, index, _pages in calls] == [("MainThread", "cmp_search_tsv")] * 3
+    assert all(pages is not None for _name, _index, pages in calls)
+    found = listing.search_filter(Complaint.objects.all(), "漏油").count()
+    assert found == 5
+
+
+def test_a_refused_merge_is_not_tried_again(agent, customer, monkeypatch):
+    monkeypatch.setattr(batches, "BATCH_ROWS", 2)
+    calls: list[str] = []
+
+    def refused(index: str) -> int | None:
+        calls.append(index)
+        return None
+
+    monkeypatch.setattr(batches, "gin_pending_merge", refused)
+    rows: list[list[object]] = [["C001", "", f"导入{i}", "描述", i, "", "", ""] for i in range(5)]
+    job = _run(agent, _csv(rows))
+    assert (job.status, job.created_count) == ("done", 5)
+    assert calls == ["cmp_search_tsv"]
