@@ -153,6 +153,7 @@ def test_written_in_this_thread_the_search_index_is_left_to_the_writes(agent, cu
     the search index's pending list."""
     calls: list[str] = []
     monkeypatch.setattr(batches, "BATCH_ROWS", 2)
+    monkeypatch.setattr(batches, "MERGE_EVERY", 1)
     monkeypatch.setattr(batches, "gin_pending_merge", lambda index: calls.append(index))
     rows: list[list[object]] = [["C001", "", f"导入{i}", "描述", i, "", "", ""] for i in range(5)]
     job = _run(agent, _csv(rows))

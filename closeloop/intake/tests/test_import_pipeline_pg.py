@@ -138,11 +138,12 @@ def test_a_run_taken_over_while_its_writer_thread_writes_rolls_that_batch_back(
 
 
 def test_the_validating_thread_merges_the_search_index_while_it_waits(agent, customer, monkeypatch):
-    """Before each wait for a write, the validating thread (not the writer) merges the search index's
-    pending list; what the import saved is found by search as before."""
+    """Before every MERGE_EVERY-th wait for a write, the validating thread (not the writer) merges the
+    search index's pending list; what the import saved is found by search as before."""
     from closeloop.complaints import listing
 
     monkeypatch.setattr(batches, "BATCH_ROWS", 2)
+    monkeypatch.setattr(batches, "MERGE_EVERY", 2)
     calls: list[tuple[str, str, int | None]] = []
     merge = batches.gin_pending_merge
 
@@ -152,18 +153,19 @@ def test_the_validating_thread_merges_the_search_index_while_it_waits(agent, cus
         return pages
 
     monkeypatch.setattr(batches, "gin_pending_merge", spy)
-    rows: list[list[object]] = [["C001", "", f"漏油{i}", "变速箱漏油", i, "", "", ""] for i in range(5)]
+    rows: list[list[object]] = [["C001", "", f"漏油{i}", "变速箱漏油", i, "", "", ""] for i in range(9)]
     job = _run(agent, _csv(rows))
-    assert (job.status, job.created_count) == ("done", 5)
-    # Three batches, three waits, each preceded by a merge on the main thread.
-    assert [(name, index) for name, index, _pages in calls] == [("MainThread", "cmp_search_tsv")] * 3
+    assert (job.status, job.created_count) == ("done", 9)
+    # Five batches, five waits: merged on the main thread before the second and the fourth.
+    assert [(name, index) for name, index, _pages in calls] == [("MainThread", "cmp_search_tsv")] * 2
     assert all(pages is not None for _name, _index, pages in calls)
     found = listing.search_filter(Complaint.objects.all(), "漏油").count()
-    assert found == 5
+    assert found == 9
 
 
 def test_a_refused_merge_is_not_tried_again(agent, customer, monkeypatch):
     monkeypatch.setattr(batches, "BATCH_ROWS", 2)
+    monkeypatch.setattr(batches, "MERGE_EVERY", 1)
     calls: list[str] = []
 
     def refused(index: str) -> int | None:
