@@ -13,7 +13,7 @@ from django.db.models import QuerySet, Sum
 from closeloop.complaints.workflow import Status
 from closeloop.core import clock
 from closeloop.customers.models import Customer, Site
-from closeloop.dashboards import live, reading, slices, totals
+from closeloop.dashboards import live, reading, slices, totals, totals_reads
 from closeloop.dashboards.kpi import DashFilters, day_bounds
 from closeloop.dashboards.models import DailyRollup, DeadlineRollup, RollupState
 
@@ -96,7 +96,7 @@ def daily_series_from_rollups(
     last = min(f.date_to, until - dt.timedelta(days=1))
     s = slices.of_filters(f)
     if s is not None:
-        return until, totals.series(s, f.date_from, last) if last >= f.date_from else series
+        return until, totals_reads.series(s, f.date_from, last) if last >= f.date_from else series
     qs, dqs = _rollup_qs(DailyRollup, f), _rollup_qs(DeadlineRollup, f)
     if last < f.date_from or qs is None or dqs is None:
         return until, series
@@ -126,7 +126,7 @@ def counts_from_rollups(*, user: Any, f: DashFilters, now: dt.datetime) -> live.
     c = live.Counts(deadlines={})
     s = slices.of_filters(f)
     if last >= f.date_from and s is not None:
-        c = totals.counts_sum(s, f.date_from, last)
+        c = totals_reads.counts_sum(s, f.date_from, last)
     elif last >= f.date_from:
         qs = _rollup_qs(DailyRollup, f)
         dqs = _rollup_qs(DeadlineRollup, f)
@@ -171,7 +171,7 @@ def open_from_rollups(*, user: Any, f: DashFilters, now: dt.datetime) -> int | N
     cut = min(end_day, until)
     s = slices.of_filters(f)
     if s is not None:
-        total = totals.open_before(s, cut)
+        total = totals_reads.open_before(s, cut)
     else:
         qs = _rollup_qs(DailyRollup, f)
         if qs is None:

@@ -20,7 +20,7 @@ from closeloop.complaints.workflow import OPEN_STATUSES, Status
 from closeloop.core import clock
 from closeloop.core.errors import FieldErrors
 from closeloop.customers.models import Customer
-from closeloop.dashboards import drills, labels, live, rollup_reads, totals
+from closeloop.dashboards import drills, labels, live, rollup_reads, totals_reads
 from closeloop.dashboards.kpi import (
     KPI_DEFINITIONS,
     PARETO_DIMENSIONS,
@@ -67,7 +67,7 @@ def _durations_get(*, user: Any, f: DashFilters, cq: Any) -> dict[str, float | N
     related = live.scope_related(user=user, f=f)
     sliced = rollup_reads.slice_for(user, f)
     if sliced is not None:
-        return totals.period_durations(sliced[0], [f], sliced[1], cq, related)[0]
+        return totals_reads.period_durations(sliced[0], [f], sliced[1], cq, related)[0]
     return live.durations_live(cq, *f.bounds(), related)
 
 
@@ -158,7 +158,9 @@ def _pareto_counts(*, user: Any, f: DashFilters, dimension: str) -> list[dict[st
 
     sliced = rollup_reads.slice_for(user, f)
     if sliced is not None:
-        counts = totals.period_marginals(sliced[0], dimension, f, sliced[1], live.scope_qs(user=user, f=f))
+        counts = totals_reads.period_marginals(
+            sliced[0], dimension, f, sliced[1], live.scope_qs(user=user, f=f)
+        )
         labels = _stored_labels(dimension, [k for k in counts if k])
         rows = [{"key": k, "label": labels.get(k, k), "n": n} for k, n in counts.items()]
         return sorted(rows, key=lambda r: (-r["n"], r["key"] or ""))

@@ -15,7 +15,7 @@ from closeloop.complaints.models import Severity
 from closeloop.complaints.workflow import OPEN_STATUSES, HandlingPath, Status
 from closeloop.core import clock
 from closeloop.customers.models import Customer
-from closeloop.dashboards import live, rollup_reads, totals
+from closeloop.dashboards import live, rollup_reads, totals_reads
 from closeloop.dashboards.kpi import AGE_BUCKETS, AGEING_BY, AgeingRow, DashFilters, RiskRow, site_tz
 from closeloop.dashboards.selectors import OPEN_LIST, VALID_STATUSES, choice_check
 
@@ -78,7 +78,7 @@ def backlog_ageing_get(*, user: Any, f: DashFilters, by: str) -> list[AgeingRow]
     snapshot = None
     s = rollup_reads.slice_for(user, f)
     if s is not None:
-        snapshot = totals.snapshot_get(f"ageing:{by}", s[0], now)
+        snapshot = totals_reads.snapshot_get(f"ageing:{by}", s[0], now)
     if snapshot is not None:
         rows = snapshot.get("rows", [])
     else:
@@ -137,8 +137,8 @@ def _risk_counts(
     if sliced is not None:
         s, until = sliced
         cq = live.scope_qs(user=user, f=f)
-        recent = totals.period_marginals(s, "customer", f, until, cq)
-        previous = totals.period_marginals(s, "customer", f.previous(), until, cq)
+        recent = totals_reads.period_marginals(s, "customer", f, until, cq)
+        previous = totals_reads.period_marginals(s, "customer", f.previous(), until, cq)
         names = dict(Customer.objects.filter(code__in=[*recent, *previous]).values_list("code", "name"))
         rows: list[dict[str, Any]] = [
             {
@@ -149,7 +149,7 @@ def _risk_counts(
             }
             for code in {*recent, *previous}
         ]
-        snapshot = totals.snapshot_get("overdue_serious", s, now)
+        snapshot = totals_reads.snapshot_get("overdue_serious", s, now)
         overdue = snapshot.get("counts", {}) if snapshot is not None else overdue_serious(cq, now)
         return rows, overdue
     start, end = f.bounds()
