@@ -17,7 +17,8 @@ M = TypeVar("M", bound=models.Model)
 def gin_pending_merge(index: str) -> int | None:
     """Merge the entries waiting in the GIN index ``index``'s pending list into the index itself, on this
     thread's connection (PostgreSQL's ``gin_clean_pending_list``); return the number of pending-list pages
-    it emptied, or None where it cannot: not PostgreSQL, or the database user does not own the index.
+    it emptied, or None where it cannot: not PostgreSQL, or the database refused (a database user who
+    does not own the index may not).
 
     A GIN index with ``fastupdate`` (the default) appends each new row's entries to a pending list, and
     the insert that finds the list past ``gin_pending_list_limit`` merges all of it, in its own

@@ -43,8 +43,8 @@ BATCH_ROWS = 500
 # The complaints' search index (a GIN index, migration complaints 0003): see _Writer.idle.
 SEARCH_INDEX = "cmp_search_tsv"
 # Merged at every fourth wait: about 2,000 rows, 1.7 MB of pending entries, under the 4 MB at which the
-# writing connection would merge them itself. After every batch did as well in 30,000-row runs, but
-# makes four times as many merges, and each walks the index for every word it holds.
+# writing connection would merge them itself. Merging after every batch did as well in 30,000-row runs,
+# but makes four times as many merges, and each walks the index for every word it holds.
 MERGE_EVERY = 4
 
 
