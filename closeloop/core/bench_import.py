@@ -40,7 +40,7 @@ from closeloop.core.bench_env import (
     proc_status_kb,
     tree_cpu_seconds,
 )
-from closeloop.core.demo import ISSUES
+from closeloop.core.demo_data import ISSUES
 from closeloop.customers.models import Contact, Customer, Product
 from closeloop.intake.importing.columns import COLUMNS
 from closeloop.intake.importing.service import import_job_create, import_job_run

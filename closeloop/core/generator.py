@@ -47,7 +47,8 @@ from closeloop.complaints.numbering import number_format
 from closeloop.complaints.priority import PriorityInput, priority_compute
 from closeloop.complaints.search import tokenize
 from closeloop.core import clock
-from closeloop.core.demo import ISSUES, demo_master_data
+from closeloop.core.demo import demo_master_data
+from closeloop.core.demo_data import ISSUES
 from closeloop.core.generator_deadlines import DeadlineBook
 from closeloop.core.generator_lifecycle import Cast, Life, Liver, NewComplaint
 from closeloop.core.generator_rows import BatchWriter, JsonText, RowShape, rows_insert

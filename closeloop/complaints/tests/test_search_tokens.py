@@ -4,7 +4,7 @@ every word of search.tokenize."""
 from __future__ import annotations
 
 from closeloop.complaints.search import query_tokens, search_document, tokenize
-from closeloop.core.demo import ISSUES
+from closeloop.core.demo_data import ISSUES
 
 # Stored texts: the demo's issues (titles, descriptions, requirements) and a few longer compounds.
 TEXTS = [text for _category, _severity, *texts in ISSUES for text in texts] + [
@@ -84,7 +84,8 @@ def test_the_cuts_are_those_of_the_jieba_the_search_text_was_first_made_with():
     from django.conf import settings
 
     from closeloop.complaints.search import _cut
-    from closeloop.core import demo, generator
+    from closeloop.core import demo_data as demo
+    from closeloop.core import generator
 
     jieba.setLogLevel(logging.WARNING)
     jieba.initialize()

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from closeloop.accounts.models import User
 from closeloop.accounts.roles import role_label
-from closeloop.core.demo import DEMO_PASSWORD, USERS
+from closeloop.core.demo_data import DEMO_PASSWORD, USERS
 
 
 def _width(text: str) -> int:
