@@ -14,7 +14,8 @@ from closeloop.actions.workflow import ActionStatus
 from closeloop.complaints.models import Complaint
 from closeloop.complaints.selectors import complaint_visible_qs
 from closeloop.core.errors import NotFound, ValidationFailed
-from closeloop.investigations.content import GateFacts, content_parse, missing
+from closeloop.investigations.content import content_parse
+from closeloop.investigations.gates import GateFacts, missing
 from closeloop.investigations.models import Discipline, Investigation, InvestigationEvent, TeamMember
 from closeloop.investigations.workflow import (
     APPROVE_PERMISSION,

@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from closeloop.accounts.models import User
 from closeloop.core.errors import NotFound, PermissionDenied, ValidationFailed
-from closeloop.investigations.content import content_parse, missing
+from closeloop.investigations.content import content_parse
+from closeloop.investigations.gates import missing
 from closeloop.investigations.models import Discipline, Investigation
 from closeloop.investigations.selectors import gate_facts, investigation_can_edit
 from closeloop.investigations.workflow import (

@@ -5,7 +5,8 @@ import itertools
 import pytest
 
 from closeloop.core.errors import TransitionNotAllowed, ValidationFailed
-from closeloop.investigations.content import GateFacts, content_empty, content_parse, missing
+from closeloop.investigations.content import content_empty, content_parse
+from closeloop.investigations.gates import GateFacts, missing
 from closeloop.investigations.workflow import (
     CASE_TRANSITIONS,
     STEP_TRANSITIONS,
