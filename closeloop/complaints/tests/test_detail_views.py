@@ -213,7 +213,7 @@ def test_a_long_timeline_shows_the_newest_events_and_links_to_all(
     client, agent, complaint, django_assert_max_num_queries
 ):
     from closeloop.complaints.events import event_record
-    from closeloop.complaints.views import TIMELINE_CAP
+    from closeloop.complaints.page_context import TIMELINE_CAP
 
     total = TIMELINE_CAP + 5
     have = ComplaintEvent.objects.filter(complaint=complaint).count()
