@@ -9,7 +9,8 @@ from django.http import HttpRequest
 from ninja import Router
 
 from closeloop.accounts.models import User
-from closeloop.api.complaints import ERRORS, complaint_out
+from closeloop.api.complaint_out import complaint_out
+from closeloop.api.complaints import ERRORS
 from closeloop.api.schemas import ClockPauseIn, ComplaintOut
 from closeloop.complaints import selectors
 from closeloop.sla import services as sla

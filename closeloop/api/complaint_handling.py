@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from ninja import Router
 
 from closeloop.accounts.models import User
-from closeloop.api.complaints import ERRORS, complaint_out
+from closeloop.api.complaint_out import complaint_out
+from closeloop.api.complaints import ERRORS
 from closeloop.api.schemas import ComplaintOut, EscalateIn, ResolveIn, StartIn, VerdictIn
 from closeloop.complaints import handling, selectors
 from closeloop.core.errors import NotFound, ValidationFailed
