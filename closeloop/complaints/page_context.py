@@ -34,6 +34,8 @@ def triage_on_demand(c: Complaint) -> bool:
 
 
 def triage_initial(c: Complaint) -> dict[str, Any]:
+    """The triage form's initial values: the complaint's current ones, with its version for the
+    optimistic lock."""
     return {
         "version": c.version,
         "category": c.category.code if c.category else "",
