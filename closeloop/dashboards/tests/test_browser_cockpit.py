@@ -1,5 +1,6 @@
 """In a real browser: the cockpit draws its charts without console errors, a click on a Pareto bar
-opens the list of exactly that bar's complaints, and switching to English relabels the charts."""
+opens the list of exactly that bar's complaints, and switching to English relabels the charts — on
+known data, and on the demo data ``make run`` loads."""
 
 from __future__ import annotations
 
@@ -59,4 +60,47 @@ def test_cockpit_charts_drill_down_and_relabel(page, gm, data):  # noqa: F811 - 
     page.wait_for_load_state("load")
     page.wait_for_function(f"!!({CHART}) && {CHART}.getOption().xAxis[0].data[0] !== '质量'")
     assert _categories(page)[0] == "Quality"
+    assert errors == []
+
+
+def test_the_demo_cockpit_draws_its_charts_and_a_bar_opens_exactly_its_complaints(page):
+    """The cockpit as ``make run`` shows it: the demo's complaints of the last twelve months, rolled up
+    as the worker's first refresh does, seen by the demo's general manager."""
+    from closeloop.core.demo import demo_load
+    from closeloop.core.demo_data import DEMO_PASSWORD
+    from closeloop.dashboards.rollups import rollups_rebuild_exclusive
+
+    assert demo_load() == 150
+    rollups_rebuild_exclusive()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    login(page, "gm", DEMO_PASSWORD)
+    # The last 90 days: a period the demo fills whatever the date (it spreads over twelve months).
+    page.goto("/dashboard/?period=last_90")
+    page.wait_for_function(f"!!({CHART})")
+    for chart_id in ("pareto-category", "trend", "ageing"):
+        assert page.locator(f"#chart-{chart_id} canvas").count() >= 1
+    assert errors == []
+
+    # The tallest bar: its value is a count of the demo's complaints, and its drill-down lists them.
+    first = _categories(page)[0]
+    value = page.evaluate(f"{CHART}.getOption().series[0].data[0].value")
+    assert value > 1
+    x, y = page.evaluate(f"{CHART}.convertToPixel({{seriesIndex: 0}}, [0, {value} / 2])")
+    page.locator("#chart-pareto-category").scroll_into_view_if_needed()
+    box = page.locator("#chart-pareto-category").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    page.wait_for_url("**/complaints/?**")
+    assert page.locator("#result-count").get_attribute("data-count") == str(value)
+
+    # In English the same bar is labelled in English.
+    page.goto("/dashboard/?period=last_90")
+    page.wait_for_function(f"!!({CHART})")
+    page.select_option("#language-select", "en")
+    page.wait_for_load_state("load")
+    page.wait_for_function(f"!!({CHART}) && {CHART}.getOption().xAxis[0].data[0] !== {first!r}")
+    relabelled = _categories(page)[0]
+    assert relabelled.isascii() and relabelled, relabelled
     assert errors == []
